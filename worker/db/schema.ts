@@ -1,0 +1,156 @@
+// The D1 schema (drizzle-orm). D1 is the source of truth for tenants, rules and job records;
+// the per-job execution state lives in each job's JobRunner Durable Object.
+import { sql } from "drizzle-orm";
+import {
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
+
+/** Epoch milliseconds; the API renders them as ISO-8601. */
+const epochMs = (name: string) => integer(name);
+
+export const accounts = sqliteTable("accounts", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  freeSeconds: integer("free_seconds").notNull().default(3600),
+  payAsYouGo: integer("pay_as_you_go", { mode: "boolean" }).notNull().default(false),
+  parallelLimit: integer("parallel_limit").notNull().default(10),
+  pricePerSecond: real("price_per_second").notNull().default(0.0001),
+  createdAt: epochMs("created_at").notNull(),
+});
+
+export const spaces = sqliteTable(
+  "spaces",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    name: text("name").notNull(),
+    createdAt: epochMs("created_at").notNull(),
+  },
+  (t) => [index("spaces_by_account").on(t.accountId)],
+);
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    spaceId: text("space_id")
+      .notNull()
+      .references(() => spaces.id),
+    accountId: text("account_id").notNull(),
+    kind: text("kind", { enum: ["solver", "management"] }).notNull(),
+    name: text("name").notNull(),
+    /** SHA-256 (hex) of the key's secret part; the key itself is never stored. */
+    secretHash: text("secret_hash").notNull(),
+    createdAt: epochMs("created_at").notNull(),
+    revokedAt: epochMs("revoked_at"),
+  },
+  (t) => [index("api_keys_by_space").on(t.spaceId)],
+);
+
+export const rules = sqliteTable(
+  "rules",
+  {
+    id: text("id").primaryKey(),
+    spaceId: text("space_id")
+      .notNull()
+      .references(() => spaces.id),
+    name: text("name").notNull(),
+    alias: text("alias"),
+    type: text("type", { enum: ["integration-flow", "decision-table"] }).notNull(),
+    latestVersion: integer("latest_version").notNull(),
+    createdAt: epochMs("created_at").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("rules_alias_per_space").on(t.spaceId, t.alias),
+    index("rules_by_space").on(t.spaceId, t.id),
+  ],
+);
+
+export const ruleVersions = sqliteTable(
+  "rule_versions",
+  {
+    ruleId: text("rule_id")
+      .notNull()
+      .references(() => rules.id),
+    version: integer("version").notNull(),
+    status: text("status", { enum: ["pending", "published"] }).notNull(),
+    /** The definition as JSON text, exactly as validated on save. */
+    definition: text("definition").notNull(),
+    createdAt: epochMs("created_at").notNull(),
+    publishedAt: epochMs("published_at"),
+  },
+  (t) => [primaryKey({ columns: [t.ruleId, t.version] })],
+);
+
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    /** ULID: sortable by creation time, so "newest first" is an index scan. */
+    id: text("id").primaryKey(),
+    spaceId: text("space_id").notNull(),
+    accountId: text("account_id").notNull(),
+    ruleId: text("rule_id").notNull(),
+    ruleVersion: integer("rule_version").notNull(),
+    correlationId: text("correlation_id").notNull(),
+    idempotencyKey: text("idempotency_key"),
+    /** SHA-256 of (flow, version, body): an Idempotency-Key replay must carry the same request. */
+    requestHash: text("request_hash"),
+    usedApiKeyId: text("used_api_key_id").notNull(),
+    input: text("input").notNull(),
+    state: text("state").notNull(),
+    statusCode: text("status_code").notNull(),
+    statusMessage: text("status_message").notNull(),
+    /** Plain-English reason of the latest transition; the job_events trigger copies it. */
+    transitionNote: text("transition_note").notNull(),
+    error: text("error"),
+    createdAt: epochMs("created_at").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+    claimedAt: epochMs("claimed_at"),
+    endedAt: epochMs("ended_at"),
+    heartbeatAt: epochMs("heartbeat_at"),
+    /** Set while the runner sleeps in a WAIT, so the watchdog does not take it for stale. */
+    sleepingUntil: epochMs("sleeping_until"),
+    steps: integer("steps").notNull().default(0),
+    currentNode: text("current_node"),
+    executionMs: integer("execution_ms").notNull().default(0),
+  },
+  (t) => [
+    index("jobs_by_space").on(t.spaceId, t.id),
+    index("jobs_by_space_state").on(t.spaceId, t.state, t.id),
+    index("jobs_by_rule_version").on(t.ruleId, t.ruleVersion, t.id),
+    index("jobs_by_space_correlation").on(t.spaceId, t.correlationId),
+    index("jobs_by_account_state").on(t.accountId, t.state, t.id),
+    uniqueIndex("jobs_idempotency_per_space")
+      .on(t.spaceId, t.idempotencyKey)
+      .where(sql`idempotency_key IS NOT NULL`),
+  ],
+);
+
+/** Job outputs (up to 1 MiB) live apart from the job row to keep list scans small. */
+export const jobOutputs = sqliteTable("job_outputs", {
+  jobId: text("job_id").primaryKey(),
+  output: text("output").notNull(),
+});
+
+/** The transition timeline; rows are written by a trigger on jobs.state (see migrations). */
+export const jobEvents = sqliteTable(
+  "job_events",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    jobId: text("job_id").notNull(),
+    at: epochMs("at").notNull(),
+    state: text("state").notNull(),
+    statusCode: text("status_code").notNull(),
+    description: text("description").notNull(),
+  },
+  (t) => [index("job_events_by_job").on(t.jobId, t.seq)],
+);

@@ -1,0 +1,87 @@
+// The HTTP API: one Hono app chaining the resource sub-apps, the OpenAPI document generated from
+// the same schemas that validate, the API reference, CORS for /job/*, and the single onError that
+// turns every failure into RFC 9457 problem+json.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "./context";
+import { Problem, problemBody } from "./problems";
+import { adminApi } from "./routes/admin";
+import { consoleJobsApi } from "./routes/console-jobs";
+import { jobsApi } from "./routes/jobs";
+import { rulesApi } from "./routes/rules";
+
+export const app = new OpenAPIHono<AppEnv>();
+
+app.use("*", async (c, next) => {
+  c.set("requestId", c.req.header("cf-ray") ?? crypto.randomUUID());
+  await next();
+});
+
+// Triggers come from anywhere: Bearer keys, no cookies, so an open CORS policy is safe here.
+app.use(
+  "/job/*",
+  cors({
+    origin: "*",
+    allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Correlation-Id"],
+    exposeHeaders: ["Location"],
+    maxAge: 86400,
+  }),
+);
+
+app.route("/", jobsApi).route("/", consoleJobsApi).route("/", rulesApi).route("/", adminApi);
+
+app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+  type: "http",
+  scheme: "bearer",
+  description: "A solver or management key of a space",
+});
+app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", {
+  type: "http",
+  scheme: "bearer",
+  description: "The ADMIN_TOKEN secret",
+});
+app.doc31("/api/openapi.json", {
+  openapi: "3.1.0",
+  info: {
+    title: "flowjobs API",
+    version: "1.0.0",
+    description: "Long-running jobs that evaluate Integration Flows on Cloudflare Workers.",
+  },
+});
+app.get("/api/docs", Scalar({ url: "/api/openapi.json", pageTitle: "flowjobs API reference" }));
+
+function problemResponse(problem: Problem, requestId?: string) {
+  return new Response(JSON.stringify(problemBody(problem, requestId ? `urn:request:${requestId}` : undefined)), {
+    status: problem.status,
+    headers: { "content-type": "application/problem+json" },
+  });
+}
+
+app.notFound((c) =>
+  problemResponse(new Problem(404, "route-not-found", "Not found", `No route for ${c.req.method} ${c.req.path}.`)),
+);
+
+app.onError((error, c) => {
+  const requestId = c.get("requestId");
+  if (error instanceof Problem) return problemResponse(error);
+  if (error instanceof HTTPException) {
+    // Hono's own refusals (malformed JSON body, bad Content-Type for a validator).
+    const malformed = error.status === 400;
+    return problemResponse(
+      new Problem(
+        error.status,
+        malformed ? "invalid-json" : "http-error",
+        malformed ? "Malformed JSON" : "Request refused",
+        malformed ? "The request body is not valid JSON." : error.message,
+      ),
+    );
+  }
+  // Unknown failure: the cause goes to the log with the request id, never to the client.
+  console.error("unhandled error", { requestId, method: c.req.method, path: c.req.path, error });
+  return problemResponse(
+    new Problem(500, "internal-error", "Internal error", `Something went wrong on our side. Request id: ${requestId}.`),
+    requestId,
+  );
+});

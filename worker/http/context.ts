@@ -1,0 +1,27 @@
+// The Hono environment shared by every route: bindings plus what the middleware resolved.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Env } from "../env";
+import type { Caller } from "../keys/keys";
+import { Problem } from "./problems";
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: { caller: Caller; requestId: string };
+}
+
+/** A sub-app whose request-validation failures become problem+json (400 for path/query, 422 for bodies). */
+export function router() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (result.success) return;
+      const errors = result.error.issues.map((issue) => ({
+        path: [result.target, ...issue.path.map(String)].join("."),
+        message: issue.message,
+      }));
+      if (result.target === "json") {
+        throw new Problem(422, "invalid-body", "Invalid request body", "The request body does not match the schema.", errors);
+      }
+      throw new Problem(400, "invalid-request", "Invalid request", `Invalid ${result.target} parameters.`, errors);
+    },
+  });
+}

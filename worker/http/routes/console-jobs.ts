@@ -1,0 +1,139 @@
+// Console / management API for jobs (DESIGN.md §4.3): the list with filters and keyset paging,
+// one job with its timeline and node states, and its logs.
+import { createRoute, z } from "@hono/zod-openapi";
+import { database } from "../../db/client";
+import { runnerFor } from "../../jobs/dispatcher";
+import { jobEvents, listJobs } from "../../jobs/list";
+import { loadJobRow } from "../../jobs/service";
+import { JOB_STATES } from "../../jobs/states";
+import { jobView } from "../../jobs/view";
+import { accountView, findAccount, findSpace } from "../../tenancy/service";
+import { requireKey } from "../auth";
+import { router } from "../context";
+import { JobDetail, JobSummary, LogLineSchema, problemResponses } from "../schemas";
+
+const security = [{ bearer: [] }];
+const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const JobId = z.string().min(1).max(64).openapi({ param: { name: "jobId", in: "path" } });
+const isoTime = z
+  .string()
+  .refine((value) => !Number.isNaN(Date.parse(value)), "must be an ISO-8601 time")
+  .transform((value) => Date.parse(value));
+
+export const JobListQuery = z.object({
+  state: z
+    .string()
+    .optional()
+    .transform((value) => (value ? value.split(",") : undefined))
+    .pipe(z.array(z.enum(JOB_STATES)).optional()),
+  flow: z.string().min(1).optional(),
+  version: z.coerce.number().int().positive().optional(),
+  q: z.string().min(1).max(255).optional(),
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+  cursor: z.string().min(1).max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const JobPage = z.object({ items: z.array(JobSummary), nextCursor: z.string().nullable() }).openapi("JobPage");
+const LogPage = z.object({ items: z.array(LogLineSchema), next: z.number().int().nullable() }).openapi("LogPage");
+const Me = z
+  .object({
+    account: z.object({ id: z.string(), name: z.string(), parallelLimit: z.number(), payAsYouGo: z.boolean() }),
+    space: z.object({ id: z.string(), name: z.string() }),
+    key: z.object({ id: z.string(), name: z.string(), kind: z.string() }),
+  })
+  .openapi("Me");
+
+export const consoleJobsApi = router();
+consoleJobsApi.use("/api/me", requireKey("management"));
+consoleJobsApi.use("/api/jobs", requireKey("management"));
+consoleJobsApi.use("/api/jobs/*", requireKey("management"));
+
+consoleJobsApi.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/me",
+    tags: ["Console"],
+    security,
+    responses: { 200: json(Me, "Who the key belongs to"), ...problemResponses(401, 403) },
+  }),
+  async (c) => {
+    const db = database(c.env.DB);
+    const caller = c.var.caller;
+    const [account, space] = await Promise.all([findAccount(db, caller.accountId), findSpace(db, caller.spaceId)]);
+    const { id, name, parallelLimit, payAsYouGo } = accountView(account);
+    return c.json(
+      {
+        account: { id, name, parallelLimit, payAsYouGo },
+        space: { id: space.id, name: space.name },
+        key: { id: caller.keyId, name: caller.keyName, kind: caller.kind },
+      },
+      200,
+    );
+  },
+);
+
+consoleJobsApi.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/jobs",
+    summary: "List the space's jobs, newest first",
+    tags: ["Console"],
+    security,
+    request: { query: JobListQuery },
+    responses: { 200: json(JobPage, "A page of jobs"), ...problemResponses(400, 401, 404) },
+  }),
+  async (c) => {
+    const query = c.req.valid("query");
+    return c.json(await listJobs(c.env, c.var.caller.spaceId, { ...query, states: query.state }), 200);
+  },
+);
+
+consoleJobsApi.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/jobs/{jobId}",
+    summary: "One job with its timeline and the state of each flow node",
+    tags: ["Console"],
+    security,
+    request: { params: z.object({ jobId: JobId }) },
+    responses: { 200: json(JobDetail, "The job"), ...problemResponses(401, 404) },
+  }),
+  async (c) => {
+    const row = await loadJobRow(c.env.DB, c.var.caller.spaceId, c.req.valid("param").jobId);
+    const [events, snapshot] = await Promise.all([
+      jobEvents(c.env, row.id),
+      // A job that never claimed a slot has no runner; do not create one just to ask.
+      row.claimed_at === null ? null : runnerFor(c.env, row.id).snapshot(),
+    ]);
+    return c.json({ ...jobView(row), events, nodeStates: snapshot?.nodeStates ?? {} }, 200);
+  },
+);
+
+consoleJobsApi.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/jobs/{jobId}/logs",
+    summary: "The job's log lines, oldest first",
+    tags: ["Console"],
+    security,
+    request: {
+      params: z.object({ jobId: JobId }),
+      query: z.object({
+        after: z.coerce.number().int().min(0).default(0),
+        limit: z.coerce.number().int().min(1).max(1000).default(200),
+      }),
+    },
+    responses: { 200: json(LogPage, "A page of log lines"), ...problemResponses(400, 401, 404) },
+  }),
+  async (c) => {
+    const row = await loadJobRow(c.env.DB, c.var.caller.spaceId, c.req.valid("param").jobId);
+    const { after, limit } = c.req.valid("query");
+    if (row.claimed_at === null) return c.json({ items: [], next: null }, 200);
+    return c.json(await runnerFor(c.env, row.id).logs(after, limit), 200);
+  },
+);

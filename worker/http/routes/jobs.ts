@@ -1,0 +1,158 @@
+// The Jobs API of DESIGN.md §4.2, wire-compatible with the product it implements: start, read,
+// cancel and cancel-all, for solver and management keys of the job's space.
+import { createRoute, z } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
+import { database } from "../../db/client";
+import { cancelAllWaiting, cancelJob, getJob, startJob } from "../../jobs/service";
+import { findRule } from "../../rules/service";
+import { requireKey } from "../auth";
+import { router, type AppEnv } from "../context";
+import { BadRequest, Problem } from "../problems";
+import { Job, JobInput, problemResponses } from "../schemas";
+
+export const INPUT_LIMIT_BYTES = 1024 * 1024;
+
+const security = [{ bearer: [] }];
+const JobId = z.string().min(1).max(64).openapi({ param: { name: "jobId", in: "path" } });
+const Flow = z.string().min(1).max(128).openapi({ param: { name: "flow", in: "path" }, description: "Rule id or alias" });
+const Version = z.coerce.number().int().positive().openapi({ param: { name: "version", in: "path" } });
+const jobResponse = (description: string) => ({ description, content: { "application/json": { schema: Job } } });
+
+/** Refuses non-JSON and oversized bodies before anything is parsed. */
+const jsonBodyOnly = createMiddleware<AppEnv>(async (c, next) => {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+    throw new Problem(415, "unsupported-media-type", "Unsupported media type", "Send the job input as 'Content-Type: application/json'.");
+  }
+  await next();
+});
+const inputLimit = bodyLimit({
+  maxSize: INPUT_LIMIT_BYTES,
+  onError: () => {
+    throw new Problem(413, "payload-too-large", "Payload too large", `The job input is limited to ${INPUT_LIMIT_BYTES} bytes (1 MiB).`);
+  },
+});
+
+const startRequest = {
+  headers: z.object({
+    "idempotency-key": z.string().min(1).max(255).optional(),
+    "x-correlation-id": z.string().min(1).max(255).optional(),
+  }),
+  body: { required: true, content: { "application/json": { schema: JobInput } } },
+};
+const startResponses = {
+  202: jobResponse("Job created and waiting in the queue (Location: /job/{jobId})"),
+  200: jobResponse("Idempotency-Key replay: the job the key first created"),
+  ...problemResponses(400, 401, 402, 404, 409, 413, 415),
+};
+
+const startLatest = createRoute({
+  method: "post",
+  path: "/job/start/{flow}",
+  summary: "Start a job of the latest published version of a flow",
+  tags: ["Jobs"],
+  security,
+  middleware: [jsonBodyOnly, inputLimit] as const,
+  request: { params: z.object({ flow: Flow }), ...startRequest },
+  responses: startResponses,
+});
+
+const startVersion = createRoute({
+  method: "post",
+  path: "/job/start/{flow}/{version}",
+  summary: "Start a job of one published version of a flow",
+  tags: ["Jobs"],
+  security,
+  middleware: [jsonBodyOnly, inputLimit] as const,
+  request: { params: z.object({ flow: Flow, version: Version }), ...startRequest },
+  responses: startResponses,
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/job/{jobId}",
+  summary: "Read a job",
+  tags: ["Jobs"],
+  security,
+  request: { params: z.object({ jobId: JobId }) },
+  responses: { 200: jobResponse("The job"), ...problemResponses(401, 404) },
+});
+
+const cancelRoute = createRoute({
+  method: "post",
+  path: "/job/cancel/{jobId}",
+  summary: "Cancel a job (CANCELED if it was waiting, CANCELING if it was running)",
+  tags: ["Jobs"],
+  security,
+  request: { params: z.object({ jobId: JobId }) },
+  responses: { 200: jobResponse("The job after the request"), ...problemResponses(401, 404, 409) },
+});
+
+const Canceled = z.object({ canceled: z.number().int() }).openapi("CancelAllResult");
+
+const cancelSpaceRoute = createRoute({
+  method: "post",
+  path: "/job/cancelAll/space/{spaceId}",
+  summary: "Cancel every waiting job of the space",
+  tags: ["Jobs"],
+  security,
+  request: { params: z.object({ spaceId: z.string().openapi({ param: { name: "spaceId", in: "path" } }) }) },
+  responses: {
+    200: { description: "How many jobs were canceled", content: { "application/json": { schema: Canceled } } },
+    ...problemResponses(401, 404),
+  },
+});
+
+const cancelRuleRoute = createRoute({
+  method: "post",
+  path: "/job/cancelAll/rule/{flow}/{version}",
+  summary: "Cancel every waiting job of one flow version",
+  tags: ["Jobs"],
+  security,
+  request: { params: z.object({ flow: Flow, version: Version }) },
+  responses: {
+    200: { description: "How many jobs were canceled", content: { "application/json": { schema: Canceled } } },
+    ...problemResponses(401, 404),
+  },
+});
+
+export const jobsApi = router();
+jobsApi.use("/job/*", requireKey("solver", "management"));
+
+for (const route of [startLatest, startVersion]) {
+  jobsApi.openapi(route, async (c) => {
+    const params = c.req.valid("param") as { flow: string; version?: number };
+    const headers = c.req.valid("header");
+    const input = JobInput.safeParse(c.req.valid("json"));
+    if (!input.success) {
+      throw new BadRequest("invalid-input", "Job input must be a JSON object", "The request body must be a JSON object, e.g. {}.");
+    }
+    const { job, replayed } = await startJob(c.env, c.var.caller, {
+      flow: params.flow,
+      version: params.version,
+      input: input.data,
+      idempotencyKey: headers["idempotency-key"],
+      correlationId: headers["x-correlation-id"],
+    });
+    c.header("Location", `/job/${job.jobId}`);
+    return replayed ? c.json(job, 200) : c.json(job, 202);
+  });
+}
+
+jobsApi.openapi(getRoute, async (c) => c.json(await getJob(c.env, c.var.caller.spaceId, c.req.valid("param").jobId), 200));
+
+jobsApi.openapi(cancelRoute, async (c) => c.json(await cancelJob(c.env, c.var.caller, c.req.valid("param").jobId), 200));
+
+jobsApi.openapi(cancelSpaceRoute, async (c) => {
+  const { spaceId } = c.req.valid("param");
+  // A key only reaches its own space: another space's id is "not found", never "forbidden".
+  if (spaceId !== c.var.caller.spaceId) throw new Problem(404, "space-not-found", "Space not found", `No space '${spaceId}'.`);
+  return c.json({ canceled: await cancelAllWaiting(c.env, c.var.caller, null) }, 200);
+});
+
+jobsApi.openapi(cancelRuleRoute, async (c) => {
+  const { flow, version } = c.req.valid("param");
+  const rule = await findRule(database(c.env.DB), c.var.caller.spaceId, flow);
+  return c.json({ canceled: await cancelAllWaiting(c.env, c.var.caller, { ruleId: rule.id, version }) }, 200);
+});

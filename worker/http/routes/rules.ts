@@ -1,0 +1,149 @@
+// Rules API (DESIGN.md §4.3): author integration flows and decision tables, version and publish them.
+import { createRoute, z } from "@hono/zod-openapi";
+import { database } from "../../db/client";
+import {
+  addVersion,
+  createRule,
+  describeRule,
+  findRule,
+  findVersion,
+  listRules,
+  publishVersion,
+} from "../../rules/service";
+import { RULE_TYPES } from "../../rules/validate";
+import { requireKey } from "../auth";
+import { router } from "../context";
+import { problemResponses } from "../schemas";
+
+const security = [{ bearer: [] }];
+const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const body = <T extends z.ZodTypeAny>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
+const RuleRef = z.string().min(1).max(128).openapi({ param: { name: "rule", in: "path" }, description: "Rule id or alias" });
+const Version = z.coerce.number().int().positive().openapi({ param: { name: "version", in: "path" } });
+
+export const NewRule = z
+  .object({
+    name: z.string().min(1).max(200),
+    alias: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "lowercase letters, digits, '-' and '_', at most 64")
+      .optional(),
+    type: z.enum(RULE_TYPES),
+    definition: z.unknown(),
+    publish: z.boolean().optional(),
+  })
+  .openapi("NewRule");
+export type NewRule = z.infer<typeof NewRule>;
+
+export const NewVersion = z.object({ definition: z.unknown(), publish: z.boolean().optional() }).openapi("NewVersion");
+
+const VersionStatus = z.enum(["pending", "published"]);
+const CreatedRule = z
+  .object({ ruleId: z.string(), alias: z.string().nullable(), version: z.number(), status: VersionStatus })
+  .openapi("CreatedRule");
+const CreatedVersion = z.object({ ruleId: z.string(), version: z.number(), status: VersionStatus }).openapi("CreatedVersion");
+export const Rule = z
+  .object({
+    ruleId: z.string(),
+    name: z.string(),
+    alias: z.string().nullable(),
+    type: z.enum(RULE_TYPES),
+    latestVersion: z.number(),
+    latestPublishedVersion: z.number().nullable(),
+    version: z.number(),
+    status: VersionStatus,
+    definition: z.unknown(),
+    createdAt: z.string(),
+    publishedAt: z.string().nullable(),
+  })
+  .openapi("Rule");
+
+export const rulesApi = router();
+rulesApi.use("/api/rules", requireKey("management"));
+rulesApi.use("/api/rules/*", requireKey("management"));
+
+rulesApi.openapi(
+  createRoute({
+    method: "post",
+    path: "/api/rules",
+    tags: ["Rules"],
+    security,
+    request: { body: body(NewRule) },
+    responses: { 201: json(CreatedRule, "Rule created with version 1"), ...problemResponses(401, 409, 422) },
+  }),
+  async (c) => c.json(await createRule(database(c.env.DB), c.var.caller.spaceId, c.req.valid("json")), 201),
+);
+
+rulesApi.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/rules",
+    tags: ["Rules"],
+    security,
+    responses: { 200: json(z.object({ items: z.array(Rule) }), "The space's rules with their latest version") },
+  }),
+  async (c) => c.json({ items: await listRules(database(c.env.DB), c.var.caller.spaceId) }, 200),
+);
+
+rulesApi.openapi(
+  createRoute({
+    method: "post",
+    path: "/api/rules/{rule}/versions",
+    tags: ["Rules"],
+    security,
+    request: { params: z.object({ rule: RuleRef }), body: body(NewVersion) },
+    responses: { 201: json(CreatedVersion, "Version created"), ...problemResponses(401, 404, 422) },
+  }),
+  async (c) =>
+    c.json(await addVersion(database(c.env.DB), c.var.caller.spaceId, c.req.valid("param").rule, c.req.valid("json")), 201),
+);
+
+rulesApi.openapi(
+  createRoute({
+    method: "post",
+    path: "/api/rules/{rule}/versions/{version}/publish",
+    tags: ["Rules"],
+    security,
+    request: { params: z.object({ rule: RuleRef, version: Version }) },
+    responses: { 200: json(CreatedVersion, "Version published"), ...problemResponses(401, 404) },
+  }),
+  async (c) => {
+    const { rule, version } = c.req.valid("param");
+    return c.json(await publishVersion(database(c.env.DB), c.var.caller.spaceId, rule, version), 200);
+  },
+);
+
+rulesApi.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/rules/{rule}",
+    tags: ["Rules"],
+    security,
+    request: { params: z.object({ rule: RuleRef }) },
+    responses: { 200: json(Rule, "The rule with its latest version"), ...problemResponses(401, 404) },
+  }),
+  async (c) => {
+    const db = database(c.env.DB);
+    return c.json(await describeRule(db, await findRule(db, c.var.caller.spaceId, c.req.valid("param").rule)), 200);
+  },
+);
+
+rulesApi.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/rules/{rule}/versions/{version}",
+    tags: ["Rules"],
+    security,
+    request: { params: z.object({ rule: RuleRef, version: Version }) },
+    responses: { 200: json(Rule, "One version of the rule"), ...problemResponses(401, 404) },
+  }),
+  async (c) => {
+    const db = database(c.env.DB);
+    const { rule: ref, version } = c.req.valid("param");
+    const rule = await findRule(db, c.var.caller.spaceId, ref);
+    return c.json(await describeRule(db, rule, await findVersion(db, rule, version)), 200);
+  },
+);

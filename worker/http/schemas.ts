@@ -1,0 +1,94 @@
+// The API's shared schemas: one schema, one name, used to validate and to generate the OpenAPI
+// document. The console imports the inferred types.
+import { z } from "@hono/zod-openapi";
+import { JOB_STATES, STATUS_CODES } from "../jobs/states";
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: "quota-exceeded" }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    instance: z.string().optional(),
+  })
+  .openapi("Problem");
+
+export const JobStatus = z
+  .object({ state: z.enum(JOB_STATES), code: z.enum(STATUS_CODES), message: z.string() })
+  .openapi("JobStatus");
+
+export const RuleReference = z
+  .object({ baseId: z.string(), alias: z.string().nullable(), version: z.number().int(), type: z.string() })
+  .openapi("RuleReference");
+
+const Progress = z.object({ steps: z.number().int(), currentNode: z.string().nullable() });
+const Usage = z.object({ executionMs: z.number().int() });
+
+export const Job = z
+  .object({
+    jobId: z.string(),
+    correlationId: z.string(),
+    inputData: z.record(z.string(), z.unknown()),
+    output: z.unknown().nullable(),
+    ruleReference: RuleReference,
+    context: z.object({ spaceId: z.string(), usedApiKeyId: z.string() }),
+    status: JobStatus,
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    claimedAt: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    progress: Progress,
+    usage: Usage,
+    error: z.object({ node: z.string().nullable(), message: z.string() }).nullable(),
+  })
+  .openapi("Job");
+export type Job = z.infer<typeof Job>;
+
+export const JobSummary = z
+  .object({
+    jobId: z.string(),
+    correlationId: z.string(),
+    ruleReference: RuleReference,
+    status: JobStatus,
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    claimedAt: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    progress: Progress,
+    usage: Usage,
+  })
+  .openapi("JobSummary");
+export type JobSummary = z.infer<typeof JobSummary>;
+
+export const JobEvent = z
+  .object({ at: z.string(), state: z.string(), code: z.string(), description: z.string() })
+  .openapi("JobEvent");
+
+export const JobDetail = Job.extend({
+  events: z.array(JobEvent),
+  nodeStates: z.record(z.string(), z.string()),
+}).openapi("JobDetail");
+
+export const LogLineSchema = z
+  .object({
+    seq: z.number().int(),
+    at: z.string(),
+    level: z.string(),
+    node: z.string().nullable(),
+    message: z.string(),
+    data: z.unknown().optional(),
+  })
+  .openapi("LogLine");
+
+/** A start request's body: the job input, any JSON object. */
+export const JobInput = z.record(z.string(), z.unknown()).openapi("JobInput");
+export type JobInput = z.infer<typeof JobInput>;
+
+export const problemResponses = (...statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      { description: "Problem (RFC 9457)", content: { "application/problem+json": { schema: ProblemSchema } } },
+    ]),
+  );

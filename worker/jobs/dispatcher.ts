@@ -1,0 +1,117 @@
+// The dispatcher: consumer of the job-triggers queue. A message says "this account may have a free
+// slot"; the consumer claims the account's oldest WAITING jobs while slots are free and starts their
+// runners. Queue delivery is at least once, and the claim is one conditional UPDATE, so a duplicate
+// message can never start a job twice or over-fill the parallel limit.
+import type { Env } from "../env";
+import { RUNNING_STATUS, SLOT_HOLDING_STATES } from "./states";
+import type { RunnerInit } from "./runner-storage";
+
+export interface TriggerMessage {
+  accountId: string;
+  /** Why the message was sent: for logs and the console, not for the logic. */
+  reason: "created" | "slot-freed" | "watchdog";
+  jobId?: string;
+}
+
+interface ClaimedJob {
+  id: string;
+  account_id: string;
+  space_id: string;
+  rule_id: string;
+  rule_version: number;
+  input: string;
+}
+
+export async function sendTrigger(env: Env, message: TriggerMessage): Promise<boolean> {
+  try {
+    await env.JOB_TRIGGERS.send(message, { contentType: "json" });
+    return true;
+  } catch (error) {
+    // The job is safe in D1 as WAITING; the watchdog re-sends lost triggers.
+    console.error("trigger send failed; the watchdog will re-send it", { message, error });
+    return false;
+  }
+}
+
+export async function handleTriggerBatch(batch: MessageBatch<TriggerMessage>, env: Env): Promise<void> {
+  const byAccount = new Map<string, Message<TriggerMessage>[]>();
+  for (const message of batch.messages) {
+    const accountId = message.body?.accountId;
+    if (typeof accountId !== "string") {
+      console.error("job-triggers: malformed message dropped", { id: message.id });
+      message.ack();
+      continue;
+    }
+    byAccount.set(accountId, [...(byAccount.get(accountId) ?? []), message]);
+  }
+  for (const [accountId, messages] of byAccount) {
+    try {
+      await fillSlots(env, accountId);
+      for (const message of messages) message.ack();
+    } catch (error) {
+      console.error("job-triggers: dispatch failed; the message will be retried", { accountId, error });
+      for (const message of messages) message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
+    }
+  }
+}
+
+/** Starts the account's oldest waiting jobs while it has free slots; returns the ids started. */
+export async function fillSlots(env: Env, accountId: string): Promise<string[]> {
+  const started: string[] = [];
+  for (;;) {
+    const job = await claimNext(env.DB, accountId, Date.now());
+    if (!job) return started;
+    await startRunner(env, job);
+    started.push(job.id);
+  }
+}
+
+/**
+ * Claims the oldest WAITING job of the account if fewer than parallel_limit of its jobs hold a slot.
+ * One UPDATE, so the count and the claim are atomic (D1 runs statements one at a time).
+ */
+async function claimNext(db: D1Database, accountId: string, now: number): Promise<ClaimedJob | null> {
+  const holding = SLOT_HOLDING_STATES.map((state) => `'${state}'`).join(", ");
+  return db
+    .prepare(
+      `UPDATE jobs
+         SET state = ?2, status_code = ?3, status_message = ?4, transition_note = ?5,
+             claimed_at = ?6, heartbeat_at = ?6, updated_at = ?6
+       WHERE id = (SELECT id FROM jobs WHERE account_id = ?1 AND state = 'WAITING' ORDER BY id LIMIT 1)
+         AND (SELECT count(*) FROM jobs WHERE account_id = ?1 AND state IN (${holding}))
+             < (SELECT parallel_limit FROM accounts WHERE id = ?1)
+       RETURNING id, account_id, space_id, rule_id, rule_version, input`,
+    )
+    .bind(
+      accountId,
+      RUNNING_STATUS.state,
+      RUNNING_STATUS.code,
+      RUNNING_STATUS.message,
+      "Claimed a slot; runner started",
+      now,
+    )
+    .first<ClaimedJob>();
+}
+
+/** Hands a claimed job to its runner. Idempotent: the runner ignores a second start. */
+export async function startRunner(env: Env, job: ClaimedJob): Promise<void> {
+  const version = await env.DB.prepare("SELECT definition FROM rule_versions WHERE rule_id = ? AND version = ?")
+    .bind(job.rule_id, job.rule_version)
+    .first<{ definition: string }>();
+  if (!version) throw new Error(`rule version ${job.rule_id}@${job.rule_version} is missing`);
+  const init: RunnerInit = {
+    jobId: job.id,
+    accountId: job.account_id,
+    spaceId: job.space_id,
+    ruleId: job.rule_id,
+    ruleVersion: job.rule_version,
+    definition: version.definition,
+    input: job.input,
+    attempt: 1,
+  };
+  await runnerFor(env, job.id).start(init);
+}
+
+export function runnerFor(env: Env, jobId: string) {
+  return env.JOB_RUNNER.get(env.JOB_RUNNER.idFromName(jobId));
+}

@@ -1,0 +1,84 @@
+// The jobs list: newest first with keyset pagination on the ULID primary key, so every page is an
+// index range scan whatever the filters (see the jobs_by_* indexes in the schema).
+import type { Env } from "../env";
+import { database } from "../db/client";
+import { idFloorForTime } from "../lib/ids";
+import { findRule } from "../rules/service";
+import type { JobState } from "./states";
+import { jobSummary, type JobRow } from "./view";
+
+export interface JobFilters {
+  states?: JobState[];
+  flow?: string;
+  version?: number;
+  q?: string;
+  from?: number;
+  to?: number;
+  cursor?: string;
+  limit: number;
+}
+
+const SUMMARY_COLUMNS = `jobs.id, jobs.space_id, jobs.account_id, jobs.rule_id, jobs.rule_version,
+  rules.alias AS rule_alias, rules.type AS rule_type, jobs.correlation_id, jobs.used_api_key_id,
+  jobs.state, jobs.status_code, jobs.status_message, jobs.error, jobs.created_at, jobs.updated_at,
+  jobs.claimed_at, jobs.ended_at, jobs.steps, jobs.current_node, jobs.execution_ms,
+  jobs.idempotency_key, jobs.request_hash`;
+
+export async function listJobs(env: Env, spaceId: string, filters: JobFilters) {
+  const where = ["jobs.space_id = ?"];
+  const params: unknown[] = [spaceId];
+  if (filters.states?.length) {
+    where.push(`jobs.state IN (${filters.states.map(() => "?").join(", ")})`);
+    params.push(...filters.states);
+  }
+  if (filters.flow !== undefined) {
+    const rule = await findRule(database(env.DB), spaceId, filters.flow);
+    where.push("jobs.rule_id = ?");
+    params.push(rule.id);
+    if (filters.version !== undefined) {
+      where.push("jobs.rule_version = ?");
+      params.push(filters.version);
+    }
+  }
+  if (filters.q) {
+    where.push("(jobs.id = ? OR jobs.correlation_id = ?)");
+    params.push(filters.q.toUpperCase(), filters.q);
+  }
+  if (filters.from !== undefined) {
+    where.push("jobs.id >= ?");
+    params.push(idFloorForTime(filters.from));
+  }
+  if (filters.to !== undefined) {
+    where.push("jobs.id < ?");
+    params.push(idFloorForTime(filters.to + 1));
+  }
+  if (filters.cursor) {
+    where.push("jobs.id < ?");
+    params.push(filters.cursor);
+  }
+  const rows = await env.DB.prepare(
+    `SELECT ${SUMMARY_COLUMNS} FROM jobs JOIN rules ON rules.id = jobs.rule_id
+     WHERE ${where.join(" AND ")} ORDER BY jobs.id DESC LIMIT ?`,
+  )
+    .bind(...params, filters.limit + 1)
+    .all<Omit<JobRow, "input" | "output">>();
+  const page = rows.results.slice(0, filters.limit);
+  return {
+    items: page.map(jobSummary),
+    nextCursor: rows.results.length > filters.limit ? page[page.length - 1].id : null,
+  };
+}
+
+export async function jobEvents(env: Env, jobId: string) {
+  const rows = await env.DB.prepare(
+    "SELECT seq, at, state, status_code, description FROM job_events WHERE job_id = ? ORDER BY seq",
+  )
+    .bind(jobId)
+    .all<{ seq: number; at: number; state: string; status_code: string; description: string }>();
+  return rows.results.map((row) => ({
+    at: new Date(row.at).toISOString(),
+    state: row.state,
+    code: row.status_code,
+    description: row.description,
+  }));
+}

@@ -1,0 +1,61 @@
+// The runner's writes to D1: progress and heartbeat after each slice, and the final transition.
+// Both set absolute values and are conditional on the current state, so a retried mirror is harmless
+// and a final state is never overwritten.
+import type { Control, RunnerInit } from "./runner-storage";
+import { SLOT_HOLDING_STATES, statesBefore } from "./states";
+
+export interface Progress {
+  steps: number;
+  currentNode: string | null;
+}
+
+const inList = (states: readonly string[]) => states.map((state) => `'${state}'`).join(", ");
+
+export async function mirrorProgress(db: D1Database, init: RunnerInit, control: Control, progress: Progress, now: number) {
+  await db.batch([
+    db
+      .prepare(
+        `UPDATE jobs SET steps = ?, current_node = ?, execution_ms = ?, heartbeat_at = ?, sleeping_until = ?, updated_at = ?
+         WHERE id = ? AND state IN (${inList(SLOT_HOLDING_STATES)})`,
+      )
+      .bind(progress.steps, progress.currentNode, control.executionMs, now, control.sleepingUntil, now, init.jobId),
+    // Issue-4 billing: each entry of control.pendingCharges is charged here, in this same batch.
+  ]);
+}
+
+/** Writes the final transition; returns false when D1 already held a final state (nothing changed). */
+export async function mirrorFinal(db: D1Database, init: RunnerInit, control: Control, progress: Progress, note: string) {
+  const final = control.final;
+  if (!final) throw new Error("mirrorFinal called before the job ended");
+  const statements = [
+    db
+      .prepare(
+        `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, error = ?,
+           ended_at = ?, updated_at = ?, steps = ?, current_node = ?, execution_ms = ?, heartbeat_at = ?, sleeping_until = NULL
+         WHERE id = ? AND state IN (${inList(statesBefore(final.status.state))})`,
+      )
+      .bind(
+        final.status.state,
+        final.status.code,
+        final.status.message,
+        note,
+        final.error ? JSON.stringify(final.error) : null,
+        final.endedAt,
+        final.endedAt,
+        progress.steps,
+        progress.currentNode,
+        control.executionMs,
+        final.endedAt,
+        init.jobId,
+      ),
+  ];
+  if (final.status.state === "COMPLETED") {
+    statements.push(
+      db
+        .prepare("INSERT INTO job_outputs (job_id, output) VALUES (?, ?) ON CONFLICT (job_id) DO NOTHING")
+        .bind(init.jobId, JSON.stringify(final.output ?? null)),
+    );
+  }
+  const [update] = await db.batch(statements);
+  return (update.meta.changes ?? 0) > 0;
+}

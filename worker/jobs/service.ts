@@ -1,0 +1,176 @@
+// Job operations behind the API: start, read, cancel, cancel-all. Every query is scoped by the
+// caller's space in the SQL itself; another space's job is the same 404 as no job.
+import type { Env } from "../env";
+import { database } from "../db/client";
+import { Conflict, NotFound } from "../http/problems";
+import type { Caller } from "../keys/keys";
+import { sha256Hex } from "../lib/crypto";
+import { newId } from "../lib/ids";
+import { findRule, findVersion, latestPublished, notPublished } from "../rules/service";
+import { BadRequest } from "../http/problems";
+import { runnerFor, sendTrigger } from "./dispatcher";
+import { CANCELING_STATUS, statusForOutcome, WAITING_STATUS } from "./states";
+import { JOB_COLUMNS, JOB_FROM, jobView, type JobRow, type JobView } from "./view";
+
+export interface StartRequest {
+  flow: string;
+  version?: number;
+  input: Record<string, unknown>;
+  idempotencyKey?: string;
+  correlationId?: string;
+}
+
+export async function startJob(env: Env, caller: Caller, request: StartRequest): Promise<{ job: JobView; replayed: boolean }> {
+  const db = database(env.DB);
+  const rule = await findRule(db, caller.spaceId, request.flow);
+  if (rule.type !== "integration-flow") {
+    throw new BadRequest(
+      "rule-not-integration-flow",
+      "Rule is not an integration flow",
+      `Rule '${request.flow}' is a ${rule.type}; only integration flows run as jobs.`,
+    );
+  }
+  const version =
+    request.version === undefined ? await latestPublished(db, rule) : await findVersion(db, rule, request.version);
+  if (!version || version.status !== "published") throw notPublished(request.flow, request.version);
+
+  const inputText = JSON.stringify(request.input);
+  const requestHash = request.idempotencyKey
+    ? await sha256Hex(`${request.flow}\n${request.version ?? "latest"}\n${inputText}`)
+    : null;
+  if (request.idempotencyKey) {
+    const previous = await findByIdempotencyKey(env.DB, caller.spaceId, request.idempotencyKey);
+    if (previous) return { job: replay(previous, requestHash!), replayed: true };
+  }
+
+  const now = Date.now();
+  const jobId = newId(now);
+  try {
+    await env.DB.prepare(
+      `INSERT INTO jobs (id, space_id, account_id, rule_id, rule_version, correlation_id, idempotency_key, request_hash,
+         used_api_key_id, input, state, status_code, status_message, transition_note, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+      .bind(
+        jobId,
+        caller.spaceId,
+        caller.accountId,
+        rule.id,
+        version.version,
+        request.correlationId ?? crypto.randomUUID(),
+        request.idempotencyKey ?? null,
+        requestHash,
+        caller.keyId,
+        inputText,
+        WAITING_STATUS.state,
+        WAITING_STATUS.code,
+        WAITING_STATUS.message,
+        `Triggered with key '${caller.keyName}'; waiting for a slot`,
+        now,
+        now,
+      )
+      .run();
+  } catch (error) {
+    // A concurrent request with the same Idempotency-Key won the unique index: answer with its job.
+    const previous = request.idempotencyKey
+      ? await findByIdempotencyKey(env.DB, caller.spaceId, request.idempotencyKey)
+      : null;
+    if (previous) return { job: replay(previous, requestHash!), replayed: true };
+    throw error;
+  }
+  await sendTrigger(env, { accountId: caller.accountId, reason: "created", jobId });
+  return { job: await getJob(env, caller.spaceId, jobId), replayed: false };
+}
+
+function replay(previous: JobRow, requestHash: string): JobView {
+  if (previous.request_hash !== requestHash) {
+    throw new Conflict(
+      "idempotency-key-reused",
+      "Idempotency-Key reused with a different request",
+      `Idempotency-Key '${previous.idempotency_key}' was first used for job ${previous.id} with a different flow, version or body.`,
+    );
+  }
+  return jobView(previous);
+}
+
+async function findByIdempotencyKey(db: D1Database, spaceId: string, key: string) {
+  return db
+    .prepare(`SELECT ${JOB_COLUMNS} FROM ${JOB_FROM} WHERE jobs.space_id = ? AND jobs.idempotency_key = ?`)
+    .bind(spaceId, key)
+    .first<JobRow>();
+}
+
+export async function loadJobRow(db: D1Database, spaceId: string, jobId: string): Promise<JobRow> {
+  const row = await db
+    .prepare(`SELECT ${JOB_COLUMNS} FROM ${JOB_FROM} WHERE jobs.id = ? AND jobs.space_id = ?`)
+    .bind(jobId, spaceId)
+    .first<JobRow>();
+  if (!row) throw new NotFound("job", jobId);
+  return row;
+}
+
+export async function getJob(env: Env, spaceId: string, jobId: string): Promise<JobView> {
+  return jobView(await loadJobRow(env.DB, spaceId, jobId));
+}
+
+/**
+ * Cancels a job: a WAITING job becomes CANCELED at once (it never starts: the dispatcher only claims
+ * WAITING jobs); a RUNNING one becomes CANCELING and its runner is told directly.
+ */
+export async function cancelJob(env: Env, caller: Caller, jobId: string): Promise<JobView> {
+  const row = await loadJobRow(env.DB, caller.spaceId, jobId);
+  const by = `key '${caller.keyName}'`;
+  const now = Date.now();
+  switch (row.state) {
+    case "CANCELED":
+      return jobView(row);
+    case "COMPLETED":
+    case "ERROR":
+      throw new Conflict("job-finished", "Job already finished", `Job ${jobId} is ${row.state} and can no longer be canceled.`);
+    case "WAITING": {
+      const canceled = statusForOutcome({ kind: "user-canceled" });
+      const changed = await env.DB.prepare(
+        `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, ended_at = ?, updated_at = ?
+         WHERE id = ? AND state = 'WAITING'`,
+      )
+        .bind(canceled.state, canceled.code, canceled.message, `Canceled while waiting, by ${by}`, now, now, jobId)
+        .run();
+      // Lost a race with the dispatcher's claim: the job is running now, cancel it as such.
+      if (!changed.meta.changes) return cancelJob(env, caller, jobId);
+      return getJob(env, caller.spaceId, jobId);
+    }
+    case "RUNNING":
+    case "CANCELING": {
+      await env.DB.prepare(
+        `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, updated_at = ?
+         WHERE id = ? AND state = 'RUNNING'`,
+      )
+        .bind(CANCELING_STATUS.state, CANCELING_STATUS.code, CANCELING_STATUS.message, `Cancel requested by ${by}`, now, jobId)
+        .run();
+      await runnerFor(env, jobId).requestCancel(by);
+      return getJob(env, caller.spaceId, jobId);
+    }
+  }
+}
+
+/** Cancels every WAITING job of the space (optionally of one flow version): one UPDATE. */
+export async function cancelAllWaiting(
+  env: Env,
+  caller: Caller,
+  scope: { ruleId: string; version: number } | null,
+): Promise<number> {
+  const canceled = statusForOutcome({ kind: "user-canceled" });
+  const now = Date.now();
+  const note = `Canceled while waiting, by cancel-all of key '${caller.keyName}'`;
+  const statement = scope
+    ? env.DB.prepare(
+        `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, ended_at = ?, updated_at = ?
+         WHERE space_id = ? AND state = 'WAITING' AND rule_id = ? AND rule_version = ?`,
+      ).bind(canceled.state, canceled.code, canceled.message, note, now, now, caller.spaceId, scope.ruleId, scope.version)
+    : env.DB.prepare(
+        `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, ended_at = ?, updated_at = ?
+         WHERE space_id = ? AND state = 'WAITING'`,
+      ).bind(canceled.state, canceled.code, canceled.message, note, now, now, caller.spaceId);
+  const result = await statement.run();
+  return result.meta.changes ?? 0;
+}

@@ -1,0 +1,100 @@
+// The watchdog (cron, every minute). Alarms are retried a bounded number of times and queue
+// messages can be lost to a failed send, so it (1) re-arms runners whose heartbeat is stale,
+// (2) marks runners whose state is gone as ERROR/ZOMBIE_PROCESS, (3) re-sends triggers for accounts
+// with WAITING jobs and free slots.
+import type { Env } from "../env";
+import { fillSlots, runnerFor, sendTrigger, startRunner } from "./dispatcher";
+import { SLOT_HOLDING_STATES, statusForOutcome, statesBefore } from "./states";
+
+/** A running job mirrors at least every slice (about a second); this much silence means stuck. */
+export const STALE_AFTER_MS = 60_000;
+/** A job this long in WAITING while its account has free slots lost its trigger. */
+export const TRIGGER_LOST_AFTER_MS = 30_000;
+
+export interface WatchdogReport {
+  rearmed: string[];
+  restarted: string[];
+  zombies: string[];
+  retriggeredAccounts: string[];
+}
+
+interface StaleJob {
+  id: string;
+  account_id: string;
+  space_id: string;
+  rule_id: string;
+  rule_version: number;
+  input: string;
+  state: string;
+  steps: number;
+  transition_note: string;
+}
+
+export async function runWatchdog(env: Env, now = Date.now()): Promise<WatchdogReport> {
+  const report: WatchdogReport = { rearmed: [], restarted: [], zombies: [], retriggeredAccounts: [] };
+  const holding = SLOT_HOLDING_STATES.map((state) => `'${state}'`).join(", ");
+  const stale = await env.DB.prepare(
+    `SELECT id, account_id, space_id, rule_id, rule_version, input, state, steps, transition_note FROM jobs
+     WHERE state IN (${holding}) AND coalesce(heartbeat_at, claimed_at, 0) < ?1
+       AND coalesce(sleeping_until, 0) < ?1
+     LIMIT 500`,
+  )
+    .bind(now - STALE_AFTER_MS)
+    .all<StaleJob>();
+
+  for (const job of stale.results) {
+    const cancelBy = job.state === "CANCELING" ? "the watchdog (cancel was requested)" : null;
+    const result = await runnerFor(env, job.id).revive(cancelBy);
+    if (result !== "missing") {
+      report.rearmed.push(job.id);
+    } else if (job.steps === 0) {
+      // Claimed, but the runner never got its start call: start it now (start is idempotent).
+      await startRunner(env, job);
+      report.restarted.push(job.id);
+    } else {
+      await markZombie(env, job);
+      report.zombies.push(job.id);
+    }
+  }
+
+  const starving = await env.DB.prepare(
+    `SELECT DISTINCT account_id FROM jobs WHERE state = 'WAITING' AND created_at < ? LIMIT 500`,
+  )
+    .bind(now - TRIGGER_LOST_AFTER_MS)
+    .all<{ account_id: string }>();
+  for (const { account_id } of starving.results) {
+    if (await sendTrigger(env, { accountId: account_id, reason: "watchdog" })) {
+      report.retriggeredAccounts.push(account_id);
+    } else {
+      await fillSlots(env, account_id);
+    }
+  }
+  return report;
+}
+
+async function markZombie(env: Env, job: StaleJob) {
+  const status = statusForOutcome({
+    kind: "zombie",
+    message: "The job's runner lost its state; the job cannot continue",
+  });
+  const now = Date.now();
+  const states = statesBefore(status.state)
+    .map((state) => `'${state}'`)
+    .join(", ");
+  await env.DB.prepare(
+    `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, ended_at = ?, updated_at = ?,
+       error = ? WHERE id = ? AND state IN (${states})`,
+  )
+    .bind(
+      status.state,
+      status.code,
+      status.message,
+      "Watchdog found the runner without state",
+      now,
+      now,
+      JSON.stringify({ node: null, message: status.message }),
+      job.id,
+    )
+    .run();
+  await sendTrigger(env, { accountId: job.account_id, reason: "slot-freed", jobId: job.id });
+}

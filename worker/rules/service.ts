@@ -1,0 +1,154 @@
+// Rules and their versions: integration flows and decision tables, versioned 1, 2, 3… per rule.
+// Every query is scoped by space; a rule of another space is the same "not found" as no rule.
+import { and, desc, eq, or, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { rules, ruleVersions } from "../db/schema";
+import { BadRequest, Conflict, NotFound } from "../http/problems";
+import { newId } from "../lib/ids";
+import { validateDefinition } from "./validate";
+import type { RuleType } from "./validate";
+
+export type RuleRow = typeof rules.$inferSelect;
+export type VersionRow = typeof ruleVersions.$inferSelect;
+
+export interface NewRule {
+  name: string;
+  alias?: string;
+  type: RuleType;
+  definition: unknown;
+  publish?: boolean;
+}
+
+export async function findRule(db: Database, spaceId: string, ref: string): Promise<RuleRow> {
+  const rule = await db.query.rules.findFirst({
+    where: and(eq(rules.spaceId, spaceId), or(eq(rules.id, ref), eq(rules.alias, ref))),
+  });
+  if (!rule) throw new NotFound("rule", ref);
+  return rule;
+}
+
+export async function findVersion(db: Database, rule: RuleRow, version: number): Promise<VersionRow> {
+  const row = await db.query.ruleVersions.findFirst({
+    where: and(eq(ruleVersions.ruleId, rule.id), eq(ruleVersions.version, version)),
+  });
+  if (!row) throw new NotFound("rule-version", `${rule.alias ?? rule.id}/${version}`);
+  return row;
+}
+
+export async function latestPublished(db: Database, rule: RuleRow): Promise<VersionRow | undefined> {
+  return db.query.ruleVersions.findFirst({
+    where: and(eq(ruleVersions.ruleId, rule.id), eq(ruleVersions.status, "published")),
+    orderBy: desc(ruleVersions.version),
+  });
+}
+
+export async function createRule(db: Database, spaceId: string, input: NewRule) {
+  const definition = validateDefinition(input.type, input.definition);
+  if (input.alias) await assertAliasFree(db, spaceId, input.alias);
+  const now = Date.now();
+  const id = newId(now);
+  const status = input.publish ? ("published" as const) : ("pending" as const);
+  try {
+    await db.batch([
+      db.insert(rules).values({
+        id,
+        spaceId,
+        name: input.name,
+        alias: input.alias ?? null,
+        type: input.type,
+        latestVersion: 1,
+        createdAt: now,
+        updatedAt: now,
+      }),
+      db.insert(ruleVersions).values({
+        ruleId: id,
+        version: 1,
+        status,
+        definition: JSON.stringify(definition),
+        createdAt: now,
+        publishedAt: input.publish ? now : null,
+      }),
+    ]);
+  } catch (error) {
+    // Two creates raced for the same alias: the unique index decided.
+    if (input.alias && String(error).includes("UNIQUE")) throw aliasTaken(input.alias);
+    throw error;
+  }
+  return { ruleId: id, alias: input.alias ?? null, version: 1, status };
+}
+
+export async function addVersion(db: Database, spaceId: string, ref: string, input: { definition: unknown; publish?: boolean }) {
+  const rule = await findRule(db, spaceId, ref);
+  const definition = JSON.stringify(validateDefinition(rule.type, input.definition));
+  const now = Date.now();
+  const status = input.publish ? ("published" as const) : ("pending" as const);
+  // D1 has no interactive transactions: the version number is taken and used in one atomic batch,
+  // so two concurrent saves get 2 and 3, never the same number.
+  const [, , [taken]] = await db.batch([
+    db
+      .update(rules)
+      .set({ latestVersion: sql`${rules.latestVersion} + 1`, updatedAt: now })
+      .where(eq(rules.id, rule.id)),
+    db.run(sql`INSERT INTO rule_versions (rule_id, version, status, definition, created_at, published_at)
+      SELECT id, latest_version, ${status}, ${definition}, ${now}, ${input.publish ? now : null}
+      FROM rules WHERE id = ${rule.id}`),
+    db.select({ version: rules.latestVersion }).from(rules).where(eq(rules.id, rule.id)),
+  ]);
+  return { ruleId: rule.id, version: taken.version, status };
+}
+
+export async function publishVersion(db: Database, spaceId: string, ref: string, version: number) {
+  const rule = await findRule(db, spaceId, ref);
+  const row = await findVersion(db, rule, version);
+  if (row.status !== "published") {
+    await db
+      .update(ruleVersions)
+      .set({ status: "published", publishedAt: Date.now() })
+      .where(and(eq(ruleVersions.ruleId, rule.id), eq(ruleVersions.version, version)));
+  }
+  return { ruleId: rule.id, version, status: "published" as const };
+}
+
+export async function listRules(db: Database, spaceId: string) {
+  const rows = await db.query.rules.findMany({ where: eq(rules.spaceId, spaceId), orderBy: desc(rules.id) });
+  return Promise.all(rows.map((rule) => describeRule(db, rule)));
+}
+
+export async function describeRule(db: Database, rule: RuleRow, version?: VersionRow) {
+  const shown = version ?? (await findVersion(db, rule, rule.latestVersion));
+  const published = await latestPublished(db, rule);
+  return {
+    ruleId: rule.id,
+    name: rule.name,
+    alias: rule.alias,
+    type: rule.type,
+    latestVersion: rule.latestVersion,
+    latestPublishedVersion: published?.version ?? null,
+    version: shown.version,
+    status: shown.status,
+    definition: JSON.parse(shown.definition) as unknown,
+    createdAt: new Date(shown.createdAt).toISOString(),
+    publishedAt: shown.publishedAt ? new Date(shown.publishedAt).toISOString() : null,
+  };
+}
+
+async function assertAliasFree(db: Database, spaceId: string, alias: string) {
+  const existing = await db.query.rules.findFirst({
+    where: and(eq(rules.spaceId, spaceId), or(eq(rules.alias, alias), eq(rules.id, alias))),
+  });
+  if (existing) throw aliasTaken(alias);
+}
+
+function aliasTaken(alias: string) {
+  return new Conflict("alias-taken", "Alias already in use", `The alias '${alias}' is already used by a rule of this space.`);
+}
+
+export function notPublished(ref: string, version?: number) {
+  return new BadRequest(
+    "rule-not-published",
+    "Rule version not published",
+    version === undefined
+      ? `Rule '${ref}' has no published version; publish one first.`
+      : `Version ${version} of rule '${ref}' is not published; publish it first.`,
+  );
+}
