@@ -17,6 +17,11 @@ declare global {
       /** Tests only: the D1 migrations, read in Node by vitest.config.ts. */
       TEST_MIGRATIONS?: D1Migration[];
     }
+    /** Types `exports` of "cloudflare:workers" (ctx.exports, and the tests' exports.default). */
+    interface GlobalProps {
+      mainModule: typeof import("./index");
+      durableNamespaces: "JobRunner";
+    }
   }
 }
 

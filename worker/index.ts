@@ -8,7 +8,7 @@ export { JobRunner } from "./jobs/runner";
 
 export default {
   fetch: app.fetch,
-  async queue(batch, env) {
+  async queue(batch, env, _ctx) {
     await handleTriggerBatch(batch, env);
   },
   async scheduled(_controller, env, ctx) {

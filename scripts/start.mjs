@@ -1,0 +1,129 @@
+// `npm start`: runs flowjobs locally on `wrangler dev` (workerd + Miniflare: local D1, Queues,
+// Durable Objects with alarms), with a demo space. Idempotent: a second run reuses the demo.
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { demoFlows } from "./demo-flows.mjs";
+
+const port = Number(process.env.PORT ?? 8787);
+const base = `http://127.0.0.1:${port}`;
+const demoFile = ".wrangler/demo.json";
+
+function run(command, args) {
+  const result = spawnSync(command, args, { stdio: "inherit", env: { ...process.env, CI: "true" } });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed with exit code ${result.status}`);
+}
+
+/** `.dev.vars` holds the local secrets; ADMIN_TOKEN is created once, at random. */
+function ensureDevVars() {
+  const text = existsSync(".dev.vars") ? readFileSync(".dev.vars", "utf8") : "";
+  const vars = Object.fromEntries(
+    text
+      .split("\n")
+      .map((line) => /^\s*([A-Z_]+)\s*=\s*"?([^"]*)"?\s*$/.exec(line))
+      .filter(Boolean)
+      .map((match) => [match[1], match[2]]),
+  );
+  let changed = false;
+  if (!vars.ADMIN_TOKEN) {
+    vars.ADMIN_TOKEN = randomBytes(24).toString("base64url");
+    changed = true;
+  }
+  if (!vars.ENVIRONMENT) {
+    vars.ENVIRONMENT = "development";
+    changed = true;
+  }
+  if (changed) {
+    writeFileSync(".dev.vars", Object.entries(vars).map(([key, value]) => `${key}="${value}"`).join("\n") + "\n");
+  }
+  return vars;
+}
+
+async function waitForServer(child) {
+  for (let attempt = 0; attempt < 240; attempt++) {
+    if (child.exitCode !== null) throw new Error("wrangler dev exited before it was ready");
+    try {
+      const response = await fetch(`${base}/api/openapi.json`);
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`wrangler dev did not answer on ${base} within 2 minutes`);
+}
+
+async function api(method, path, token, body) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await response.json().catch(() => null);
+  return { status: response.status, body: json };
+}
+
+async function must(method, path, token, body) {
+  const response = await api(method, path, token, body);
+  if (response.status >= 300) throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
+/** Creates the demo account, space, keys and flows unless a working demo exists already. */
+async function ensureDemo(adminToken) {
+  if (existsSync(demoFile)) {
+    const demo = JSON.parse(readFileSync(demoFile, "utf8"));
+    const me = await api("GET", "/api/me", demo.managementKey);
+    if (me.status === 200) {
+      await ensureFlows(demo.managementKey);
+      return demo;
+    }
+  }
+  const account = await must("POST", "/api/admin/accounts", adminToken, { name: "Demo account", freeSeconds: 3600, parallelLimit: 5 });
+  const space = await must("POST", `/api/admin/accounts/${account.id}/spaces`, adminToken, { name: "Demo space" });
+  const solver = await must("POST", `/api/admin/spaces/${space.id}/keys`, adminToken, { kind: "solver", name: "demo-solver" });
+  const management = await must("POST", `/api/admin/spaces/${space.id}/keys`, adminToken, { kind: "management", name: "demo-console" });
+  const demo = { accountId: account.id, spaceId: space.id, solverKey: solver.key, managementKey: management.key };
+  mkdirSync(".wrangler", { recursive: true });
+  writeFileSync(demoFile, JSON.stringify(demo, null, 2));
+  await ensureFlows(demo.managementKey);
+  return demo;
+}
+
+async function ensureFlows(managementKey) {
+  for (const flow of demoFlows) {
+    const existing = await api("GET", `/api/rules/${flow.alias}`, managementKey);
+    if (existing.status === 200) continue;
+    await must("POST", "/api/rules", managementKey, { ...flow, publish: true });
+  }
+}
+
+const vars = ensureDevVars();
+if (!existsSync("web/dist/index.html")) run("npx", ["vite", "build", "web"]);
+run("npx", ["wrangler", "d1", "migrations", "apply", "flowjobs", "--local"]);
+
+const child = spawn("npx", ["wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--test-scheduled", "--show-interactive-dev-session=false"], {
+  stdio: ["ignore", "inherit", "inherit"],
+  env: { ...process.env, CI: "true" },
+});
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
+child.on("exit", (code) => process.exit(code ?? 0));
+
+await waitForServer(child);
+const demo = await ensureDemo(vars.ADMIN_TOKEN);
+
+// workerd does not fire cron triggers locally; call the watchdog every minute the way the cron would.
+setInterval(() => fetch(`${base}/__scheduled?cron=*+*+*+*+*`).catch(() => {}), 60_000).unref();
+
+console.log(`
+flowjobs is running at ${base}
+  console:        ${base}/
+  API reference:  ${base}/api/docs
+  admin token:    ${vars.ADMIN_TOKEN}   (in .dev.vars)
+  solver key:     ${demo.solverKey}
+  management key: ${demo.managementKey}
+
+Start a job and read it back:
+  curl -s -X POST ${base}/job/start/hello -H "Authorization: Bearer ${demo.solverKey}" -H "Content-Type: application/json" -d '{"name":"Ada"}'
+  curl -s ${base}/job/<jobId> -H "Authorization: Bearer ${demo.solverKey}"
+`);

@@ -1,0 +1,56 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { call, createTenant, publishFlow, trigger } from "../helpers/api";
+import { deliverTriggers, dispatch, jobState, runner, runToEnd } from "../helpers/drive";
+import { countingFlow, sleepyFlow } from "../helpers/flows";
+
+async function states(ids: string[]) {
+  return Promise.all(ids.map(jobState));
+}
+
+describe("dispatcher", () => {
+  it("never runs more than parallelLimit jobs and starts them in trigger order", async () => {
+    const tenant = await createTenant({ parallelLimit: 2 });
+    await publishFlow(tenant, sleepyFlow, "sleepy");
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await trigger(tenant, "sleepy", { seconds: 3600 })).body.jobId);
+
+    // Several concurrent deliveries (duplicates included) still fill only two slots.
+    await Promise.all([dispatch(tenant.accountId), dispatch(tenant.accountId), dispatch(tenant.accountId)]);
+    expect(await states(ids)).toEqual(["RUNNING", "RUNNING", "WAITING", "WAITING", "WAITING"]);
+
+    // The first job finishes (canceled here): its slot goes to the oldest waiting job.
+    await call("POST", `/job/cancel/${ids[0]}`, { key: tenant.solverKey });
+    await runToEnd(ids[0], 3);
+    await dispatch(tenant.accountId);
+    expect(await states(ids)).toEqual(["CANCELED", "RUNNING", "RUNNING", "WAITING", "WAITING"]);
+
+    const claimed = await env.DB.prepare("SELECT id FROM jobs WHERE space_id = ? AND claimed_at IS NOT NULL ORDER BY claimed_at, id")
+      .bind(tenant.spaceId)
+      .all<{ id: string }>();
+    expect(claimed.results.map((row) => row.id)).toEqual(ids.slice(0, 3));
+  });
+
+  it("starts a job once even when its trigger is delivered twice", async () => {
+    const tenant = await createTenant();
+    await publishFlow(tenant, countingFlow, "count");
+    const jobId = (await trigger(tenant, "count", { n: 10 })).body.jobId;
+    const message = { accountId: tenant.accountId, reason: "created" as const, jobId };
+    const [first, second] = await Promise.all([deliverTriggers(message), deliverTriggers(message)]);
+    expect(first.explicitAcks).toHaveLength(1);
+    expect(second.explicitAcks).toHaveLength(1);
+    await runToEnd(jobId);
+    await deliverTriggers(message);
+
+    const events = await env.DB.prepare("SELECT state FROM job_events WHERE job_id = ? ORDER BY seq").bind(jobId).all<{ state: string }>();
+    expect(events.results.map((row) => row.state)).toEqual(["WAITING", "RUNNING", "COMPLETED"]);
+    const runnerInit = await runner(jobId).snapshot();
+    expect(runnerInit.steps).toBe((await env.DB.prepare("SELECT steps FROM jobs WHERE id = ?").bind(jobId).first<{ steps: number }>())!.steps);
+  });
+
+  it("acknowledges and drops a malformed message instead of retrying it forever", async () => {
+    const result = await deliverTriggers({ nonsense: true } as never);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(result.retryMessages).toEqual([]);
+  });
+});
