@@ -3,14 +3,20 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { delimiter, join, resolve } from "node:path";
 import { demoFlows } from "./demo-flows.mjs";
 
 const port = Number(process.env.PORT ?? 8787);
 const base = `http://127.0.0.1:${port}`;
-const demoFile = ".wrangler/demo.json";
+// Local state (D1, queues, Durable Objects) and the demo's keys; tests point it at a temp folder.
+const stateDir = process.env.FLOWJOBS_STATE_DIR ?? ".wrangler/state";
+const demoFile = join(stateDir, "demo.json");
+
+// Children run on the project's pinned Node (node_modules/.bin/node), whatever the system Node is.
+const childEnv = { ...process.env, CI: "true", PATH: `${resolve("node_modules/.bin")}${delimiter}${process.env.PATH}` };
 
 function run(command, args) {
-  const result = spawnSync(command, args, { stdio: "inherit", env: { ...process.env, CI: "true" } });
+  const result = spawnSync(command, args, { stdio: "inherit", env: childEnv });
   if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed with exit code ${result.status}`);
 }
 
@@ -84,7 +90,7 @@ async function ensureDemo(adminToken) {
   const solver = await must("POST", `/api/admin/spaces/${space.id}/keys`, adminToken, { kind: "solver", name: "demo-solver" });
   const management = await must("POST", `/api/admin/spaces/${space.id}/keys`, adminToken, { kind: "management", name: "demo-console" });
   const demo = { accountId: account.id, spaceId: space.id, solverKey: solver.key, managementKey: management.key };
-  mkdirSync(".wrangler", { recursive: true });
+  mkdirSync(stateDir, { recursive: true });
   writeFileSync(demoFile, JSON.stringify(demo, null, 2));
   await ensureFlows(demo.managementKey);
   return demo;
@@ -100,11 +106,14 @@ async function ensureFlows(managementKey) {
 
 const vars = ensureDevVars();
 if (!existsSync("web/dist/index.html")) run("npx", ["vite", "build", "web"]);
-run("npx", ["wrangler", "d1", "migrations", "apply", "flowjobs", "--local"]);
+run("npx", ["wrangler", "d1", "migrations", "apply", "flowjobs", "--local", "--persist-to", stateDir]);
 
-const child = spawn("npx", ["wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--test-scheduled", "--show-interactive-dev-session=false"], {
+const child = spawn("npx", [
+    "wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", stateDir,
+    "--test-scheduled", "--show-interactive-dev-session=false",
+  ], {
   stdio: ["ignore", "inherit", "inherit"],
-  env: { ...process.env, CI: "true" },
+  env: childEnv,
 });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code) => process.exit(code ?? 0));

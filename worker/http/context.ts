@@ -2,15 +2,18 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Env } from "../env";
 import type { Caller } from "../keys/keys";
-import { Problem } from "./problems";
+import { Problem, type FieldError } from "./problems";
 
 export interface AppEnv {
   Bindings: Env;
   Variables: { caller: Caller; requestId: string };
 }
 
-/** A sub-app whose request-validation failures become problem+json (400 for path/query, 422 for bodies). */
-export function router() {
+/**
+ * A sub-app whose request-validation failures become problem+json: 400 for path and query, and
+ * for bodies `bodyProblem` (default 422 invalid-body).
+ */
+export function router(bodyProblem?: (errors: FieldError[]) => Problem) {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (result.success) return;
@@ -19,6 +22,7 @@ export function router() {
         message: issue.message,
       }));
       if (result.target === "json") {
+        if (bodyProblem) throw bodyProblem(errors);
         throw new Problem(422, "invalid-body", "Invalid request body", "The request body does not match the schema.", errors);
       }
       throw new Problem(400, "invalid-request", "Invalid request", `Invalid ${result.target} parameters.`, errors);

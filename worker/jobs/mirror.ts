@@ -32,7 +32,7 @@ export async function mirrorFinal(db: D1Database, init: RunnerInit, control: Con
       .prepare(
         `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, error = ?,
            ended_at = ?, updated_at = ?, steps = ?, current_node = ?, execution_ms = ?, heartbeat_at = ?, sleeping_until = NULL
-         WHERE id = ? AND state IN (${inList(statesBefore(final.status.state))})`,
+         WHERE id = ? AND state IN (${inList(statesBefore(final.status.state))}) RETURNING id`,
       )
       .bind(
         final.status.state,
@@ -57,5 +57,5 @@ export async function mirrorFinal(db: D1Database, init: RunnerInit, control: Con
     );
   }
   const [update] = await db.batch(statements);
-  return (update.meta.changes ?? 0) > 0;
+  return update.results.length > 0;
 }

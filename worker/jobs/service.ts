@@ -131,12 +131,12 @@ export async function cancelJob(env: Env, caller: Caller, jobId: string): Promis
       const canceled = statusForOutcome({ kind: "user-canceled" });
       const changed = await env.DB.prepare(
         `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, ended_at = ?, updated_at = ?
-         WHERE id = ? AND state = 'WAITING'`,
+         WHERE id = ? AND state = 'WAITING' RETURNING id`,
       )
         .bind(canceled.state, canceled.code, canceled.message, `Canceled while waiting, by ${by}`, now, now, jobId)
-        .run();
+        .first();
       // Lost a race with the dispatcher's claim: the job is running now, cancel it as such.
-      if (!changed.meta.changes) return cancelJob(env, caller, jobId);
+      if (!changed) return cancelJob(env, caller, jobId);
       return getJob(env, caller.spaceId, jobId);
     }
     case "RUNNING":
@@ -165,12 +165,13 @@ export async function cancelAllWaiting(
   const statement = scope
     ? env.DB.prepare(
         `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, ended_at = ?, updated_at = ?
-         WHERE space_id = ? AND state = 'WAITING' AND rule_id = ? AND rule_version = ?`,
+         WHERE space_id = ? AND state = 'WAITING' AND rule_id = ? AND rule_version = ? RETURNING id`,
       ).bind(canceled.state, canceled.code, canceled.message, note, now, now, caller.spaceId, scope.ruleId, scope.version)
     : env.DB.prepare(
         `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, ended_at = ?, updated_at = ?
-         WHERE space_id = ? AND state = 'WAITING'`,
+         WHERE space_id = ? AND state = 'WAITING' RETURNING id`,
       ).bind(canceled.state, canceled.code, canceled.message, note, now, now, caller.spaceId);
-  const result = await statement.run();
-  return result.meta.changes ?? 0;
+  // Counted from RETURNING: D1's meta.changes also counts the timeline rows the trigger writes.
+  const result = await statement.all();
+  return result.results.length;
 }

@@ -1,6 +1,6 @@
 // Rules and their versions: integration flows and decision tables, versioned 1, 2, 3… per rule.
 // Every query is scoped by space; a rule of another space is the same "not found" as no rule.
-import { and, desc, eq, or, sql } from "drizzle-orm";
+import { and, desc, eq, or } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { rules, ruleVersions } from "../db/schema";
 import { BadRequest, Conflict, NotFound } from "../http/problems";
@@ -84,17 +84,19 @@ export async function addVersion(db: Database, spaceId: string, ref: string, inp
   const status = input.publish ? ("published" as const) : ("pending" as const);
   // D1 has no interactive transactions: the version number is taken and used in one atomic batch,
   // so two concurrent saves get 2 and 3, never the same number.
-  const [, , [taken]] = await db.batch([
-    db
-      .update(rules)
-      .set({ latestVersion: sql`${rules.latestVersion} + 1`, updatedAt: now })
-      .where(eq(rules.id, rule.id)),
-    db.run(sql`INSERT INTO rule_versions (rule_id, version, status, definition, created_at, published_at)
-      SELECT id, latest_version, ${status}, ${definition}, ${now}, ${input.publish ? now : null}
-      FROM rules WHERE id = ${rule.id}`),
-    db.select({ version: rules.latestVersion }).from(rules).where(eq(rules.id, rule.id)),
+  const d1 = db.$client;
+  const [, , taken] = await d1.batch([
+    d1.prepare("UPDATE rules SET latest_version = latest_version + 1, updated_at = ? WHERE id = ?").bind(now, rule.id),
+    d1
+      .prepare(
+        `INSERT INTO rule_versions (rule_id, version, status, definition, created_at, published_at)
+         SELECT id, latest_version, ?, ?, ?, ? FROM rules WHERE id = ?`,
+      )
+      .bind(status, definition, now, input.publish ? now : null, rule.id),
+    d1.prepare("SELECT latest_version AS version FROM rules WHERE id = ?").bind(rule.id),
   ]);
-  return { ruleId: rule.id, version: taken.version, status };
+  const version = (taken.results[0] as { version: number }).version;
+  return { ruleId: rule.id, version, status };
 }
 
 export async function publishVersion(db: Database, spaceId: string, ref: string, version: number) {

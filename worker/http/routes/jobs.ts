@@ -117,21 +117,21 @@ const cancelRuleRoute = createRoute({
   },
 });
 
-export const jobsApi = router();
+// The contract answers a start body that is JSON but not an object with 400, like malformed JSON.
+export const jobsApi = router(
+  (errors) =>
+    new BadRequest("invalid-input", "Job input must be a JSON object", "The request body must be a JSON object, e.g. {}.", errors),
+);
 jobsApi.use("/job/*", requireKey("solver", "management"));
 
 for (const route of [startLatest, startVersion]) {
   jobsApi.openapi(route, async (c) => {
     const params = c.req.valid("param") as { flow: string; version?: number };
     const headers = c.req.valid("header");
-    const input = JobInput.safeParse(c.req.valid("json"));
-    if (!input.success) {
-      throw new BadRequest("invalid-input", "Job input must be a JSON object", "The request body must be a JSON object, e.g. {}.");
-    }
     const { job, replayed } = await startJob(c.env, c.var.caller, {
       flow: params.flow,
       version: params.version,
-      input: input.data,
+      input: c.req.valid("json"),
       idempotencyKey: headers["idempotency-key"],
       correlationId: headers["x-correlation-id"],
     });

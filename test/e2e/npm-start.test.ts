@@ -1,0 +1,75 @@
+// `npm start` as a new user runs it: the script starts wrangler dev with a demo space and prints a
+// curl line; that exact line starts a job, which completes. Runs against a real local server, so
+// the job is polled over HTTP (bounded), there being no alarm hook to drive from outside.
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+let child: ChildProcess | undefined;
+const stateDir = mkdtempSync(join(tmpdir(), "flowjobs-e2e-"));
+
+afterAll(() => {
+  // wrangler dev runs workerd as a grandchild: end the whole process group.
+  if (child?.pid) process.kill(-child.pid, "SIGTERM");
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe("npm start", () => {
+  it("serves the API and the printed curl line starts a job that completes", async () => {
+    const port = await freePort();
+    child = spawn(process.execPath, ["scripts/start.mjs"], {
+      env: { ...process.env, PORT: String(port), FLOWJOBS_STATE_DIR: stateDir },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let output = "";
+    child.stdout!.on("data", (chunk) => (output += chunk));
+    child.stderr!.on("data", (chunk) => (output += chunk));
+    const curlLine = await new Promise<string>((resolve, reject) => {
+      const timer = setInterval(() => {
+        const line = output.split("\n").find((text) => text.trim().startsWith("curl -s -X POST"));
+        if (line) {
+          clearInterval(timer);
+          resolve(line.trim());
+        } else if (child!.exitCode !== null) {
+          clearInterval(timer);
+          reject(new Error(`npm start exited:\n${output}`));
+        }
+      }, 200);
+    });
+
+    const docs = await fetch(`http://127.0.0.1:${port}/api/openapi.json`);
+    expect(docs.status).toBe(200);
+
+    const { stdout } = await run("sh", ["-c", curlLine]);
+    const started = JSON.parse(stdout);
+    expect(started.status).toEqual({ state: "WAITING", code: "JOB_INITIALIZED", message: "Job initialized" });
+    const key = /Bearer (fjk_\S+)"/.exec(curlLine)![1];
+
+    let job: { status: { state: string }; output: unknown } | undefined;
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const response = await fetch(`http://127.0.0.1:${port}/job/${started.jobId}`, { headers: { authorization: `Bearer ${key}` } });
+      job = await response.json();
+      if (job!.status.state === "COMPLETED") break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(job!.status.state).toBe("COMPLETED");
+    expect(job!.output).toEqual({ greeting: "Hello, Ada" });
+  });
+});
