@@ -1,3 +1,4 @@
+/// <reference types="node" />
 // `npm start` as a new user runs it: the script starts wrangler dev with a demo space and prints a
 // curl line; that exact line starts a job, which completes. Runs against a real local server, so
 // the job is polled over HTTP (bounded), there being no alarm hook to drive from outside.

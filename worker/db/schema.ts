@@ -154,3 +154,57 @@ export const jobEvents = sqliteTable(
   },
   (t) => [index("job_events_by_job").on(t.jobId, t.seq)],
 );
+
+/**
+ * One row per charged slice: the ledger. The primary key (job, slice) makes a charge exactly-once;
+ * a trigger (migrations) moves the counters below only when a ledger row is actually inserted.
+ */
+export const usageLedger = sqliteTable(
+  "usage_ledger",
+  {
+    jobId: text("job_id").notNull(),
+    slice: integer("slice").notNull(),
+    accountId: text("account_id").notNull(),
+    spaceId: text("space_id").notNull(),
+    /** Calendar month (UTC) in which the slice ended: "2026-11". */
+    period: text("period").notNull(),
+    /** Day (UTC) in which the slice ended: "2026-11-28". */
+    day: text("day").notNull(),
+    ms: integer("ms").notNull(),
+    freeMs: integer("free_ms").notNull(),
+    overageMs: integer("overage_ms").notNull(),
+    unbilledMs: integer("unbilled_ms").notNull(),
+    chargedAt: epochMs("charged_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.slice] }), index("usage_ledger_by_period").on(t.accountId, t.period)],
+);
+
+const usageColumns = {
+  freeUsedMs: integer("free_used_ms").notNull().default(0),
+  overageMs: integer("overage_ms").notNull().default(0),
+  unbilledMs: integer("unbilled_ms").notNull().default(0),
+};
+
+/** Per account and period: what the quota gate reads. */
+export const usageCounters = sqliteTable(
+  "usage_counters",
+  { accountId: text("account_id").notNull(), period: text("period").notNull(), ...usageColumns },
+  (t) => [primaryKey({ columns: [t.accountId, t.period] })],
+);
+
+export const usageBySpace = sqliteTable(
+  "usage_by_space",
+  {
+    accountId: text("account_id").notNull(),
+    spaceId: text("space_id").notNull(),
+    period: text("period").notNull(),
+    ...usageColumns,
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.period, t.spaceId] })],
+);
+
+export const usageDaily = sqliteTable(
+  "usage_daily",
+  { accountId: text("account_id").notNull(), day: text("day").notNull(), ...usageColumns },
+  (t) => [primaryKey({ columns: [t.accountId, t.day] })],
+);

@@ -11,6 +11,7 @@ import { adminApi } from "./routes/admin";
 import { consoleJobsApi } from "./routes/console-jobs";
 import { jobsApi } from "./routes/jobs";
 import { rulesApi } from "./routes/rules";
+import { usageApi } from "./routes/usage";
 
 export const app = new OpenAPIHono<AppEnv>();
 
@@ -30,7 +31,7 @@ app.use(
   }),
 );
 
-app.route("/", jobsApi).route("/", consoleJobsApi).route("/", rulesApi).route("/", adminApi);
+app.route("/", jobsApi).route("/", consoleJobsApi).route("/", rulesApi).route("/", usageApi).route("/", adminApi);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   type: "http",

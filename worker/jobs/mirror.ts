@@ -1,6 +1,7 @@
 // The runner's writes to D1: progress and heartbeat after each slice, and the final transition.
 // Both set absolute values and are conditional on the current state, so a retried mirror is harmless
 // and a final state is never overwritten.
+import { chargeStatement } from "../billing/charge";
 import type { Control, RunnerInit } from "./runner-storage";
 import { SLOT_HOLDING_STATES, statesBefore } from "./states";
 
@@ -19,8 +20,15 @@ export async function mirrorProgress(db: D1Database, init: RunnerInit, control: 
          WHERE id = ? AND state IN (${inList(SLOT_HOLDING_STATES)})`,
       )
       .bind(progress.steps, progress.currentNode, control.executionMs, now, control.sleepingUntil, now, init.jobId),
-    // Issue-4 billing: each entry of control.pendingCharges is charged here, in this same batch.
+    ...charges(db, init, control),
   ]);
+}
+
+/** The slices executed since the last mirror, charged in the same batch as the progress they made. */
+function charges(db: D1Database, init: RunnerInit, control: Control) {
+  return control.pendingCharges.map((charge) =>
+    chargeStatement(db, { jobId: init.jobId, accountId: init.accountId, spaceId: init.spaceId, ...charge }),
+  );
 }
 
 /** Writes the final transition; returns false when D1 already held a final state (nothing changed). */
@@ -49,6 +57,7 @@ export async function mirrorFinal(db: D1Database, init: RunnerInit, control: Con
         init.jobId,
       ),
   ];
+  statements.push(...charges(db, init, control));
   if (final.status.state === "COMPLETED") {
     statements.push(
       db

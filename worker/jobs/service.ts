@@ -1,5 +1,6 @@
 // Job operations behind the API: start, read, cancel, cancel-all. Every query is scoped by the
 // caller's space in the SQL itself; another space's job is the same 404 as no job.
+import { assertCanStart } from "../billing/usage";
 import type { Env } from "../env";
 import { database } from "../db/client";
 import { Conflict, NotFound } from "../http/problems";
@@ -44,6 +45,7 @@ export async function startJob(env: Env, caller: Caller, request: StartRequest):
   }
 
   const now = Date.now();
+  await assertCanStart(env, caller.accountId, now);
   const jobId = newId(now);
   try {
     await env.DB.prepare(
