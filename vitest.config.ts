@@ -14,10 +14,15 @@ export default defineConfig({
             miniflare: {
               // Triggers go to a real queue that has no consumer, so each test delivers them itself
               // with createMessageBatch and nothing starts behind its back.
-              queueProducers: { JOB_TRIGGERS: { queueName: "job-triggers-held-in-tests" } },
+              queueProducers: {
+                JOB_TRIGGERS: { queueName: "job-triggers-held-in-tests" },
+                WEBHOOK_DELIVERIES: { queueName: "webhook-deliveries-held-in-tests" },
+              },
               bindings: {
                 TEST_MIGRATIONS: await readD1Migrations("./migrations"),
                 ADMIN_TOKEN: "test-admin-token",
+                WEBHOOK_SECRET_KEY: "test-webhook-secret-key",
+                WEBHOOK_TIMEOUT_MS: "300",
                 ENVIRONMENT: "test",
               },
             },

@@ -2,16 +2,22 @@
 import type { D1Migration } from "cloudflare:test";
 import type { JobRunner } from "./jobs/runner";
 import type { TriggerMessage } from "./jobs/dispatcher";
+import type { DeliveryMessage } from "./webhooks/fanout";
 
 declare global {
   namespace Cloudflare {
     interface Env {
       DB: D1Database;
       JOB_TRIGGERS: Queue<TriggerMessage>;
+      WEBHOOK_DELIVERIES: Queue<DeliveryMessage>;
       JOB_RUNNER: DurableObjectNamespace<JobRunner>;
       ASSETS: Fetcher;
       /** Secret: bearer token of the /api/admin/* routes. */
       ADMIN_TOKEN: string;
+      /** Secret: encrypts webhook signing secrets at rest. */
+      WEBHOOK_SECRET_KEY: string;
+      /** Per-attempt timeout of a webhook delivery, ms (10 s in production). */
+      WEBHOOK_TIMEOUT_MS?: string;
       /** "development" under `npm start`, "test" in tests, "production" when deployed. */
       ENVIRONMENT: string;
       /** Tests only: the D1 migrations, read in Node by vitest.config.ts. */

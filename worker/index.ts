@@ -3,15 +3,21 @@ import type { Env } from "./env";
 import { app } from "./http/app";
 import { handleTriggerBatch, type TriggerMessage } from "./jobs/dispatcher";
 import { runWatchdog } from "./jobs/watchdog";
+import { handleDeliveryBatch } from "./webhooks/delivery";
+import type { DeliveryMessage } from "./webhooks/fanout";
 
 export { JobRunner } from "./jobs/runner";
 
 export default {
   fetch: app.fetch,
   async queue(batch, env, _ctx) {
-    await handleTriggerBatch(batch, env);
+    if (batch.queue.startsWith("webhook-deliveries")) {
+      await handleDeliveryBatch(batch as MessageBatch<DeliveryMessage>, env);
+    } else {
+      await handleTriggerBatch(batch as MessageBatch<TriggerMessage>, env);
+    }
   },
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(runWatchdog(env));
   },
-} satisfies ExportedHandler<Env, TriggerMessage>;
+} satisfies ExportedHandler<Env, TriggerMessage | DeliveryMessage>;

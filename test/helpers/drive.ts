@@ -28,11 +28,16 @@ export function runner(jobId: string) {
   return env.JOB_RUNNER.get(env.JOB_RUNNER.idFromName(jobId));
 }
 
-/** Waits for a slice the platform started on its own, then runs the pending alarm, if any. */
+/**
+ * Runs the runner's pending alarm, if any. Alarms also fire on their own in workerd, so it first
+ * waits for a slice the platform started, and afterwards for one it started meanwhile.
+ */
 export async function runAlarm(jobId: string): Promise<boolean> {
   const stub = runner(jobId);
   await runInDurableObject(stub, (instance: JobRunner) => instance.idle());
-  return runDurableObjectAlarm(stub);
+  const ran = await runDurableObjectAlarm(stub);
+  await runInDurableObject(stub, (instance: JobRunner) => instance.idle());
+  return ran;
 }
 
 export async function jobState(jobId: string): Promise<string> {

@@ -208,3 +208,65 @@ export const usageDaily = sqliteTable(
   { accountId: text("account_id").notNull(), day: text("day").notNull(), ...usageColumns },
   (t) => [primaryKey({ columns: [t.accountId, t.day] })],
 );
+
+/** Webhook endpoints of a space. The signing secret is stored AES-GCM encrypted (WEBHOOK_SECRET_KEY). */
+export const webhooks = sqliteTable(
+  "webhooks",
+  {
+    id: text("id").primaryKey(),
+    spaceId: text("space_id").notNull(),
+    url: text("url").notNull(),
+    /** JSON array of event types, e.g. ["JOB.COMPLETED"]. */
+    events: text("events").notNull(),
+    /** JSON array of rule ids, or NULL for every flow. */
+    flows: text("flows"),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    secretCiphertext: text("secret_ciphertext").notNull(),
+    createdAt: epochMs("created_at").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  (t) => [index("webhooks_by_space").on(t.spaceId, t.id)],
+);
+
+/** One delivery per (job, webhook): the unique index makes the fan-out exactly-once. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    webhookId: text("webhook_id").notNull(),
+    spaceId: text("space_id").notNull(),
+    jobId: text("job_id").notNull(),
+    eventType: text("event_type").notNull(),
+    /** pending → succeeded | failed (final 4xx) | dead-lettered (retries exhausted). */
+    status: text("status").notNull(),
+    /** Attempts in the current series; a redelivery starts a new series at 0. */
+    attempts: integer("attempts").notNull().default(0),
+    series: integer("series").notNull().default(1),
+    lastStatusCode: integer("last_status_code"),
+    nextAttemptAt: epochMs("next_attempt_at"),
+    createdAt: epochMs("created_at").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_once").on(t.jobId, t.webhookId),
+    index("webhook_deliveries_by_webhook").on(t.webhookId, t.id),
+    index("webhook_deliveries_by_status").on(t.status, t.nextAttemptAt),
+  ],
+);
+
+/** Every delivery attempt: time, status code, duration, error, and the start of the response. */
+export const webhookAttempts = sqliteTable(
+  "webhook_attempts",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    deliveryId: text("delivery_id").notNull(),
+    series: integer("series").notNull(),
+    attempt: integer("attempt").notNull(),
+    at: epochMs("at").notNull(),
+    statusCode: integer("status_code"),
+    durationMs: integer("duration_ms").notNull(),
+    error: text("error"),
+    responseSnippet: text("response_snippet"),
+  },
+  (t) => [uniqueIndex("webhook_attempts_once").on(t.deliveryId, t.series, t.attempt)],
+);

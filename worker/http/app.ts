@@ -12,6 +12,7 @@ import { consoleJobsApi } from "./routes/console-jobs";
 import { jobsApi } from "./routes/jobs";
 import { rulesApi } from "./routes/rules";
 import { usageApi } from "./routes/usage";
+import { webhooksApi } from "./routes/webhooks";
 
 export const app = new OpenAPIHono<AppEnv>();
 
@@ -31,7 +32,7 @@ app.use(
   }),
 );
 
-app.route("/", jobsApi).route("/", consoleJobsApi).route("/", rulesApi).route("/", usageApi).route("/", adminApi);
+app.route("/", jobsApi).route("/", consoleJobsApi).route("/", rulesApi).route("/", usageApi).route("/", webhooksApi).route("/", adminApi);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   type: "http",

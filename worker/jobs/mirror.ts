@@ -31,8 +31,18 @@ function charges(db: D1Database, init: RunnerInit, control: Control) {
   );
 }
 
-/** Writes the final transition; returns false when D1 already held a final state (nothing changed). */
-export async function mirrorFinal(db: D1Database, init: RunnerInit, control: Control, progress: Progress, note: string) {
+/**
+ * Writes the final transition, the last charges and the webhook deliveries in one batch; returns the
+ * ids of the deliveries this call created (none when a retry finds them made already).
+ */
+export async function mirrorFinal(
+  db: D1Database,
+  init: RunnerInit,
+  control: Control,
+  progress: Progress,
+  note: string,
+  deliveries: D1PreparedStatement[],
+): Promise<string[]> {
   const final = control.final;
   if (!final) throw new Error("mirrorFinal called before the job ended");
   const statements = [
@@ -65,6 +75,6 @@ export async function mirrorFinal(db: D1Database, init: RunnerInit, control: Con
         .bind(init.jobId, JSON.stringify(final.output ?? null)),
     );
   }
-  const [update] = await db.batch(statements);
-  return update.results.length > 0;
+  const results = await db.batch<{ id: string }>([...deliveries, ...statements]);
+  return results.slice(0, deliveries.length).flatMap((result) => result.results.map((row) => row.id));
 }

@@ -9,6 +9,7 @@ import { sendTrigger } from "./dispatcher";
 import { mirrorFinal, mirrorProgress, type Progress } from "./mirror";
 import { RunnerStorage, type Control, type RunnerInit } from "./runner-storage";
 import { statusForOutcome, type Outcome } from "./states";
+import { deliveryStatements, enqueueDelivery, matchingWebhooks } from "../webhooks/fanout";
 
 /** A slice ends after this much wall time, so cancels and other requests get a turn. */
 export const SLICE_BUDGET_MS = 1000;
@@ -236,8 +237,18 @@ export class JobRunner extends DurableObject<Env> {
   /** Mirrors the final state to D1 and wakes the dispatcher; retried from the alarm until it lands. */
   private async publishFinal(init: RunnerInit, control: Control) {
     if (control.finalMirrored) return;
+    let deliveries: string[];
     try {
-      await mirrorFinal(this.env.DB, init, control, this.progress(), transitionNote(control));
+      const finished = { jobId: init.jobId, spaceId: init.spaceId, ruleId: init.ruleId, state: control.final!.status.state };
+      const webhookIds = await matchingWebhooks(this.env.DB, finished);
+      deliveries = await mirrorFinal(
+        this.env.DB,
+        init,
+        control,
+        this.progress(),
+        transitionNote(control),
+        deliveryStatements(this.env.DB, finished, webhookIds, Date.now()),
+      );
       control.pendingCharges = [];
       control.finalMirrored = true;
       control.mirrorFailures = 0;
@@ -249,6 +260,7 @@ export class JobRunner extends DurableObject<Env> {
     }
     // The slot this job held is free: wake the next waiting job of the account.
     await sendTrigger(this.env, { accountId: init.accountId, reason: "slot-freed", jobId: init.jobId });
+    for (const deliveryId of deliveries) await enqueueDelivery(this.env, { deliveryId, series: 1 });
   }
 
   private async retryMirrorLater(control: Control, error: unknown) {

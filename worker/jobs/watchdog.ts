@@ -1,8 +1,9 @@
 // The watchdog (cron, every minute). Alarms are retried a bounded number of times and queue
 // messages can be lost to a failed send, so it (1) re-arms runners whose heartbeat is stale,
 // (2) marks runners whose state is gone as ERROR/ZOMBIE_PROCESS, (3) re-sends triggers for accounts
-// with WAITING jobs and free slots.
+// with WAITING jobs and free slots, (4) re-sends webhook deliveries whose queue message was lost.
 import type { Env } from "../env";
+import { enqueueDelivery } from "../webhooks/fanout";
 import { fillSlots, runnerFor, sendTrigger, startRunner } from "./dispatcher";
 import { SLOT_HOLDING_STATES, statusForOutcome, statesBefore } from "./states";
 
@@ -11,11 +12,15 @@ export const STALE_AFTER_MS = 60_000;
 /** A job this long in WAITING while its account has free slots lost its trigger. */
 export const TRIGGER_LOST_AFTER_MS = 30_000;
 
+/** A pending webhook delivery this far past its next attempt lost its queue message. */
+export const DELIVERY_LOST_AFTER_MS = 120_000;
+
 export interface WatchdogReport {
   rearmed: string[];
   restarted: string[];
   zombies: string[];
   retriggeredAccounts: string[];
+  resentDeliveries: string[];
 }
 
 interface StaleJob {
@@ -31,7 +36,7 @@ interface StaleJob {
 }
 
 export async function runWatchdog(env: Env, now = Date.now()): Promise<WatchdogReport> {
-  const report: WatchdogReport = { rearmed: [], restarted: [], zombies: [], retriggeredAccounts: [] };
+  const report: WatchdogReport = { rearmed: [], restarted: [], zombies: [], retriggeredAccounts: [], resentDeliveries: [] };
   const holding = SLOT_HOLDING_STATES.map((state) => `'${state}'`).join(", ");
   const stale = await env.DB.prepare(
     `SELECT id, account_id, space_id, rule_id, rule_version, input, state, steps, transition_note FROM jobs
@@ -68,6 +73,19 @@ export async function runWatchdog(env: Env, now = Date.now()): Promise<WatchdogR
     } else {
       await fillSlots(env, account_id);
     }
+  }
+
+  // Re-send lost delivery messages; pushing next_attempt_at ahead keeps the next run from repeating it.
+  const lost = await env.DB.prepare(
+    `UPDATE webhook_deliveries SET next_attempt_at = ?1 WHERE id IN (
+       SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at < ?2 LIMIT 500)
+     RETURNING id, series`,
+  )
+    .bind(now + DELIVERY_LOST_AFTER_MS, now - DELIVERY_LOST_AFTER_MS)
+    .all<{ id: string; series: number }>();
+  for (const delivery of lost.results) {
+    await enqueueDelivery(env, { deliveryId: delivery.id, series: delivery.series });
+    report.resentDeliveries.push(delivery.id);
   }
   return report;
 }

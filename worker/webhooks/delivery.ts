@@ -1,0 +1,163 @@
+// Consumer of the webhook-deliveries queue: signs and POSTs one delivery, logs the attempt, and
+// retries with exponential backoff and jitter on network errors, timeouts, 408, 429 and 5xx
+// (honouring Retry-After), at least 8 retries over about an hour, then dead-letters it. Other 4xx
+// answers are final at once.
+import type { Env } from "../env";
+import { getJob } from "../jobs/service";
+import type { DeliveryMessage } from "./fanout";
+import { decryptSecret, signatureHeaders } from "./signing";
+
+/** Delay before retry n (seconds): about 1 s, growing to 30 min; 9 attempts span about 68 minutes. */
+export const RETRY_DELAYS_SECONDS = [1, 5, 30, 120, 300, 600, 1200, 1800];
+export const MAX_ATTEMPTS = RETRY_DELAYS_SECONDS.length + 1;
+const RESPONSE_SNIPPET_BYTES = 1024;
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+interface DeliveryRow {
+  id: string;
+  webhook_id: string;
+  space_id: string;
+  job_id: string;
+  event_type: string;
+  status: string;
+  attempts: number;
+  series: number;
+  url: string | null;
+  enabled: number | null;
+  secret_ciphertext: string | null;
+}
+
+type AttemptResult =
+  | { kind: "success"; statusCode: number; snippet: string }
+  | { kind: "retryable"; statusCode: number | null; error: string | null; snippet: string | null; retryAfterSeconds: number | null }
+  | { kind: "final"; statusCode: number; snippet: string };
+
+export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
+  for (const message of batch.messages) {
+    try {
+      const delay = await deliverOnce(env, message.body);
+      if (delay === null) message.ack();
+      else message.retry({ delaySeconds: delay });
+    } catch (error) {
+      console.error("webhook delivery failed unexpectedly; the message will be retried", { body: message.body, error });
+      message.retry({ delaySeconds: 30 });
+    }
+  }
+}
+
+/** Makes one attempt; returns the delay before the next one, or null when the delivery is settled. */
+export async function deliverOnce(env: Env, message: DeliveryMessage): Promise<number | null> {
+  const row = await env.DB.prepare(
+    `SELECT d.*, w.url, w.enabled, w.secret_ciphertext FROM webhook_deliveries d
+     LEFT JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = ?`,
+  )
+    .bind(message.deliveryId)
+    .first<DeliveryRow>();
+  // Settled, or a message of an older series (a redelivery replaced it): nothing to do.
+  if (!row || row.status !== "pending" || row.series !== message.series) return null;
+  if (!row.url || !row.secret_ciphertext || !row.enabled) {
+    await settle(env, row, "failed", null);
+    return null;
+  }
+
+  const attempt = row.attempts;
+  const job = await getJob(env, row.space_id, row.job_id);
+  const body = JSON.stringify({
+    eventType: row.event_type,
+    entityType: "JOB",
+    data: job,
+    metadata: { timestamp: job.endedAt ?? job.updatedAt, spaceId: row.space_id, correlationId: job.correlationId, deliveryId: row.id },
+  });
+  const secret = await decryptSecret(row.secret_ciphertext, env.WEBHOOK_SECRET_KEY);
+  const headers = await signatureHeaders(secret, row.id, Math.floor(Date.now() / 1000), body, attempt);
+
+  const startedAt = Date.now();
+  const result = await post(row.url, headers, body, Number(env.WEBHOOK_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS));
+  const durationMs = Date.now() - startedAt;
+  await env.DB.prepare(
+    `INSERT INTO webhook_attempts (delivery_id, series, attempt, at, status_code, duration_ms, error, response_snippet)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id, series, attempt) DO NOTHING`,
+  )
+    .bind(
+      row.id,
+      row.series,
+      attempt,
+      startedAt,
+      result.statusCode,
+      durationMs,
+      result.kind === "retryable" ? result.error : null,
+      result.snippet,
+    )
+    .run();
+
+  if (result.kind === "success") {
+    await settle(env, row, "succeeded", result.statusCode);
+    return null;
+  }
+  if (result.kind === "final" || attempt + 1 >= MAX_ATTEMPTS) {
+    await settle(env, row, result.kind === "final" ? "failed" : "dead-lettered", result.statusCode);
+    return null;
+  }
+  const delay = nextDelay(attempt, result.retryAfterSeconds);
+  await env.DB.prepare(
+    `UPDATE webhook_deliveries SET attempts = ?, last_status_code = ?, next_attempt_at = ?, updated_at = ?
+     WHERE id = ? AND series = ?`,
+  )
+    .bind(attempt + 1, result.statusCode, Date.now() + delay * 1000, Date.now(), row.id, row.series)
+    .run();
+  return delay;
+}
+
+/** Exponential schedule with ±20 % jitter, or the receiver's Retry-After when that is longer. */
+export function nextDelay(attempt: number, retryAfterSeconds: number | null): number {
+  const base = RETRY_DELAYS_SECONDS[Math.min(attempt, RETRY_DELAYS_SECONDS.length - 1)];
+  const jittered = Math.max(1, Math.round(base * (0.8 + Math.random() * 0.4)));
+  return Math.min(43_200, Math.max(jittered, retryAfterSeconds ?? 0));
+}
+
+async function settle(env: Env, row: DeliveryRow, status: string, statusCode: number | null) {
+  await env.DB.prepare(
+    `UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, last_status_code = ?, next_attempt_at = NULL, updated_at = ?
+     WHERE id = ? AND series = ?`,
+  )
+    .bind(status, statusCode, Date.now(), row.id, row.series)
+    .run();
+}
+
+async function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<AttemptResult> {
+  let response: Response;
+  try {
+    response = await fetch(url, { method: "POST", headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
+  } catch (error) {
+    const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+    return {
+      kind: "retryable",
+      statusCode: null,
+      error: timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${error instanceof Error ? error.message : String(error)}`,
+      snippet: null,
+      retryAfterSeconds: null,
+    };
+  }
+  const snippet = await readSnippet(response);
+  const status = response.status;
+  if (status >= 200 && status < 300) return { kind: "success", statusCode: status, snippet };
+  if (status === 408 || status === 429 || status >= 500) {
+    return { kind: "retryable", statusCode: status, error: `answered ${status}`, snippet, retryAfterSeconds: retryAfter(response) };
+  }
+  return { kind: "final", statusCode: status, snippet };
+}
+
+async function readSnippet(response: Response): Promise<string> {
+  const text = await response.text().catch(() => "");
+  const bytes = new TextEncoder().encode(text);
+  return bytes.byteLength <= RESPONSE_SNIPPET_BYTES ? text : new TextDecoder().decode(bytes.slice(0, RESPONSE_SNIPPET_BYTES));
+}
+
+function retryAfter(response: Response): number | null {
+  const header = response.headers.get("retry-after");
+  if (!header) return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}

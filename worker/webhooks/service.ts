@@ -1,0 +1,209 @@
+// Webhook endpoints of a space: create (the secret is shown once), list, update, delete, their
+// deliveries with every attempt, and redelivery. Scoped by space in every query.
+import type { Env } from "../env";
+import { NotFound, Problem } from "../http/problems";
+import { newId } from "../lib/ids";
+import { database } from "../db/client";
+import { findRule } from "../rules/service";
+import { encryptSecret, newWebhookSecret } from "./signing";
+import { enqueueDelivery } from "./fanout";
+
+export const WEBHOOK_EVENTS = ["JOB.COMPLETED", "JOB.ERROR", "JOB.CANCELED"] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+export interface WebhookInput {
+  url: string;
+  events: WebhookEvent[];
+  flows?: string[] | null;
+  enabled?: boolean;
+}
+
+interface WebhookRow {
+  id: string;
+  space_id: string;
+  url: string;
+  events: string;
+  flows: string | null;
+  enabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export class InvalidWebhookUrl extends Problem {
+  constructor(message: string) {
+    super(422, "invalid-webhook-url", "Invalid webhook URL", message, [{ path: "json.url", message }]);
+  }
+}
+
+/** https only; plain http only to this machine, and only when running locally (npm start, tests). */
+export function checkWebhookUrl(env: Env, url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InvalidWebhookUrl(`'${url}' is not a URL`);
+  }
+  const local = env.ENVIRONMENT === "development" || env.ENVIRONMENT === "test";
+  const loopback = parsed.hostname === "localhost" || parsed.hostname === "127.0.0.1";
+  if (parsed.protocol === "https:") return;
+  if (parsed.protocol === "http:" && loopback && local) return;
+  throw new InvalidWebhookUrl(
+    parsed.protocol === "http:" && loopback
+      ? "http:// is accepted for localhost only when running locally; use https://"
+      : `only https:// URLs are accepted, got ${parsed.protocol}//`,
+  );
+}
+
+function view(row: WebhookRow) {
+  return {
+    id: row.id,
+    url: row.url,
+    events: JSON.parse(row.events) as WebhookEvent[],
+    flows: row.flows === null ? null : (JSON.parse(row.flows) as string[]),
+    enabled: Boolean(row.enabled),
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
+}
+
+async function resolveFlows(env: Env, spaceId: string, flows: string[] | null | undefined) {
+  if (!flows) return null;
+  const db = database(env.DB);
+  const ids = await Promise.all(flows.map(async (flow) => (await findRule(db, spaceId, flow)).id));
+  return JSON.stringify([...new Set(ids)]);
+}
+
+async function load(env: Env, spaceId: string, id: string): Promise<WebhookRow> {
+  const row = await env.DB.prepare("SELECT * FROM webhooks WHERE id = ? AND space_id = ?").bind(id, spaceId).first<WebhookRow>();
+  if (!row) throw new NotFound("webhook", id);
+  return row;
+}
+
+export async function createWebhook(env: Env, spaceId: string, input: WebhookInput) {
+  checkWebhookUrl(env, input.url);
+  const flows = await resolveFlows(env, spaceId, input.flows);
+  const secret = newWebhookSecret();
+  const now = Date.now();
+  const id = newId(now);
+  await env.DB.prepare(
+    `INSERT INTO webhooks (id, space_id, url, events, flows, enabled, secret_ciphertext, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+    .bind(id, spaceId, input.url, JSON.stringify([...new Set(input.events)]), flows, input.enabled === false ? 0 : 1,
+      await encryptSecret(secret, env.WEBHOOK_SECRET_KEY), now, now)
+    .run();
+  return { ...view(await load(env, spaceId, id)), secret };
+}
+
+export async function listWebhooks(env: Env, spaceId: string) {
+  const rows = await env.DB.prepare("SELECT * FROM webhooks WHERE space_id = ? ORDER BY id").bind(spaceId).all<WebhookRow>();
+  return rows.results.map(view);
+}
+
+export async function updateWebhook(env: Env, spaceId: string, id: string, patch: Partial<WebhookInput>) {
+  const row = await load(env, spaceId, id);
+  if (patch.url !== undefined) checkWebhookUrl(env, patch.url);
+  const flows = patch.flows === undefined ? row.flows : await resolveFlows(env, spaceId, patch.flows);
+  await env.DB.prepare("UPDATE webhooks SET url = ?, events = ?, flows = ?, enabled = ?, updated_at = ? WHERE id = ? AND space_id = ?")
+    .bind(
+      patch.url ?? row.url,
+      patch.events ? JSON.stringify([...new Set(patch.events)]) : row.events,
+      flows,
+      patch.enabled === undefined ? row.enabled : patch.enabled ? 1 : 0,
+      Date.now(),
+      id,
+      spaceId,
+    )
+    .run();
+  return view(await load(env, spaceId, id));
+}
+
+export async function deleteWebhook(env: Env, spaceId: string, id: string) {
+  await load(env, spaceId, id);
+  await env.DB.batch([
+    env.DB.prepare("DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE webhook_id = ?)").bind(id),
+    env.DB.prepare("DELETE FROM webhook_deliveries WHERE webhook_id = ?").bind(id),
+    env.DB.prepare("DELETE FROM webhooks WHERE id = ? AND space_id = ?").bind(id, spaceId),
+  ]);
+}
+
+interface DeliveryRow {
+  id: string;
+  webhook_id: string;
+  job_id: string;
+  event_type: string;
+  status: string;
+  attempts: number;
+  series: number;
+  last_status_code: number | null;
+  next_attempt_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+interface AttemptRow {
+  delivery_id: string;
+  series: number;
+  attempt: number;
+  at: number;
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+  response_snippet: string | null;
+}
+
+export async function listDeliveries(env: Env, spaceId: string, webhookId: string, cursor: string | undefined, limit: number) {
+  await load(env, spaceId, webhookId);
+  const rows = await env.DB.prepare(
+    `SELECT * FROM webhook_deliveries WHERE webhook_id = ? AND space_id = ? ${cursor ? "AND id < ?" : ""} ORDER BY id DESC LIMIT ?`,
+  )
+    .bind(...[webhookId, spaceId, ...(cursor ? [cursor] : []), limit + 1])
+    .all<DeliveryRow>();
+  const page = rows.results.slice(0, limit);
+  const attempts = page.length
+    ? await env.DB.prepare(
+        `SELECT * FROM webhook_attempts WHERE delivery_id IN (${page.map(() => "?").join(", ")}) ORDER BY series, attempt`,
+      )
+        .bind(...page.map((row) => row.id))
+        .all<AttemptRow>()
+    : { results: [] as AttemptRow[] };
+  return {
+    items: page.map((row) => ({
+      id: row.id,
+      webhookId: row.webhook_id,
+      jobId: row.job_id,
+      eventType: row.event_type,
+      status: row.status,
+      series: row.series,
+      attempts: attempts.results
+        .filter((attempt) => attempt.delivery_id === row.id)
+        .map((attempt) => ({
+          series: attempt.series,
+          attempt: attempt.attempt,
+          at: new Date(attempt.at).toISOString(),
+          statusCode: attempt.status_code,
+          durationMs: attempt.duration_ms,
+          error: attempt.error,
+          responseSnippet: attempt.response_snippet,
+        })),
+      nextAttemptAt: row.status === "pending" && row.next_attempt_at ? new Date(row.next_attempt_at).toISOString() : null,
+      createdAt: new Date(row.created_at).toISOString(),
+      updatedAt: new Date(row.updated_at).toISOString(),
+    })),
+    nextCursor: rows.results.length > limit ? page[page.length - 1].id : null,
+  };
+}
+
+/** Starts a new attempt series for a delivery; the webhook-id stays the same so receivers dedupe. */
+export async function redeliver(env: Env, spaceId: string, deliveryId: string) {
+  const now = Date.now();
+  const row = await env.DB.prepare(
+    `UPDATE webhook_deliveries SET status = 'pending', series = series + 1, attempts = 0, next_attempt_at = ?, updated_at = ?
+     WHERE id = ? AND space_id = ? RETURNING id, series`,
+  )
+    .bind(now, now, deliveryId, spaceId)
+    .first<{ id: string; series: number }>();
+  if (!row) throw new NotFound("delivery", deliveryId);
+  await enqueueDelivery(env, { deliveryId: row.id, series: row.series });
+  return { id: row.id, series: row.series, status: "pending" as const };
+}

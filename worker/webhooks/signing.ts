@@ -1,0 +1,58 @@
+// Webhook secrets and signatures (DESIGN.md §8). Secrets look like `whsec_<base64>`; the Standard
+// Webhooks signature keys HMAC-SHA256 with the base64-decoded part over "id.timestamp.body", and
+// X-Webhook-Signature (for the product this implements) is the hex HMAC of the raw body keyed with
+// the whole secret string. Secrets are stored AES-GCM encrypted with a key from a Worker secret.
+const encoder = new TextEncoder();
+
+function toBase64(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes));
+}
+
+function fromBase64(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
+}
+
+export function newWebhookSecret(): string {
+  return `whsec_${toBase64(crypto.getRandomValues(new Uint8Array(24)))}`;
+}
+
+async function hmac(key: Uint8Array, message: string): Promise<Uint8Array> {
+  const cryptoKey = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(message)));
+}
+
+export async function signatureHeaders(secret: string, deliveryId: string, timestampSeconds: number, body: string, attempt: number) {
+  const standard = await hmac(fromBase64(secret.slice("whsec_".length)), `${deliveryId}.${timestampSeconds}.${body}`);
+  const legacy = await hmac(encoder.encode(secret), body);
+  return {
+    "content-type": "application/json",
+    "webhook-id": deliveryId,
+    "webhook-timestamp": String(timestampSeconds),
+    "webhook-signature": `v1,${toBase64(standard)}`,
+    "x-webhook-signature": Array.from(legacy, (byte) => byte.toString(16).padStart(2, "0")).join(""),
+    "x-webhook-timestamp": String(timestampSeconds),
+    "x-webhook-delivery-attempt": String(attempt),
+  };
+}
+
+async function encryptionKey(secretKey: string): Promise<CryptoKey> {
+  // Any string works as WEBHOOK_SECRET_KEY: its SHA-256 is the AES-256 key.
+  const raw = await crypto.subtle.digest("SHA-256", encoder.encode(secretKey));
+  return crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+}
+
+export async function encryptSecret(secret: string, secretKey: string): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const ciphertext = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await encryptionKey(secretKey), encoder.encode(secret));
+  return `${toBase64(iv)}.${toBase64(new Uint8Array(ciphertext))}`;
+}
+
+export async function decryptSecret(stored: string, secretKey: string): Promise<string> {
+  const [iv, ciphertext] = stored.split(".");
+  const plain = await crypto.subtle.decrypt(
+    { name: "AES-GCM", iv: fromBase64(iv) },
+    await encryptionKey(secretKey),
+    fromBase64(ciphertext),
+  );
+  return new TextDecoder().decode(plain);
+}
