@@ -9,7 +9,7 @@ export default defineConfig({
     projects: [
       {
         plugins: [
-          cloudflareTest(async () => ({
+          cloudflareTest(async ({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
               // Triggers go to a real queue that has no consumer, so each test delivers them itself
@@ -23,6 +23,8 @@ export default defineConfig({
                 ADMIN_TOKEN: "test-admin-token",
                 WEBHOOK_SECRET_KEY: "test-webhook-secret-key",
                 WEBHOOK_TIMEOUT_MS: "300",
+                // A real HTTP receiver on loopback, started by test/webhooks/receiver.ts.
+                RECEIVER_URL: inject("receiverUrl"),
                 ENVIRONMENT: "test",
               },
             },
@@ -33,6 +35,7 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           exclude: ["test/e2e/**"],
           setupFiles: ["./test/setup.ts"],
+          globalSetup: ["./test/webhooks/receiver.ts"],
           testTimeout: 30_000,
         },
       },

@@ -22,6 +22,8 @@ declare global {
       ENVIRONMENT: string;
       /** Tests only: the D1 migrations, read in Node by vitest.config.ts. */
       TEST_MIGRATIONS?: D1Migration[];
+      /** Tests only: base URL of the webhook receiver (test/webhooks/receiver.ts). */
+      RECEIVER_URL?: string;
     }
     /** Types `exports` of "cloudflare:workers" (ctx.exports, and the tests' exports.default). */
     interface GlobalProps {

@@ -84,13 +84,26 @@ export class RunnerStorage {
     this.storage.kv.put("checkpoint", value);
   }
 
+  /**
+   * The control record, loaded once per instance. Every handler (a slice, a cancel request) mutates
+   * this one object and saves it, so a slice that resumes after an await cannot write back a stale
+   * copy over what a concurrent request recorded.
+   */
   get control(): Control | undefined {
-    return this.storage.kv.get<Control>("control");
+    this.cachedControl ??= this.storage.kv.get<Control>("control");
+    return this.cachedControl;
   }
 
   set control(value: Control) {
+    this.cachedControl = value;
     this.storage.kv.put("control", value);
   }
+
+  saveControl(): void {
+    if (this.cachedControl) this.storage.kv.put("control", this.cachedControl);
+  }
+
+  private cachedControl: Control | undefined;
 
   /** A cancel that arrived before the dispatcher's start call (both can race after a claim). */
   get earlyCancel(): { by: string; at: number } | undefined {

@@ -38,7 +38,6 @@ export class JobRunner extends DurableObject<Env> {
   async start(init: RunnerInit): Promise<void> {
     if (this.store.init) return;
     const definition = FlowDefinition.parse(JSON.parse(init.definition));
-    const now = Date.now();
     this.store.init = init;
     this.store.checkpoint = createCheckpoint(definition, JSON.parse(init.input), { id: init.jobId, attempt: init.attempt });
     this.store.control = {
@@ -53,7 +52,7 @@ export class JobRunner extends DurableObject<Env> {
       droppedLogLines: 0,
       mirrorFailures: 0,
     };
-    await this.ctx.storage.setAlarm(now);
+    await this.arm(this.store.control!);
   }
 
   /** A cancel request reaches the runner directly: abort what is in flight and wake now. */
@@ -65,20 +64,18 @@ export class JobRunner extends DurableObject<Env> {
     }
     if (control.phase === "final" || control.cancelRequest) return;
     control.cancelRequest = { by, at: Date.now() };
-    this.store.control = control;
+    this.store.saveControl();
     this.abort?.abort(new Error(`Canceled by ${by}`));
-    await this.ctx.storage.setAlarm(Date.now());
+    await this.arm(control);
   }
 
   /** The watchdog's call for a job whose heartbeat is stale: make sure an alarm is set. */
   async revive(cancelRequestedBy: string | null): Promise<ReviveResult> {
-    const control = this.store.control;
+    const control = this.store.init ? this.store.control : undefined;
     if (!control) return "missing";
     if (cancelRequestedBy && !control.cancelRequest) await this.requestCancel(cancelRequestedBy);
     if (control.phase === "final" && control.finalMirrored) return "final";
-    if ((await this.ctx.storage.getAlarm()) === null && !this.running) {
-      await this.ctx.storage.setAlarm(control.sleepingUntil ?? Date.now());
-    }
+    if ((await this.ctx.storage.getAlarm()) === null && !this.running) await this.arm(control);
     return "armed";
   }
 
@@ -152,7 +149,7 @@ export class JobRunner extends DurableObject<Env> {
     if (!engine) return;
     if (control.sleepingUntil !== null && Date.now() < control.sleepingUntil) {
       // Woken early (a watchdog re-arm or a retried alarm): go back to sleep until the WAIT ends.
-      await this.ctx.storage.setAlarm(control.sleepingUntil);
+      await this.arm(control);
       return;
     }
 
@@ -166,7 +163,7 @@ export class JobRunner extends DurableObject<Env> {
         result = await engine.step(Date.now());
         if (result.kind !== "ran") break;
         stepsThisSlice++;
-        if (this.store.control?.cancelRequest || this.abort.signal.aborted) break;
+        if (control.cancelRequest || this.abort.signal.aborted) break;
         if (stepsThisSlice >= SLICE_MAX_STEPS || Date.now() - startedAt >= SLICE_BUDGET_MS) break;
       }
     } finally {
@@ -178,8 +175,6 @@ export class JobRunner extends DurableObject<Env> {
     control.slices++;
     control.executionMs += sliceMs;
     control.pendingCharges.push({ slice: control.slices, ms: sliceMs, endedAt });
-    // A cancel that arrived during the slice was stored by requestCancel; keep it.
-    control.cancelRequest = this.store.control?.cancelRequest ?? control.cancelRequest;
     control.sleepingUntil = result.kind === "sleeping" ? result.until : null;
     this.store.checkpoint = engine.checkpoint;
 
@@ -205,7 +200,7 @@ export class JobRunner extends DurableObject<Env> {
       await this.publishFinal(init, control);
       return;
     }
-    this.store.control = control;
+    this.store.saveControl();
     await this.publishProgress(init, control);
   }
 
@@ -213,7 +208,7 @@ export class JobRunner extends DurableObject<Env> {
     control.phase = "final";
     control.sleepingUntil = null;
     control.final = { status: statusForOutcome(outcome), output, error, endedAt: Date.now() };
-    this.store.control = control;
+    this.store.saveControl();
   }
 
   private progress(): Progress {
@@ -227,8 +222,8 @@ export class JobRunner extends DurableObject<Env> {
       await mirrorProgress(this.env.DB, init, control, this.progress(), now);
       control.pendingCharges = [];
       control.mirrorFailures = 0;
-      this.store.control = control;
-      await this.ctx.storage.setAlarm(control.sleepingUntil ?? now);
+      this.store.saveControl();
+      await this.arm(control);
     } catch (error) {
       await this.retryMirrorLater(control, error);
     }
@@ -252,8 +247,8 @@ export class JobRunner extends DurableObject<Env> {
       control.pendingCharges = [];
       control.finalMirrored = true;
       control.mirrorFailures = 0;
-      this.store.control = control;
-      await this.ctx.storage.deleteAlarm();
+      this.store.saveControl();
+      await this.arm(control);
     } catch (error) {
       await this.retryMirrorLater(control, error);
       return;
@@ -265,10 +260,21 @@ export class JobRunner extends DurableObject<Env> {
 
   private async retryMirrorLater(control: Control, error: unknown) {
     control.mirrorFailures++;
-    this.store.control = control;
-    const delay = MIRROR_RETRY_MS[Math.min(control.mirrorFailures - 1, MIRROR_RETRY_MS.length - 1)];
-    console.error("JobRunner: D1 mirror failed; retrying", { delay, error });
-    await this.ctx.storage.setAlarm(Date.now() + delay);
+    this.store.saveControl();
+    console.error("JobRunner: D1 mirror failed; retrying from the alarm", { failures: control.mirrorFailures, error });
+    await this.arm(control);
+  }
+
+  /** The alarm is derived from the stored state after every change (never set ad hoc). */
+  private async arm(control: Control) {
+    const now = Date.now();
+    let wakeAt: number | null;
+    if (control.phase === "final" && control.finalMirrored) wakeAt = null;
+    else if (control.mirrorFailures > 0) wakeAt = now + MIRROR_RETRY_MS[Math.min(control.mirrorFailures, MIRROR_RETRY_MS.length) - 1];
+    else if (control.cancelRequest || control.phase === "final") wakeAt = now;
+    else wakeAt = control.sleepingUntil ?? now;
+    if (wakeAt === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(wakeAt);
   }
 }
 

@@ -1,0 +1,55 @@
+/// <reference types="node" />
+// A real HTTP endpoint for webhook tests, started in Node by Vitest's globalSetup. The Worker under
+// test POSTs to it over the loopback network; each path picks how it answers:
+//   /ok/<name> 200 · /flaky/<name> 500, 500, then 200 · /gone/<name> 410 · /hang/<name> never answers
+//   /busy/<name> 429 with Retry-After: 120
+// GET /requests/<name> returns what it received for <name>.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { TestProject } from "vitest/node";
+
+interface Received {
+  headers: IncomingMessage["headers"];
+  body: string;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    receiverUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const received = new Map<string, Received[]>();
+  const hanging = new Set<ServerResponse>();
+  const server = createServer((request, response) => {
+    const [, scenario, name] = (request.url ?? "").split("/");
+    if (request.method === "GET" && scenario === "requests") {
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end(JSON.stringify(received.get(name) ?? []));
+      return;
+    }
+    let body = "";
+    request.on("data", (chunk) => (body += chunk));
+    request.on("end", () => {
+      const list = received.get(name) ?? [];
+      list.push({ headers: request.headers, body });
+      received.set(name, list);
+      if (scenario === "hang") {
+        hanging.add(response);
+        return;
+      }
+      const status =
+        scenario === "ok" ? 200 : scenario === "gone" ? 410 : scenario === "busy" ? 429 : list.length <= 2 ? 500 : 200;
+      response.writeHead(status, scenario === "busy" ? { "retry-after": "120" } : {});
+      response.end(`answer ${status} for attempt ${list.length}`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (!address || typeof address === "string") throw new Error("receiver did not start");
+  project.provide("receiverUrl", `http://127.0.0.1:${address.port}`);
+  return async () => {
+    for (const response of hanging) response.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  };
+}

@@ -1,0 +1,200 @@
+// The flow interpreter: walks the graph one node per step() over a JSON checkpoint, so the JobRunner
+// can persist between steps and resume after an eviction exactly where it stopped.
+import { CHECKPOINT_VERSION, type Checkpoint, type FinalResult, type Frame } from "./checkpoint";
+import { DEFAULT_PORT, type FlowDefinition, type FlowNode } from "./definition";
+import { evaluateExpression } from "./expressions";
+import { FlowFailure } from "./failure";
+import { finishNode, openFrame } from "./frames";
+import { graphOf, type FlowGraph } from "./graph";
+import { nodeStatesOf, type NodeState } from "./node-states";
+import type { NodeContext, NodeResult } from "./nodes/handler";
+import { NODE_HANDLERS, type NodeHandlers } from "./nodes/index";
+import type { EngineServices, JobRef } from "./services";
+
+export { createCheckpoint, type Checkpoint } from "./checkpoint";
+export type { EngineServices, JobRef, LogLine } from "./services";
+
+export type StepResult =
+  | { kind: "ran" }
+  | { kind: "sleeping"; until: number }
+  | FinalResult;
+
+/** How many input-schema problems a validation error lists before summarising the rest. */
+const LISTED_PROBLEMS = 20;
+
+export class FlowEngine {
+  private readonly graph: FlowGraph;
+  private readonly state: Checkpoint;
+  private readonly bindings: Record<string, unknown>;
+
+  /**
+   * `handlers` defaults to the registry; tests pass extra node types. The checkpoint is copied, so
+   * the caller's object is never changed behind its back.
+   */
+  constructor(
+    private readonly definition: FlowDefinition,
+    checkpoint: Checkpoint,
+    private readonly job: JobRef,
+    private readonly services: EngineServices,
+    private readonly handlers: NodeHandlers = NODE_HANDLERS,
+  ) {
+    this.graph = graphOf(definition);
+    this.state = structuredClone(checkpoint);
+    this.bindings = { job: { id: job.id, attempt: job.attempt } };
+  }
+
+  /** The current state: plain JSON, safe to store right after any step(). */
+  get checkpoint(): Checkpoint {
+    return this.state;
+  }
+
+  /**
+   * Node executions so far: each handler call counts once. A body node counts once per iteration;
+   * a FOREACH counts once per iteration it starts plus once when it finishes (an empty loop: 1);
+   * a WAIT counts once, when it starts sleeping; skipped nodes count nothing.
+   */
+  get steps(): number {
+    return this.state.steps;
+  }
+
+  /** The node that runs next, is sleeping, or failed; null once nothing is left. */
+  get currentNode(): string | null {
+    const { final, sleep, frames } = this.state;
+    if (final) return final.kind === "failed" ? final.node : null;
+    const frame = frames[frames.length - 1];
+    const next = sleep?.node ?? frame.ready[0] ?? frame.loopNode;
+    return next === null ? null : (this.graph.nodes[next]?.name ?? null);
+  }
+
+  get nodeStates(): Record<string, NodeState> {
+    return nodeStatesOf(this.graph, this.state);
+  }
+
+  /** Executes at most one node; skipped nodes are propagated for free along the way. */
+  async step(now: number): Promise<StepResult> {
+    const state = this.state;
+    if (state.final) return state.final;
+    if (state.version !== CHECKPOINT_VERSION) {
+      return this.finish({ kind: "failed", code: "JOB_EXECUTION_ERROR", node: null, message: `Checkpoint version ${state.version} is not supported.` });
+    }
+    if (this.graph.problems.length > 0) {
+      const message = `The flow cannot run: ${this.graph.problems.join(" ")}`;
+      return this.finish({ kind: "failed", code: "JOB_EXECUTION_ERROR", node: null, message });
+    }
+    if (state.sleep) return this.wake(now, state.sleep);
+
+    const frame = state.frames[state.frames.length - 1];
+    const next = frame.ready.shift();
+    if (next !== undefined) return this.execute(next, frame, now);
+    // Nothing left to run in this scope: the flow is over, or a loop iteration is.
+    if (frame.loopNode === null) return this.finish({ kind: "completed", output: null });
+    return this.execute(frame.loopNode, state.frames[state.frames.length - 2], now);
+  }
+
+  /** Runs `id`, a member of `frame`; when `frame` is not the top frame, `id` is the loop whose iteration ended. */
+  private async execute(id: string, frame: Frame, now: number): Promise<StepResult> {
+    const node = this.graph.nodes[id];
+    const iterationEnded = frame !== this.state.frames[this.state.frames.length - 1];
+    frame.states[id] = "running";
+    this.state.steps++;
+    let result: NodeResult;
+    try {
+      result = await this.callHandler(node, iterationEnded, now);
+    } catch (error) {
+      // The job error carries only the message; an unexpected error's stack goes to the Worker log.
+      if (!(error instanceof FlowFailure)) console.error(`flow engine: ${node.type} '${node.name}' threw`, error);
+      return this.fail(node, frame, error instanceof Error ? error.message : String(error));
+    }
+    if (iterationEnded && result.kind !== "done" && result.kind !== "iterate" && result.kind !== "end") {
+      return this.fail(node, frame, `a loop node can only iterate or finish when an iteration ends, not ${result.kind}`);
+    }
+    return this.apply(node, frame, result, iterationEnded, now);
+  }
+
+  private callHandler(node: FlowNode, iterationEnded: boolean, now: number): Promise<NodeResult> {
+    const handler = Object.hasOwn(this.handlers, node.type) ? this.handlers[node.type] : undefined;
+    if (!handler) {
+      throw new FlowFailure(`unknown node type; known types are ${Object.keys(this.handlers).join(", ")}`);
+    }
+    const context: NodeContext = {
+      node,
+      definition: this.definition,
+      job: this.job,
+      now,
+      services: this.services,
+      values: this.state.context,
+      evaluate: (expression, field) => evaluateExpression(expression, field, this.state.context, this.bindings),
+    };
+    if (!iterationEnded) return handler.run(context);
+    if (!handler.afterIteration) throw new FlowFailure("this node type cannot loop");
+    const frames = this.state.frames;
+    return handler.afterIteration(context, frames[frames.length - 1].loop);
+  }
+
+  private apply(node: FlowNode, frame: Frame, result: NodeResult, iterationEnded: boolean, now: number): StepResult {
+    const { context, frames } = this.state;
+    switch (result.kind) {
+      case "done":
+        context[node.name] = result.output;
+        if (result.vars) Object.assign(context.vars, result.vars);
+        if (iterationEnded) this.closeLoop(node.id, frame);
+        finishNode(this.graph, frame, node.id, result.ports ?? [DEFAULT_PORT]);
+        return { kind: "ran" };
+      case "iterate": {
+        if (!this.graph.scopes.has(node.id)) return this.fail(node, frame, "only loop nodes can iterate");
+        context[node.name] = result.output;
+        // Each iteration starts the body afresh; earlier outputs stay visible until overwritten.
+        if (iterationEnded) frames.pop();
+        frames.push(openFrame(this.graph, node.id, result.loop));
+        return { kind: "ran" };
+      }
+      case "sleep":
+        if (result.until <= now) {
+          context[node.name] = result.output;
+          finishNode(this.graph, frame, node.id, [DEFAULT_PORT]);
+          return { kind: "ran" };
+        }
+        this.state.sleep = { node: node.id, until: result.until, output: result.output };
+        return { kind: "sleeping", until: result.until };
+      case "end":
+        context[node.name] = result.output;
+        frame.states[node.id] = "done";
+        return this.finish({ kind: "completed", output: result.output });
+      case "invalid-input": {
+        frame.states[node.id] = "error";
+        const listed = result.problems.slice(0, LISTED_PROBLEMS).join("; ");
+        const more = result.problems.length > LISTED_PROBLEMS ? `; and ${result.problems.length - LISTED_PROBLEMS} more` : "";
+        const message = `The input does not match the flow's inputSchema: ${listed}${more}`;
+        return this.finish({ kind: "failed", code: "JOB_VALIDATION_ERROR", node: node.name, message });
+      }
+    }
+  }
+
+  /** Pops the loop's body frame, keeping its node states (and those of loops finished inside it) for the console. */
+  private closeLoop(loopNode: string, parent: Frame): void {
+    const body = this.state.frames.pop()!;
+    Object.assign(parent.finishedLoops, body.finishedLoops);
+    parent.finishedLoops[loopNode] = body.states;
+  }
+
+  private wake(now: number, sleep: NonNullable<Checkpoint["sleep"]>): StepResult {
+    if (now < sleep.until) return { kind: "sleeping", until: sleep.until };
+    const frame = this.state.frames[this.state.frames.length - 1];
+    this.state.context[this.graph.nodes[sleep.node].name] = sleep.output;
+    this.state.sleep = null;
+    finishNode(this.graph, frame, sleep.node, [DEFAULT_PORT]);
+    return { kind: "ran" };
+  }
+
+  /** A runtime failure of `node`: the message says which node, then what went wrong. */
+  private fail(node: FlowNode, frame: Frame, problem: string): FinalResult {
+    frame.states[node.id] = "error";
+    const message = `${node.type} '${node.name}': ${problem}`;
+    return this.finish({ kind: "failed", code: "JOB_EXECUTION_ERROR", node: node.name, message });
+  }
+
+  private finish(result: FinalResult): FinalResult {
+    this.state.final = result;
+    return result;
+  }
+}

@@ -1,0 +1,25 @@
+// ASSIGN: computes named values into its output (`assign`) and into the flow variables (`vars`),
+// which persist across nodes and loop iterations (accumulators).
+import { z } from "zod";
+import { parseNodeData, type NodeHandler } from "./handler";
+
+const AssignData = z.object({
+  assign: z.record(z.string(), z.string()).optional(),
+  vars: z.record(z.string(), z.string()).optional(),
+});
+
+export const assignNode: NodeHandler = {
+  async run({ node, evaluate }) {
+    const data = parseNodeData(node, AssignData);
+    // Everything is evaluated before anything is applied, so `vars: { a: "vars.b", b: "vars.a" }` swaps.
+    const output: Record<string, unknown> = {};
+    for (const [key, expression] of Object.entries(data.assign ?? {})) {
+      output[key] = await evaluate(expression, `assign.${key}`);
+    }
+    const vars: Record<string, unknown> = {};
+    for (const [key, expression] of Object.entries(data.vars ?? {})) {
+      vars[key] = await evaluate(expression, `vars.${key}`);
+    }
+    return { kind: "done", output, vars };
+  },
+};

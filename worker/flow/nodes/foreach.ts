@@ -1,0 +1,84 @@
+// FOREACH: runs its body (port `loop`) once per item of `items`, or while `while` holds, then takes
+// port `done`. While it runs, its output `{ currentItem, index, length, results }` is what the body
+// sees under its name; `collect` appends one value per iteration to `results`.
+import { z } from "zod";
+import { DONE_PORT } from "../definition";
+import { isTruthy } from "../expressions";
+import { FlowFailure } from "../failure";
+import { kindOf, parseNodeData, type NodeContext, type NodeHandler, type NodeResult } from "./handler";
+
+const ForeachData = z
+  .object({
+    items: z.string().optional(),
+    while: z.string().optional(),
+    maxIterations: z.number().int().nonnegative().optional(),
+    collect: z.string().optional(),
+  })
+  .refine((data) => (data.items === undefined) !== (data.while === undefined), {
+    message: "needs exactly one of `items` or `while`",
+  });
+type ForeachData = z.infer<typeof ForeachData>;
+
+/** Kept in the body frame of the checkpoint: the items (evaluated once, at the start) and the iteration. */
+interface LoopProgress {
+  items: unknown[] | null;
+  index: number;
+}
+
+interface ForeachOutput {
+  currentItem: unknown;
+  index: number | null;
+  length: number | null;
+  results: unknown[];
+}
+
+export const foreachNode: NodeHandler = {
+  async run(context) {
+    const data = parseNodeData(context.node, ForeachData);
+    const items = data.items === undefined ? null : await evaluateItems(context, data.items);
+    return nextIteration(context, data, { items, index: 0 }, [], null);
+  },
+
+  async afterIteration(context, loop) {
+    const data = parseNodeData(context.node, ForeachData);
+    // The checkpoint is the engine's own state, written by `run` below; parsing the items on every
+    // iteration would make a loop quadratic in its length.
+    const progress = loop as LoopProgress;
+    const previous = context.values[context.node.name] as ForeachOutput;
+    // Appended in place: a copy per iteration would also make long loops quadratic. Expressions only
+    // ever see copies of it, so nothing else holds this array.
+    if (data.collect !== undefined) previous.results.push(await context.evaluate(data.collect, "collect"));
+    return nextIteration(context, data, { items: progress.items, index: progress.index + 1 }, previous.results, previous);
+  },
+};
+
+async function evaluateItems(context: NodeContext, expression: string): Promise<unknown[]> {
+  const items = await context.evaluate(expression, "items");
+  if (!Array.isArray(items)) {
+    // JSONata unwraps a one-item result and returns nothing for no match; `[]` after a path keeps an array.
+    throw new FlowFailure(`items: expected an array to loop over, got ${kindOf(items)} (end a path with [] to always get an array, e.g. orders[amount > 5][])`);
+  }
+  return items;
+}
+
+async function nextIteration(
+  context: NodeContext,
+  data: ForeachData,
+  progress: LoopProgress,
+  results: unknown[],
+  previous: ForeachOutput | null,
+): Promise<NodeResult> {
+  const limit = data.maxIterations ?? Number.POSITIVE_INFINITY;
+  const { items, index } = progress;
+  if (items !== null && index < Math.min(items.length, limit)) {
+    const output: ForeachOutput = { currentItem: items[index], index, length: items.length, results };
+    return { kind: "iterate", output, loop: progress };
+  }
+  if (items === null && index < limit && isTruthy(await context.evaluate(data.while!, "while"))) {
+    const output: ForeachOutput = { currentItem: null, index, length: null, results };
+    return { kind: "iterate", output, loop: progress };
+  }
+  // After the loop the output keeps the last iteration's item and index, so `<name>.results` stays usable.
+  const output: ForeachOutput = previous ?? { currentItem: null, index: null, length: items?.length ?? null, results };
+  return { kind: "done", output, ports: [DONE_PORT] };
+}

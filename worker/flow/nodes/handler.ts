@@ -1,0 +1,67 @@
+// The contract between the engine and a node type. A handler reads its node's `data`, evaluates
+// expressions through the context, and says what happened; the engine owns all state changes, so
+// handlers stay free of checkpoint details and a new node type is one file plus a registry line.
+import type { z } from "zod";
+import type { FlowDefinition, FlowNode } from "../definition";
+import { FlowFailure } from "../failure";
+import type { EngineServices, JobRef } from "../services";
+
+export interface NodeContext {
+  node: FlowNode;
+  definition: FlowDefinition;
+  job: JobRef;
+  /** The step's clock (epoch ms), so time-based nodes are deterministic in tests. */
+  now: number;
+  /** Log, abort signal, fetch — and later decision tables for BUSINESS_RULE. */
+  services: EngineServices;
+  /** What expressions see: `input`, `vars`, node outputs by name. Read only: return changes instead (FOREACH appending to its own `results` is the one, documented, exception). */
+  values: Readonly<Record<string, unknown>>;
+  /** Evaluates a JSONata expression over `values` (plain JSON result); `field` names it in errors, e.g. "assign.total". */
+  evaluate(expression: string, field: string): Promise<unknown>;
+}
+
+export type NodeResult =
+  /** Finished: `output` is stored under the node's name; `ports` are taken (default: ["default"]). */
+  | { kind: "done"; output: unknown; ports?: string[]; vars?: Record<string, unknown> }
+  /** A durable sleep until `until` (epoch ms); then the node finishes with `output` on the default port. */
+  | { kind: "sleep"; until: number; output: unknown }
+  /** The job completes now with `output`, whatever else is pending. */
+  | { kind: "end"; output: unknown }
+  /** Loop nodes only: run the body (port `loop`) once more; `loop` is the JSON progress handed back to afterIteration. */
+  | { kind: "iterate"; output: unknown; loop: unknown }
+  /** The job input is rejected: the job fails with JOB_VALIDATION_ERROR. */
+  | { kind: "invalid-input"; problems: string[] };
+
+export interface NodeHandler {
+  /** Runs the node once its incoming connections allow. Throwing fails the job, naming the node (throw FlowFailure for the author's mistakes). */
+  run(context: NodeContext): Promise<NodeResult>;
+  /** Loop nodes only: called when nothing is left to run in the body; returns `iterate` or `done`. */
+  afterIteration?(context: NodeContext, loop: unknown): Promise<NodeResult>;
+}
+
+/** Parsed `data` per schema and node; definitions are immutable, so each node's data is parsed once per isolate. */
+const parsedData = new WeakMap<z.ZodType, WeakMap<FlowNode, unknown>>();
+
+/** The node's `data` parsed with the node type's schema, or an error listing each bad field. */
+export function parseNodeData<Schema extends z.ZodType>(node: FlowNode, schema: Schema): z.infer<Schema> {
+  let byNode = parsedData.get(schema);
+  if (!byNode) {
+    byNode = new WeakMap();
+    parsedData.set(schema, byNode);
+  }
+  if (byNode.has(node)) return byNode.get(node) as z.infer<Schema>;
+  const parsed = schema.safeParse(node.data ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${["data", ...issue.path.map(String)].join(".")}: ${issue.message}`);
+    throw new FlowFailure(`invalid node data: ${problems.join("; ")}`);
+  }
+  byNode.set(node, parsed.data);
+  return parsed.data;
+}
+
+/** A short description of a value's JSON kind for error messages ("a string", "null", …). */
+export function kindOf(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}

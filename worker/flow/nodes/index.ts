@@ -1,0 +1,19 @@
+// The node types a flow can use. A new type is one file in this folder and one line here.
+import { assignNode } from "./assign";
+import { endNode } from "./end";
+import { foreachNode } from "./foreach";
+import type { NodeHandler } from "./handler";
+import { logNode } from "./log";
+import { startNode } from "./start";
+import { waitNode } from "./wait";
+
+export type NodeHandlers = Readonly<Record<string, NodeHandler>>;
+
+export const NODE_HANDLERS: NodeHandlers = {
+  START: startNode,
+  ASSIGN: assignNode,
+  LOG: logNode,
+  WAIT: waitNode,
+  FOREACH: foreachNode,
+  END: endNode,
+};

@@ -1,0 +1,18 @@
+// LOG: writes a job log line; its output is the message, so later nodes can refer to it.
+import { z } from "zod";
+import { parseNodeData, type NodeHandler } from "./handler";
+
+const LogData = z.object({
+  message: z.string(),
+  level: z.enum(["info", "warn", "error"]).default("info"),
+});
+
+export const logNode: NodeHandler = {
+  async run({ node, evaluate, services }) {
+    const data = parseNodeData(node, LogData);
+    const value = await evaluate(data.message, "message");
+    const message = typeof value === "string" ? value : JSON.stringify(value);
+    services.log({ level: data.level, node: node.name, message });
+    return { kind: "done", output: { message } };
+  },
+};

@@ -1,0 +1,24 @@
+// What the flow engine needs from its host (the JobRunner Durable Object, or a test): the job it
+// runs for and the services nodes call out to.
+
+export interface JobRef {
+  id: string;
+  attempt: number;
+}
+
+export interface LogLine {
+  level: "info" | "warn" | "error";
+  /** Name of the node that logged, or null for the engine itself. */
+  node: string | null;
+  message: string;
+  data?: unknown;
+}
+
+export interface EngineServices {
+  /** Stores a job log line (the runner applies the per-line and per-job limits). */
+  log(line: LogLine): void;
+  /** Aborted when the job is canceled, so a node waiting on I/O can stop early. */
+  signal?: AbortSignal;
+  /** The fetch nodes that call out (REST_API) use; injectable for tests. */
+  fetch?: typeof fetch;
+}
