@@ -35,6 +35,10 @@ function ensureDevVars() {
     vars.ADMIN_TOKEN = randomBytes(24).toString("base64url");
     changed = true;
   }
+  if (!vars.WEBHOOK_SECRET_KEY) {
+    vars.WEBHOOK_SECRET_KEY = randomBytes(32).toString("base64url");
+    changed = true;
+  }
   if (!vars.ENVIRONMENT) {
     vars.ENVIRONMENT = "development";
     changed = true;

@@ -110,11 +110,14 @@ describe("flow graph", () => {
     });
   });
 
-  it("refuses node names that would hide the input or the vars from expressions", async () => {
+  it("refuses node names that would hide the input or the vars from expressions, or pollute prototypes", async () => {
     const shadowing = flow([node("start", "START"), { id: "n1", type: "ASSIGN", name: "input" }], [edge("start", "n1")]);
+    const polluting = flow([node("start", "START"), { id: "n1", type: "ASSIGN", name: "__proto__" }], [edge("start", "n1")]);
 
-    const run = await runFlow(shadowing, {});
+    const shadowed = await runFlow(shadowing, {});
+    const polluted = await runFlow(polluting, {});
 
-    expect(run.result).toMatchObject({ kind: "failed", node: null, message: expect.stringContaining("named 'input', a name reserved") });
+    expect(shadowed.result).toMatchObject({ kind: "failed", node: null, message: expect.stringContaining("named 'input', a name reserved") });
+    expect(polluted.result).toMatchObject({ kind: "failed", node: null, message: expect.stringContaining("may not use '__proto__'") });
   });
 });

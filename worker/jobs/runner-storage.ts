@@ -39,6 +39,22 @@ export interface Control {
   mirrorFailures: number;
 }
 
+export interface LogItem {
+  seq: number;
+  at: string;
+  level: string;
+  node: string | null;
+  message: string;
+  /** Parsed JSON. Typed loosely: a recursive JSON type is too deep for the RPC stub's types. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  data?: any;
+}
+
+export interface LogPage {
+  items: LogItem[];
+  next: number | null;
+}
+
 export const LOG_LINE_LIMIT_BYTES = 8 * 1024;
 export const LOG_LINES_PER_JOB = 10_000;
 
@@ -145,7 +161,7 @@ export class RunnerStorage {
     return this.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM logs").one().n;
   }
 
-  logs(after: number, limit: number) {
+  logs(after: number, limit: number): LogPage {
     const rows = this.storage.sql
       .exec<{ seq: number; at: number; level: string; node: string | null; message: string; data: string | null }>(
         "SELECT seq, at, level, node, message, data FROM logs WHERE seq > ? ORDER BY seq LIMIT ?",

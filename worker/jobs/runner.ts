@@ -7,7 +7,7 @@ import { createCheckpoint, FlowEngine, type StepResult } from "../flow/engine";
 import type { Env } from "../env";
 import { sendTrigger } from "./dispatcher";
 import { mirrorFinal, mirrorProgress, type Progress } from "./mirror";
-import { RunnerStorage, type Control, type RunnerInit } from "./runner-storage";
+import { RunnerStorage, type Control, type LogPage, type RunnerInit } from "./runner-storage";
 import { statusForOutcome, type Outcome } from "./states";
 import { deliveryStatements, enqueueDelivery, matchingWebhooks } from "../webhooks/fanout";
 
@@ -21,6 +21,14 @@ export const OUTPUT_LIMIT_BYTES = 1024 * 1024;
 const MIRROR_RETRY_MS = [1000, 2000, 5000, 10_000, 30_000, 60_000];
 
 export type ReviveResult = "armed" | "missing" | "final";
+
+export interface RunnerSnapshot {
+  phase: "running" | "final" | null;
+  steps: number;
+  currentNode: string | null;
+  nodeStates: Record<string, string>;
+  sleepingUntil: number | null;
+}
 
 export class JobRunner extends DurableObject<Env> {
   private readonly store: RunnerStorage;
@@ -79,12 +87,12 @@ export class JobRunner extends DurableObject<Env> {
     return "armed";
   }
 
-  async logs(after: number, limit: number) {
+  async logs(after: number, limit: number): Promise<LogPage> {
     return this.store.logs(after, limit);
   }
 
   /** What the console shows of a job in flight. */
-  async snapshot() {
+  async snapshot(): Promise<RunnerSnapshot> {
     const control = this.store.control;
     const engine = this.loadEngine();
     return {

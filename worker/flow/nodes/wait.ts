@@ -10,12 +10,16 @@ const WaitData = z
     message: "needs exactly one of `seconds` or `until`",
   });
 
+/** The largest epoch-ms a JavaScript Date can hold. */
+const LATEST_TIME = 8.64e15;
+
 export const waitNode: NodeHandler = {
   async run({ node, evaluate, now }) {
     const data = parseNodeData(node, WaitData);
     const until = data.seconds !== undefined ? now + (await secondsFrom(data.seconds, evaluate)) * 1000 : await timeFrom(data.until!, evaluate);
     // A past time or a negative duration means no sleep at all; the engine finishes the node at once.
     const wakeAt = Math.max(Math.round(until), now);
+    if (wakeAt > LATEST_TIME) throw new FlowFailure(`the wake-up time is beyond the year 275760, the latest time there is`);
     return { kind: "sleep", until: wakeAt, output: { sleptUntil: new Date(wakeAt).toISOString() } };
   },
 };

@@ -1,9 +1,14 @@
 // Console / management API for jobs (DESIGN.md §4.3): the list with filters and keyset paging,
 // one job with its timeline and node states, and its logs.
 import { createRoute, z } from "@hono/zod-openapi";
+import { etag } from "hono/etag";
+import { streamSSE } from "hono/streaming";
 import { database } from "../../db/client";
 import { runnerFor } from "../../jobs/dispatcher";
 import { jobEvents, listJobs } from "../../jobs/list";
+import { streamJob } from "../../jobs/live";
+import type { RunnerSnapshot } from "../../jobs/runner";
+import type { LogPage } from "../../jobs/runner-storage";
 import { loadJobRow } from "../../jobs/service";
 import { JOB_STATES } from "../../jobs/states";
 import { jobView } from "../../jobs/view";
@@ -52,6 +57,8 @@ export const consoleJobsApi = router();
 consoleJobsApi.use("/api/me", requireKey("management"));
 consoleJobsApi.use("/api/jobs", requireKey("management"));
 consoleJobsApi.use("/api/jobs/*", requireKey("management"));
+// The console polls the list; an unchanged page answers 304 to If-None-Match.
+consoleJobsApi.use("/api/jobs", etag());
 
 consoleJobsApi.openapi(
   createRoute({
@@ -105,11 +112,9 @@ consoleJobsApi.openapi(
   }),
   async (c) => {
     const row = await loadJobRow(c.env.DB, c.var.caller.spaceId, c.req.valid("param").jobId);
-    const [events, snapshot] = await Promise.all([
-      jobEvents(c.env, row.id),
-      // A job that never claimed a slot has no runner; do not create one just to ask.
-      row.claimed_at === null ? null : runnerFor(c.env, row.id).snapshot(),
-    ]);
+    const events = await jobEvents(c.env, row.id);
+    // A job that never claimed a slot has no runner; do not create one just to ask.
+    const snapshot: RunnerSnapshot | null = row.claimed_at === null ? null : await runnerFor(c.env, row.id).snapshot();
     return c.json({ ...jobView(row), events, nodeStates: snapshot?.nodeStates ?? {} }, 200);
   },
 );
@@ -134,6 +139,31 @@ consoleJobsApi.openapi(
     const row = await loadJobRow(c.env.DB, c.var.caller.spaceId, c.req.valid("param").jobId);
     const { after, limit } = c.req.valid("query");
     if (row.claimed_at === null) return c.json({ items: [], next: null }, 200);
-    return c.json(await runnerFor(c.env, row.id).logs(after, limit), 200);
+    const page: LogPage = await runnerFor(c.env, row.id).logs(after, limit);
+    return c.json(page, 200);
+  },
+);
+
+consoleJobsApi.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/jobs/{jobId}/live",
+    summary: "Live updates of one job (Server-Sent Events: job, nodes, logs, end)",
+    tags: ["Console"],
+    security,
+    request: {
+      params: z.object({ jobId: JobId }),
+      query: z.object({ afterLog: z.coerce.number().int().min(0).default(0) }),
+    },
+    responses: {
+      200: { description: "An event stream", content: { "text/event-stream": { schema: z.string() } } },
+      ...problemResponses(401, 404),
+    },
+  }),
+  async (c) => {
+    const { jobId } = c.req.valid("param");
+    // Resolve the job first, so another space's job is a plain 404 rather than a stream.
+    await loadJobRow(c.env.DB, c.var.caller.spaceId, jobId);
+    return streamSSE(c, (stream) => streamJob(c.env, c.var.caller.spaceId, jobId, stream, c.req.valid("query").afterLog));
   },
 );
