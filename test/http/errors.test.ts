@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, createTenant } from "../helpers/api";
+import { helloFlow } from "../helpers/flows";
 
 describe("errors and API description", () => {
   it("answers unknown API routes with a problem+json 404", async () => {
@@ -35,7 +36,7 @@ describe("errors and API description", () => {
 
   it("refuses a duplicate alias in the same space with 409", async () => {
     const tenant = await createTenant();
-    const body = { name: "x", alias: "dup", type: "integration-flow", definition: { nodes: [], connections: [] } };
+    const body = { name: "x", alias: "dup", type: "integration-flow", definition: helloFlow };
     expect((await call("POST", "/api/rules", { key: tenant.managementKey, body })).status).toBe(201);
     const again = await call("POST", "/api/rules", { key: tenant.managementKey, body });
     expect(again.status).toBe(409);
@@ -48,7 +49,7 @@ describe("internal errors", () => {
     const tenant = await createTenant();
     const created = await call("POST", "/api/rules", {
       key: tenant.managementKey,
-      body: { name: "x", alias: "broken", type: "integration-flow", definition: { nodes: [], connections: [] } },
+      body: { name: "x", alias: "broken", type: "integration-flow", definition: helloFlow },
     });
     await env.DB.prepare("UPDATE rule_versions SET definition = '{oops' WHERE rule_id = ?").bind(created.body.ruleId).run();
     const response = await call("GET", "/api/rules/broken", { key: tenant.managementKey });

@@ -2,6 +2,7 @@
 // /api/admin/*. Keys are looked up by id and their secret hash compared in constant time.
 import { createMiddleware } from "hono/factory";
 import { database } from "../db/client";
+import { cachedCaller, rememberCaller } from "../keys/cache";
 import { verifyKey, type KeyKind } from "../keys/keys";
 import { constantTimeEqual } from "../lib/crypto";
 import type { AppEnv } from "./context";
@@ -17,8 +18,12 @@ export function requireKey(...kinds: KeyKind[]) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const presented = bearer(c.req.header("authorization"));
     if (!presented) throw new Unauthorized("Send an API key as 'Authorization: Bearer <key>'.");
-    const caller = await verifyKey(database(c.env.DB), presented);
-    if (!caller) throw new Unauthorized("The API key is not valid or was revoked.");
+    let caller = cachedCaller(presented);
+    if (!caller) {
+      caller = await verifyKey(database(c.env.DB), presented);
+      if (!caller) throw new Unauthorized("The API key is not valid or was revoked.");
+      rememberCaller(presented, caller);
+    }
     if (!kinds.includes(caller.kind)) {
       throw new Forbidden(`This route needs a ${kinds.join(" or ")} key; this is a ${caller.kind} key.`);
     }

@@ -2,12 +2,11 @@
 // caller's space in the SQL itself; another space's job is the same 404 as no job.
 import { assertCanStart } from "../billing/usage";
 import type { Env } from "../env";
-import { database } from "../db/client";
 import { Conflict, NotFound } from "../http/problems";
 import type { Caller } from "../keys/keys";
 import { sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
-import { findRule, findVersion, latestPublished, notPublished } from "../rules/service";
+import { notPublished } from "../rules/service";
 import { BadRequest } from "../http/problems";
 import { runnerFor, sendTrigger } from "./dispatcher";
 import { CANCELING_STATUS, statusForOutcome, WAITING_STATUS } from "./states";
@@ -21,32 +20,90 @@ export interface StartRequest {
   correlationId?: string;
 }
 
-export async function startJob(env: Env, caller: Caller, request: StartRequest): Promise<{ job: JobView; replayed: boolean }> {
-  const db = database(env.DB);
-  const rule = await findRule(db, caller.spaceId, request.flow);
-  if (rule.type !== "integration-flow") {
-    throw new BadRequest(
-      "rule-not-integration-flow",
-      "Rule is not an integration flow",
-      `Rule '${request.flow}' is a ${rule.type}; only integration flows run as jobs.`,
-    );
-  }
-  const version =
-    request.version === undefined ? await latestPublished(db, rule) : await findVersion(db, rule, request.version);
-  if (!version || version.status !== "published") throw notPublished(request.flow, request.version);
+interface StartTarget {
+  rule_id: string;
+  rule_type: string;
+  rule_alias: string | null;
+  version: number | null;
+  status: string | null;
+}
 
+/**
+ * The rule and the version a trigger starts, in one query (the trigger is the hot path): the
+ * requested version, or the latest published one.
+ */
+async function findStartTarget(db: D1Database, spaceId: string, flow: string, version: number | undefined) {
+  const versionMatch = version === undefined ? "rule_versions.status = 'published'" : "rule_versions.version = ?3";
+  return db
+    .prepare(
+      `SELECT rules.id AS rule_id, rules.type AS rule_type, rules.alias AS rule_alias,
+              rule_versions.version AS version, rule_versions.status AS status
+       FROM rules LEFT JOIN rule_versions ON rule_versions.rule_id = rules.id AND ${versionMatch}
+       WHERE rules.space_id = ?1 AND (rules.id = ?2 OR rules.alias = ?2)
+       ORDER BY rule_versions.version DESC LIMIT 1`,
+    )
+    .bind(...(version === undefined ? [spaceId, flow] : [spaceId, flow, version]))
+    .first<StartTarget>();
+}
+
+export async function startJob(
+  env: Env,
+  caller: Caller,
+  request: StartRequest,
+  defer: (work: Promise<unknown>) => void = () => {},
+): Promise<{ job: JobView; replayed: boolean }> {
   const inputText = JSON.stringify(request.input);
   const requestHash = request.idempotencyKey
     ? await sha256Hex(`${request.flow}\n${request.version ?? "latest"}\n${inputText}`)
     : null;
-  if (request.idempotencyKey) {
-    const previous = await findByIdempotencyKey(env.DB, caller.spaceId, request.idempotencyKey);
-    if (previous) return { job: replay(previous, requestHash!), replayed: true };
-  }
-
   const now = Date.now();
+  // Independent reads, issued together.
+  const [target, previous] = await Promise.all([
+    findStartTarget(env.DB, caller.spaceId, request.flow, request.version),
+    request.idempotencyKey ? findByIdempotencyKey(env.DB, caller.spaceId, request.idempotencyKey) : null,
+  ]);
+  if (!target) throw new NotFound("rule", request.flow);
+  if (target.rule_type !== "integration-flow") {
+    throw new BadRequest(
+      "rule-not-integration-flow",
+      "Rule is not an integration flow",
+      `Rule '${request.flow}' is a ${target.rule_type}; only integration flows run as jobs.`,
+    );
+  }
+  if (request.version !== undefined && target.version === null) {
+    throw new NotFound("rule-version", `${request.flow}/${request.version}`);
+  }
+  if (target.version === null || target.status !== "published") throw notPublished(request.flow, request.version);
+  if (previous) return { job: replay(previous, requestHash!), replayed: true };
   await assertCanStart(env, caller.accountId, now);
+
   const jobId = newId(now);
+  const row: JobRow = {
+    id: jobId,
+    space_id: caller.spaceId,
+    account_id: caller.accountId,
+    rule_id: target.rule_id,
+    rule_version: target.version,
+    rule_alias: target.rule_alias,
+    rule_type: target.rule_type,
+    correlation_id: request.correlationId ?? crypto.randomUUID(),
+    used_api_key_id: caller.keyId,
+    input: inputText,
+    output: null,
+    state: WAITING_STATUS.state,
+    status_code: WAITING_STATUS.code,
+    status_message: WAITING_STATUS.message,
+    error: null,
+    created_at: now,
+    updated_at: now,
+    claimed_at: null,
+    ended_at: null,
+    steps: 0,
+    current_node: null,
+    execution_ms: 0,
+    idempotency_key: request.idempotencyKey ?? null,
+    request_hash: requestHash,
+  };
   try {
     await env.DB.prepare(
       `INSERT INTO jobs (id, space_id, account_id, rule_id, rule_version, correlation_id, idempotency_key, request_hash,
@@ -54,19 +111,19 @@ export async function startJob(env: Env, caller: Caller, request: StartRequest):
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
       .bind(
-        jobId,
-        caller.spaceId,
-        caller.accountId,
-        rule.id,
-        version.version,
-        request.correlationId ?? crypto.randomUUID(),
-        request.idempotencyKey ?? null,
-        requestHash,
-        caller.keyId,
-        inputText,
-        WAITING_STATUS.state,
-        WAITING_STATUS.code,
-        WAITING_STATUS.message,
+        row.id,
+        row.space_id,
+        row.account_id,
+        row.rule_id,
+        row.rule_version,
+        row.correlation_id,
+        row.idempotency_key,
+        row.request_hash,
+        row.used_api_key_id,
+        row.input,
+        row.state,
+        row.status_code,
+        row.status_message,
         `Triggered with key '${caller.keyName}'; waiting for a slot`,
         now,
         now,
@@ -74,14 +131,16 @@ export async function startJob(env: Env, caller: Caller, request: StartRequest):
       .run();
   } catch (error) {
     // A concurrent request with the same Idempotency-Key won the unique index: answer with its job.
-    const previous = request.idempotencyKey
+    const winner = request.idempotencyKey
       ? await findByIdempotencyKey(env.DB, caller.spaceId, request.idempotencyKey)
       : null;
-    if (previous) return { job: replay(previous, requestHash!), replayed: true };
+    if (winner) return { job: replay(winner, requestHash!), replayed: true };
     throw error;
   }
-  await sendTrigger(env, { accountId: caller.accountId, reason: "created", jobId });
-  return { job: await getJob(env, caller.spaceId, jobId), replayed: false };
+  // The job is durable in D1 now; the trigger need not hold up the answer (a lost one is re-sent
+  // by the watchdog).
+  defer(sendTrigger(env, { accountId: caller.accountId, reason: "created", jobId }));
+  return { job: jobView(row), replayed: false };
 }
 
 function replay(previous: JobRow, requestHash: string): JobView {

@@ -134,7 +134,7 @@ for (const route of [startLatest, startVersion]) {
       input: c.req.valid("json"),
       idempotencyKey: headers["idempotency-key"],
       correlationId: headers["x-correlation-id"],
-    });
+    }, (work) => c.executionCtx.waitUntil(work));
     c.header("Location", `/job/${job.jobId}`);
     return replayed ? c.json(job, 200) : c.json(job, 202);
   });

@@ -1,0 +1,198 @@
+// `npm run bench`: measures flowjobs against the targets of DESIGN.md §9 on a local `wrangler dev`,
+// peers in the same run, and prints one table (also written to test/bench/results.json).
+import autocannon from "autocannon";
+import { writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { ADMIN_TOKEN, startServer } from "./server.mjs";
+import { busyFlow, helloFlow, sleepyFlow } from "./flows.mjs";
+
+const server = await startServer();
+const { base } = server;
+const results = [];
+const only = process.env.BENCH_ONLY?.split(",");
+
+function record(name, value, unit, target, pass, note = "") {
+  results.push({ name, value, unit, target, pass, note });
+  console.log(`${pass === null ? " " : pass ? "✓" : "✗"} ${name}: ${value} ${unit}  (target ${target}) ${note}`);
+}
+
+async function api(method, path, key, body) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await response.json().catch(() => null);
+  if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+};
+
+async function waitFor(check, timeoutMs = 600_000, everyMs = 50) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await sleep(everyMs);
+  }
+}
+
+async function tenant(parallelLimit) {
+  const account = await api("POST", "/api/admin/accounts", ADMIN_TOKEN, { name: "bench", parallelLimit, freeSeconds: 10_000_000 });
+  const space = await api("POST", `/api/admin/accounts/${account.id}/spaces`, ADMIN_TOKEN, { name: "bench" });
+  const solver = await api("POST", `/api/admin/spaces/${space.id}/keys`, ADMIN_TOKEN, { kind: "solver", name: "bench" });
+  const management = await api("POST", `/api/admin/spaces/${space.id}/keys`, ADMIN_TOKEN, { kind: "management", name: "bench" });
+  for (const [alias, definition] of Object.entries({ hello: helloFlow, busy: busyFlow, sleepy: sleepyFlow })) {
+    await api("POST", "/api/rules", management.key, { name: alias, alias, type: "integration-flow", definition, publish: true });
+  }
+  return { accountId: account.id, spaceId: space.id, solver: solver.key, management: management.key };
+}
+
+const finished = (job) => ["COMPLETED", "ERROR", "CANCELED"].includes(job.status.state);
+
+async function stepThroughput(t) {
+  // The peer first: one Workflow instance doing 10,000 trivial step.do calls. (A second large
+  // instance in the same local run tends to answer 503, and 100,000 calls outgrow a local instance.)
+  const peerSteps = 10_000;
+  const instance = await api("POST", "/bench/workflow", t.solver, { n: peerSteps });
+  const peerStart = Date.now();
+  await waitFor(async () => (await api("GET", `/bench/workflow/${instance.id}`, t.solver)).status === "complete", 600_000, 20);
+  const peerRate = Math.round(peerSteps / ((Date.now() - peerStart) / 1000));
+  record(`Workflows peer, ${peerSteps.toLocaleString("en")} step.do`, peerRate, "steps/s", "—", null);
+
+  for (const n of [10_000, 100_000]) {
+    const started = await api("POST", "/job/start/busy", t.solver, { n });
+    const job = await waitFor(async () => {
+      const current = await api("GET", `/job/${started.jobId}`, t.solver);
+      return finished(current) && current;
+    }, 600_000, 100);
+    // Server-side timestamps: from the claim to the final state, so polling adds nothing.
+    const seconds = (Date.parse(job.endedAt) - Date.parse(job.claimedAt)) / 1000;
+    const jobRate = Math.round(job.progress.steps / seconds);
+    const ratio = Math.round((jobRate / peerRate) * 10) / 10;
+    record(`flowjobs, ${n.toLocaleString("en")} iterations (${job.progress.steps.toLocaleString("en")} steps)`, jobRate, "steps/s", "—", null);
+    record(`  ratio flowjobs / Workflows`, ratio, "×", "≥ 30×", ratio >= 30);
+  }
+}
+
+async function triggerThroughput(t) {
+  const common = { connections: 10, duration: 5, method: "POST", headers: { authorization: `Bearer ${t.solver}`, "content-type": "application/json" }, body: "{}" };
+  const bare = await autocannon({ ...common, url: `${base}/bench/bare` });
+  const triggers = await autocannon({ ...common, url: `${base}/job/start/hello` });
+  const ratio = Math.round((triggers.requests.average / bare.requests.average) * 100);
+  record("bare Hono route", Math.round(bare.requests.average), "req/s", "—", null, `p50 ${bare.latency.p50} ms, p99 ${bare.latency.p99} ms`);
+  record("POST /job/start accepted", Math.round(triggers.requests.average), "req/s", "—", null,
+    `p50 ${triggers.latency.p50} ms, p99 ${triggers.latency.p99} ms, non-2xx ${triggers.non2xx}, errors ${triggers.errors}`);
+  record("  trigger / bare", ratio, "%", "≥ 50%", ratio >= 50);
+  // Let the burst drain before timing anything else.
+  await waitFor(async () => (await api("GET", "/api/jobs?state=WAITING,RUNNING,CANCELING&limit=1", t.management)).items.length === 0, 900_000, 1000);
+}
+
+async function startLatency(t) {
+  const samples = [];
+  for (let index = 0; index < 40; index++) {
+    const started = await api("POST", "/job/start/hello", t.solver, {});
+    const job = await waitFor(async () => {
+      const current = await api("GET", `/job/${started.jobId}`, t.solver);
+      return current.claimedAt && current;
+    }, 60_000, 5);
+    samples.push(Date.parse(job.claimedAt) - Date.parse(job.createdAt));
+  }
+  record("start latency (trigger → RUNNING) p50", percentile(samples, 50), "ms", "< 50 ms", percentile(samples, 50) < 50);
+  record("start latency p99", percentile(samples, 99), "ms", "—", null);
+}
+
+async function cancelLatency(t, label, flow, input) {
+  const samples = [];
+  for (let index = 0; index < 15; index++) {
+    const started = await api("POST", `/job/start/${flow}`, t.solver, input);
+    await waitFor(async () => (await api("GET", `/job/${started.jobId}`, t.solver)).progress.steps > 1, 60_000, 10);
+    await api("POST", `/job/cancel/${started.jobId}`, t.solver);
+    await waitFor(async () => finished(await api("GET", `/job/${started.jobId}`, t.solver)), 60_000, 10);
+    const detail = await api("GET", `/api/jobs/${started.jobId}`, t.management);
+    const requested = detail.events.find((event) => event.state === "CANCELING");
+    samples.push(Date.parse(detail.endedAt) - Date.parse(requested.at));
+  }
+  record(`cancel latency ${label} p50`, percentile(samples, 50), "ms", "—", null);
+  record(`cancel latency ${label} p99`, percentile(samples, 99), "ms", "< 1000 ms", percentile(samples, 99) < 1000);
+}
+
+async function listLatency(t) {
+  const rows = 1_000_000;
+  const now = Date.now();
+  // One recursive CTE inserts the rows inside SQLite; ids sort by time like real ULIDs.
+  server.sql(`INSERT INTO jobs (id, space_id, account_id, rule_id, rule_version, correlation_id, used_api_key_id, input, state,
+      status_code, status_message, transition_note, created_at, updated_at, steps, execution_ms)
+    WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < ${rows})
+    SELECT printf('00BENCH%019d', x), '${t.spaceId}', '${t.accountId}',
+      (SELECT id FROM rules WHERE space_id = '${t.spaceId}' AND alias = CASE x % 3 WHEN 0 THEN 'hello' WHEN 1 THEN 'busy' ELSE 'sleepy' END),
+      1, 'corr-' || x, 'bench', '{}',
+      CASE x % 5 WHEN 0 THEN 'WAITING' WHEN 1 THEN 'ERROR' WHEN 2 THEN 'CANCELED' ELSE 'COMPLETED' END,
+      'JOB_SUCCESS', 'bench', 'bench', ${now} - x, ${now} - x, 3, 1 FROM n`);
+  const queries = {
+    "no filter": "/api/jobs?limit=50",
+    "state filter": "/api/jobs?state=ERROR&limit=50",
+    "flow filter": "/api/jobs?flow=busy&limit=50",
+    "search (correlation id)": "/api/jobs?q=corr-777777",
+  };
+  let cursor = null;
+  for (let page = 0; page < 100; page++) {
+    const body = await api("GET", `/api/jobs?limit=50${cursor ? `&cursor=${cursor}` : ""}`, t.management);
+    cursor = body.nextCursor;
+  }
+  queries["page 100 via cursor"] = `/api/jobs?limit=50&cursor=${cursor}`;
+  for (const [label, path] of Object.entries(queries)) {
+    const samples = [];
+    for (let index = 0; index < 40; index++) {
+      const startedAt = performance.now();
+      await api("GET", path, t.management);
+      samples.push(performance.now() - startedAt);
+    }
+    const p50 = Math.round(percentile(samples, 50) * 10) / 10;
+    record(`jobs list over 1,000,000 rows, ${label} p50`, p50, "ms", "< 20 ms", p50 < 20, `p99 ${Math.round(percentile(samples, 99) * 10) / 10} ms`);
+  }
+}
+
+async function manyAtOnce() {
+  const t = await tenant(1000);
+  const startedAt = Date.now();
+  const ids = [];
+  for (let batch = 0; batch < 20; batch++) {
+    const started = await Promise.all(Array.from({ length: 50 }, () => api("POST", "/job/start/sleepy", t.solver, { seconds: 20 })));
+    ids.push(...started.map((job) => job.jobId));
+  }
+  const peak = await waitFor(async () => {
+    const running = await api("GET", "/api/jobs?state=RUNNING&limit=200", t.management);
+    return running.items.length === 200 && running;
+  }, 120_000, 250).then(() => true).catch(() => false);
+  const done = await waitFor(async () => (await api("GET", "/api/jobs?state=WAITING,RUNNING,CANCELING&limit=1", t.management)).items.length === 0, 900_000, 1000);
+  const errors = (await api("GET", "/api/jobs?state=ERROR&limit=200", t.management)).items.length;
+  const completed = (await Promise.all(ids.map((id) => api("GET", `/job/${id}`, t.solver)))).filter((job) => job.status.state === "COMPLETED").length;
+  record("1,000 jobs at once (WAIT 20 s each): completed", completed, "jobs", "1000, no errors", completed === 1000 && errors === 0 && done,
+    `errors ${errors}, ≥ 200 running together: ${peak}, total ${Math.round((Date.now() - startedAt) / 1000)} s`);
+}
+
+try {
+  const t = await tenant(50);
+  const suites = { steps: () => stepThroughput(t), triggers: () => triggerThroughput(t), start: () => startLatency(t),
+    cancel: async () => {
+      await cancelLatency(t, "(FOREACH)", "busy", { n: 100_000_000 });
+      await cancelLatency(t, "(WAIT)", "sleepy", { seconds: 3600 });
+    },
+    list: () => listLatency(t), many: () => manyAtOnce() };
+  for (const [name, suite] of Object.entries(suites)) {
+    if (!only || only.includes(name)) await suite();
+  }
+} finally {
+  server.stop();
+}
+
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+writeFileSync("test/bench/results.json", JSON.stringify({ at: new Date().toISOString(), machine, results }, null, 2) + "\n");
+console.log(`\nmachine: ${machine}\nwritten to test/bench/results.json`);
