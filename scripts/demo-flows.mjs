@@ -1,5 +1,62 @@
-// The sample flows `npm start` publishes in the demo space (documented in the README).
+// The sample rules `npm start` publishes in the demo space (documented in the README), in order:
+// the decision table first, since the order-enrichment flow calls it.
 export const demoFlows = [
+  {
+    name: "Order discounts",
+    alias: "discounts",
+    type: "decision-table",
+    definition: {
+      hitPolicy: "FIRST_MATCH",
+      inputs: [
+        { id: "segment", expression: "segment" },
+        { id: "amount", expression: "amount" },
+      ],
+      outputs: [{ id: "rate", path: "discount" }],
+      rows: [
+        { conditions: { segment: { op: "=", value: "gold" }, amount: { op: ">=", value: 100 } }, outputs: { rate: { value: 0.2 } } },
+        { conditions: { segment: { op: "IN", value: ["gold", "silver"] } }, outputs: { rate: { value: 0.1 } } },
+        { conditions: { segment: { op: "ANY" } }, outputs: { rate: { value: 0 } } },
+      ],
+    },
+  },
+  {
+    name: "Order enrichment",
+    alias: "orders",
+    type: "integration-flow",
+    definition: {
+      inputSchema: {
+        type: "object",
+        required: ["orders"],
+        properties: { orders: { type: "array", items: { type: "object", required: ["id", "customerId", "amount"] } } },
+      },
+      nodes: [
+        { id: "start", type: "START", name: "start" },
+        { id: "setup", type: "ASSIGN", name: "setup", data: { assign: { api: "input.apiBase ? input.apiBase : 'http://127.0.0.1:8787'" }, vars: { total: "0", discounted: "0" } } },
+        { id: "each", type: "FOREACH", name: "each", data: { items: "input.orders", collect: "summary" } },
+        { id: "customer", type: "REST_API", name: "customer", data: { method: "GET", url: "setup.api & '/demo/customers/' & each.currentItem.customerId", retries: 2 } },
+        { id: "discount", type: "BUSINESS_RULE", name: "discount", data: { rule: "discounts", version: "latest", input: "{ 'segment': customer.data.segment, 'amount': each.currentItem.amount }" } },
+        { id: "route", type: "SWITCH", name: "route", data: { cases: [{ when: "discount.discount > 0", port: "discounted" }] } },
+        { id: "apply", type: "ASSIGN", name: "apply", data: { assign: { price: "each.currentItem.amount * (1 - discount.discount)" }, vars: { discounted: "vars.discounted + 1" } } },
+        { id: "full", type: "ASSIGN", name: "full", data: { assign: { price: "each.currentItem.amount" } } },
+        { id: "summary", type: "ASSIGN", name: "summary", data: { assign: { order: "each.currentItem.id", customer: "customer.data.name", price: "'discounted' in route.ports ? apply.price : full.price" }, vars: { total: "vars.total + ('discounted' in route.ports ? apply.price : full.price)" } } },
+        { id: "say", type: "LOG", name: "say", data: { message: "'order ' & each.currentItem.id & ' → ' & summary.price" } },
+        { id: "end", type: "END", name: "end", data: { output: "{ 'orders': each.results, 'total': vars.total, 'discounted': vars.discounted }" } },
+      ],
+      connections: [
+        { source: "start", target: "setup" },
+        { source: "setup", target: "each" },
+        { source: "each", target: "customer", port: "loop" },
+        { source: "customer", target: "discount" },
+        { source: "discount", target: "route" },
+        { source: "route", target: "apply", port: "discounted" },
+        { source: "route", target: "full", port: "default" },
+        { source: "apply", target: "summary" },
+        { source: "full", target: "summary" },
+        { source: "summary", target: "say" },
+        { source: "each", target: "end", port: "done" },
+      ],
+    },
+  },
   {
     name: "Hello",
     alias: "hello",
@@ -60,3 +117,15 @@ export const demoFlows = [
     },
   },
 ];
+
+/** The input of the README's order-enrichment example. */
+export function sampleOrders(apiBase) {
+  return {
+    apiBase,
+    orders: [
+      { id: "o-1", customerId: "c-100", amount: 250 },
+      { id: "o-2", customerId: "c-200", amount: 40 },
+      { id: "o-3", customerId: "c-300", amount: 120 },
+    ],
+  };
+}

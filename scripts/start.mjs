@@ -4,7 +4,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
-import { demoFlows } from "./demo-flows.mjs";
+import { demoFlows, sampleOrders } from "./demo-flows.mjs";
 
 const port = Number(process.env.PORT ?? 8787);
 const base = `http://127.0.0.1:${port}`;
@@ -139,4 +139,7 @@ flowjobs is running at ${base}
 Start a job and read it back:
   curl -s -X POST ${base}/job/start/hello -H "Authorization: Bearer ${demo.solverKey}" -H "Content-Type: application/json" -d '{"name":"Ada"}'
   curl -s ${base}/job/<jobId> -H "Authorization: Bearer ${demo.solverKey}"
+
+Order enrichment (REST call per order, decision table, switch):
+  curl -s -X POST ${base}/job/start/orders -H "Authorization: Bearer ${demo.solverKey}" -H "Content-Type: application/json" -d '${JSON.stringify(sampleOrders(base))}'
 `);

@@ -23,6 +23,17 @@ async function freePort(): Promise<number> {
 }
 
 let child: ChildProcess | undefined;
+
+async function finalState(port: number, key: string, jobId: string) {
+  let job: { status: { state: string }; output: unknown } | undefined;
+  for (let attempt = 0; attempt < 150; attempt++) {
+    const response = await fetch(`http://127.0.0.1:${port}/job/${jobId}`, { headers: { authorization: `Bearer ${key}` } });
+    job = await response.json();
+    if (["COMPLETED", "ERROR", "CANCELED"].includes(job!.status.state)) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return job!;
+}
 const stateDir = mkdtempSync(join(tmpdir(), "flowjobs-e2e-"));
 
 afterAll(() => {
@@ -63,14 +74,23 @@ describe("npm start", () => {
     expect(started.status).toEqual({ state: "WAITING", code: "JOB_INITIALIZED", message: "Job initialized" });
     const key = /Bearer (fjk_\S+)"/.exec(curlLine)![1];
 
-    let job: { status: { state: string }; output: unknown } | undefined;
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const response = await fetch(`http://127.0.0.1:${port}/job/${started.jobId}`, { headers: { authorization: `Bearer ${key}` } });
-      job = await response.json();
-      if (job!.status.state === "COMPLETED") break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    expect(job!.status.state).toBe("COMPLETED");
-    expect(job!.output).toEqual({ greeting: "Hello, Ada" });
+    const job = await finalState(port, key, started.jobId);
+    expect(job.status.state).toBe("COMPLETED");
+    expect(job.output).toEqual({ greeting: "Hello, Ada" });
+
+    // The realistic sample: a REST call per order to the Worker's demo API, a decision table, a switch.
+    const ordersLine = output.split("\n").find((text) => text.includes("/job/start/orders"))!.trim();
+    const orders = JSON.parse((await run("sh", ["-c", ordersLine])).stdout);
+    const enriched = await finalState(port, key, orders.jobId);
+    expect(enriched.status.state).toBe("COMPLETED");
+    expect(enriched.output).toEqual({
+      orders: [
+        { order: "o-1", customer: "Ada Lovelace", price: 200 },
+        { order: "o-2", customer: "Grace Hopper", price: 36 },
+        { order: "o-3", customer: "Alan Turing", price: 120 },
+      ],
+      total: 356,
+      discounted: 2,
+    });
   });
 });

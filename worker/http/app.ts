@@ -9,6 +9,7 @@ import type { AppEnv } from "./context";
 import { Problem, problemBody } from "./problems";
 import { adminApi } from "./routes/admin";
 import { consoleJobsApi } from "./routes/console-jobs";
+import { demoApi } from "./routes/demo";
 import { jobsApi } from "./routes/jobs";
 import { rulesApi } from "./routes/rules";
 import { usageApi } from "./routes/usage";
@@ -32,7 +33,7 @@ app.use(
   }),
 );
 
-app.route("/", jobsApi).route("/", consoleJobsApi).route("/", rulesApi).route("/", usageApi).route("/", webhooksApi).route("/", adminApi);
+app.route("/", jobsApi).route("/", consoleJobsApi).route("/", rulesApi).route("/", usageApi).route("/", webhooksApi).route("/", adminApi).route("/", demoApi);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   type: "http",

@@ -1,0 +1,33 @@
+// A small public demo API served by the Worker itself, so the sample order-enrichment flow calls a
+// real HTTP endpoint and works offline under `npm start`. Read-only, deterministic, no secrets.
+import { createRoute, z } from "@hono/zod-openapi";
+import { router } from "../context";
+import { Problem } from "../problems";
+
+const CUSTOMERS: Record<string, { id: string; name: string; segment: "gold" | "silver" | "bronze"; country: string }> = {
+  "c-100": { id: "c-100", name: "Ada Lovelace", segment: "gold", country: "GB" },
+  "c-200": { id: "c-200", name: "Grace Hopper", segment: "silver", country: "US" },
+  "c-300": { id: "c-300", name: "Alan Turing", segment: "bronze", country: "GB" },
+};
+
+const Customer = z
+  .object({ id: z.string(), name: z.string(), segment: z.enum(["gold", "silver", "bronze"]), country: z.string() })
+  .openapi("DemoCustomer");
+
+export const demoApi = router();
+
+demoApi.openapi(
+  createRoute({
+    method: "get",
+    path: "/demo/customers/{id}",
+    summary: "Demo: a customer record (for the sample order-enrichment flow)",
+    tags: ["Demo"],
+    request: { params: z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) }) },
+    responses: { 200: { description: "The customer", content: { "application/json": { schema: Customer } } } },
+  }),
+  (c) => {
+    const customer = CUSTOMERS[c.req.valid("param").id];
+    if (!customer) throw new Problem(404, "customer-not-found", "Customer not found", `No demo customer '${c.req.valid("param").id}'.`);
+    return c.json(customer, 200);
+  },
+);
