@@ -41,6 +41,15 @@ export default defineConfig({
       },
       {
         test: {
+          name: "resilience",
+          include: ["test/resilience/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 600_000,
+          hookTimeout: 240_000,
+        },
+      },
+      {
+        test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",

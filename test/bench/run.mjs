@@ -3,10 +3,10 @@
 import autocannon from "autocannon";
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { ADMIN_TOKEN, startServer } from "./server.mjs";
+import { ADMIN_TOKEN, localServer } from "../support/local-server.mjs";
 import { busyFlow, helloFlow, sleepyFlow } from "./flows.mjs";
 
-const server = await startServer();
+const server = await localServer({ config: "test/bench/wrangler.toml", database: "flowjobs-bench", readyPath: "/bench/bare" });
 const { base } = server;
 const results = [];
 const only = process.env.BENCH_ONLY?.split(",");

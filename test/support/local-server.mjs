@@ -1,0 +1,96 @@
+// Runs the Worker on `wrangler dev` for the Node-side suites (benchmarks, crash tests): migrations
+// applied to a local state folder, a free port, the whole process tree started in its own group
+// so it can be stopped, or killed with SIGKILL and started again on the same state.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { delimiter, join, resolve } from "node:path";
+
+export const ADMIN_TOKEN = "local-suite-admin-token";
+const env = { ...process.env, CI: "true", PATH: `${resolve("node_modules/.bin")}${delimiter}${process.env.PATH}` };
+
+export async function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+    server.on("error", fail);
+  });
+}
+
+/**
+ * @param {{ config?: string, database?: string, vars?: Record<string, string>, readyPath?: string }} options
+ */
+export async function localServer({ config = "wrangler.toml", database = "flowjobs", vars = {}, readyPath = "/api/openapi.json" } = {}) {
+  const stateDir = mkdtempSync(join(tmpdir(), "flowjobs-local-"));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", database, "--local", "--config", config, "--persist-to", stateDir], {
+    env,
+    encoding: "utf8",
+  });
+  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  const allVars = { ADMIN_TOKEN, WEBHOOK_SECRET_KEY: "local-suite-key", ...vars };
+  let child = null;
+
+  async function start() {
+    child = spawn(
+      "npx",
+      [
+        "wrangler", "dev", "--config", config, "--port", String(port), "--ip", "127.0.0.1", "--persist-to", stateDir,
+        "--test-scheduled", "--show-interactive-dev-session=false", "--log-level", "error",
+        ...Object.entries(allVars).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
+      ],
+      { env, stdio: ["ignore", "ignore", "inherit"], detached: true },
+    );
+    for (let attempt = 0; attempt < 240; attempt++) {
+      try {
+        if ((await fetch(`${base}${readyPath}`)).ok) return;
+      } catch {
+        // Not listening yet.
+      }
+      await new Promise((done) => setTimeout(done, 250));
+    }
+    throw new Error(`wrangler dev did not answer on ${base}`);
+  }
+
+  function signal(name) {
+    try {
+      process.kill(-child.pid, name);
+    } catch {
+      // The group is gone already.
+    }
+  }
+
+  await start();
+  return {
+    base,
+    stateDir,
+    start,
+    /** kill -9 of the whole process tree (wrangler, workerd): no shutdown, no flush. */
+    async kill() {
+      signal("SIGKILL");
+      await new Promise((done) => setTimeout(done, 500));
+    },
+    /** What the cron trigger does every minute in production. */
+    async cron() {
+      await fetch(`${base}/__scheduled?cron=*+*+*+*+*`);
+    },
+    sql(command) {
+      const result = spawnSync("npx", ["wrangler", "d1", "execute", database, "--local", "--config", config, "--persist-to", stateDir, "--json", "--command", command], {
+        env,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      if (result.status !== 0) throw new Error(`d1 execute failed:\n${result.stderr}`);
+      return JSON.parse(result.stdout)[0]?.results ?? [];
+    },
+    stop() {
+      signal("SIGTERM");
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
