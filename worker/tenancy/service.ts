@@ -36,7 +36,10 @@ export async function createAccount(db: Database, input: { name: string } & Acco
 }
 
 export async function updateAccount(db: Database, accountId: string, input: { name?: string } & AccountSettings) {
-  const [row] = await db.update(accounts).set(input).where(eq(accounts.id, accountId)).returning();
+  const changes = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
+  // An empty PATCH changes nothing and answers with the account as it is.
+  if (Object.keys(changes).length === 0) return accountView(await findAccount(db, accountId));
+  const [row] = await db.update(accounts).set(changes).where(eq(accounts.id, accountId)).returning();
   if (!row) throw new NotFound("account", accountId);
   return accountView(row);
 }
