@@ -37,3 +37,18 @@ export const sleepyFlow = {
     { source: "nap", target: "end" },
   ],
 };
+
+/** One REST call to `input.url`, which never answers: for cancel latency mid-call. */
+export const hangingFlow = {
+  nodes: [
+    { id: "start", type: "START", name: "start" },
+    { id: "log", type: "LOG", name: "log", data: { message: "'calling'" } },
+    { id: "call", type: "REST_API", name: "call", data: { method: "GET", url: "input.url", timeoutMs: 300000 } },
+    { id: "end", type: "END", name: "end", data: { output: "call.status" } },
+  ],
+  connections: [
+    { source: "start", target: "log" },
+    { source: "log", target: "call" },
+    { source: "call", target: "end" },
+  ],
+};

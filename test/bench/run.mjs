@@ -4,8 +4,13 @@ import autocannon from "autocannon";
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { ADMIN_TOKEN, localServer } from "../support/local-server.mjs";
-import { busyFlow, helloFlow, sleepyFlow } from "./flows.mjs";
+import { createServer } from "node:http";
+import { busyFlow, hangingFlow, helloFlow, sleepyFlow } from "./flows.mjs";
 
+// An HTTP endpoint that never answers, for cancel latency in the middle of a REST call.
+const hanging = createServer(() => {});
+await new Promise((done) => hanging.listen(0, "127.0.0.1", done));
+const hangingUrl = `http://127.0.0.1:${hanging.address().port}/never`;
 const server = await localServer({ config: "test/bench/wrangler.toml", database: "flowjobs-bench", readyPath: "/bench/bare" });
 const { base } = server;
 const results = [];
@@ -48,7 +53,7 @@ async function tenant(parallelLimit) {
   const space = await api("POST", `/api/admin/accounts/${account.id}/spaces`, ADMIN_TOKEN, { name: "bench" });
   const solver = await api("POST", `/api/admin/spaces/${space.id}/keys`, ADMIN_TOKEN, { kind: "solver", name: "bench" });
   const management = await api("POST", `/api/admin/spaces/${space.id}/keys`, ADMIN_TOKEN, { kind: "management", name: "bench" });
-  for (const [alias, definition] of Object.entries({ hello: helloFlow, busy: busyFlow, sleepy: sleepyFlow })) {
+  for (const [alias, definition] of Object.entries({ hello: helloFlow, busy: busyFlow, sleepy: sleepyFlow, hang: hangingFlow })) {
     await api("POST", "/api/rules", management.key, { name: alias, alias, type: "integration-flow", definition, publish: true });
   }
   return { accountId: account.id, spaceId: space.id, solver: solver.key, management: management.key };
@@ -112,7 +117,10 @@ async function cancelLatency(t, label, flow, input) {
   const samples = [];
   for (let index = 0; index < 15; index++) {
     const started = await api("POST", `/job/start/${flow}`, t.solver, input);
-    await waitFor(async () => (await api("GET", `/job/${started.jobId}`, t.solver)).progress.steps > 1, 60_000, 10);
+    // Running mid-slice: progress is mirrored at slice ends, so a job inside a REST call shows only
+    // its claim; give the call a moment to be in flight.
+    await waitFor(async () => (await api("GET", `/job/${started.jobId}`, t.solver)).claimedAt, 60_000, 10);
+    await sleep(300);
     await api("POST", `/job/cancel/${started.jobId}`, t.solver);
     await waitFor(async () => finished(await api("GET", `/job/${started.jobId}`, t.solver)), 60_000, 10);
     const detail = await api("GET", `/api/jobs/${started.jobId}`, t.management);
@@ -184,6 +192,7 @@ try {
     cancel: async () => {
       await cancelLatency(t, "(FOREACH)", "busy", { n: 100_000_000 });
       await cancelLatency(t, "(WAIT)", "sleepy", { seconds: 3600 });
+      await cancelLatency(t, "(REST call in flight)", "hang", { url: hangingUrl });
     },
     list: () => listLatency(t), many: () => manyAtOnce() };
   for (const [name, suite] of Object.entries(suites)) {
@@ -191,6 +200,8 @@ try {
   }
 } finally {
   server.stop();
+  hanging.closeAllConnections();
+  hanging.close();
 }
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
