@@ -33,6 +33,24 @@ bench.get("/bench/workflow/:id", async (c) => {
   const instance = await c.env.STEPS.get(c.req.param("id"));
   return c.json(await instance.status());
 });
+// Seeds job rows for the list benchmark: one recursive CTE per 100,000 rows, inside SQLite.
+bench.post("/bench/seed-jobs", async (c) => {
+  const { spaceId, accountId, from, count } = await c.req.json<{ spaceId: string; accountId: string; from: number; count: number }>();
+  const now = Date.now();
+  await c.env.DB.prepare(
+    `INSERT INTO jobs (id, space_id, account_id, rule_id, rule_version, correlation_id, used_api_key_id, input, state,
+       status_code, status_message, transition_note, created_at, updated_at, steps, execution_ms)
+     WITH RECURSIVE n(x) AS (SELECT ?1 UNION ALL SELECT x + 1 FROM n WHERE x < ?1 + ?2 - 1)
+     SELECT printf('00BENCH%019d', x), ?3, ?4,
+       (SELECT id FROM rules WHERE space_id = ?3 AND alias = CASE x % 3 WHEN 0 THEN 'hello' WHEN 1 THEN 'busy' ELSE 'sleepy' END),
+       1, 'corr-' || x, 'bench', '{}',
+       CASE x % 5 WHEN 0 THEN 'WAITING' WHEN 1 THEN 'ERROR' WHEN 2 THEN 'CANCELED' ELSE 'COMPLETED' END,
+       'JOB_SUCCESS', 'bench', 'bench', ?5 - x, ?5 - x, 3, 1 FROM n`,
+  )
+    .bind(from, count, spaceId, accountId, now)
+    .run();
+  return c.json({ inserted: count });
+});
 bench.all("*", (c) => product.fetch(c.req.raw, c.env, c.executionCtx));
 
 export default { ...product, fetch: bench.fetch };

@@ -41,8 +41,9 @@ export async function listJobs(env: Env, spaceId: string, filters: JobFilters) {
     }
   }
   if (filters.q) {
-    where.push("(jobs.id = ? OR jobs.correlation_id = ?)");
-    params.push(filters.q.toUpperCase(), filters.q);
+    // Two index lookups (primary key, space + correlation id); an OR would scan the space's rows.
+    where.push("jobs.id IN (SELECT id FROM jobs WHERE space_id = ? AND correlation_id = ? UNION ALL SELECT ?)");
+    params.push(spaceId, filters.q, filters.q.toUpperCase());
   }
   if (filters.from !== undefined) {
     where.push("jobs.id >= ?");
