@@ -170,15 +170,24 @@ async function manyAtOnce() {
     const started = await Promise.all(Array.from({ length: 50 }, () => api("POST", "/job/start/sleepy", t.solver, { seconds: 20 })));
     ids.push(...started.map((job) => job.jobId));
   }
-  const peak = await waitFor(async () => {
-    const running = await api("GET", "/api/jobs?state=RUNNING&limit=200", t.management);
-    return running.items.length === 200 && running;
-  }, 120_000, 250).then(() => true).catch(() => false);
+  // Count the jobs running together (paged), a few times while they sleep.
+  let peak = 0;
+  for (let sample = 0; sample < 5; sample++) {
+    let running = 0;
+    let cursor = null;
+    do {
+      const page = await api("GET", `/api/jobs?state=RUNNING&limit=200${cursor ? `&cursor=${cursor}` : ""}`, t.management);
+      running += page.items.length;
+      cursor = page.nextCursor;
+    } while (cursor);
+    peak = Math.max(peak, running);
+    await sleep(1000);
+  }
   const done = await waitFor(async () => (await api("GET", "/api/jobs?state=WAITING,RUNNING,CANCELING&limit=1", t.management)).items.length === 0, 900_000, 1000);
   const errors = (await api("GET", "/api/jobs?state=ERROR&limit=200", t.management)).items.length;
   const completed = (await Promise.all(ids.map((id) => api("GET", `/job/${id}`, t.solver)))).filter((job) => job.status.state === "COMPLETED").length;
   record("1,000 jobs at once (WAIT 20 s each): completed", completed, "jobs", "1000, no errors", completed === 1000 && errors === 0 && done,
-    `errors ${errors}, ≥ 200 running together: ${peak}, total ${Math.round((Date.now() - startedAt) / 1000)} s`);
+    `errors ${errors}, at most ${peak} running together, total ${Math.round((Date.now() - startedAt) / 1000)} s`);
 }
 
 try {
