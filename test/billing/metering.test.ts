@@ -40,23 +40,28 @@ async function exhaustFreeSeconds(tenant: Tenant, seconds: number) {
 }
 
 describe("metering and the quota gate", () => {
-  it("charges every executed millisecond once: free first, the rest unbilled with pay-as-you-go off", async () => {
-    const tenant = await createTenant({ freeSeconds: 1 });
+  it("charges every executed millisecond once: free first, the rest unbilled, then gates the next trigger", async () => {
+    const tenant = await createTenant({ freeSeconds: 2 });
     await publishFlow(tenant, countingFlow, "count");
-    const jobId = (await trigger(tenant, "count", { n: 100_000 })).body.jobId;
+    // About 3 s or more of execution on this machine (many slices).
+    const jobId = (await trigger(tenant, "count", { n: 200_000 })).body.jobId;
     await dispatch(tenant.accountId);
-    expect(await runToEnd(jobId, 1000)).toBe("COMPLETED");
+    expect(await runToEnd(jobId, 2000)).toBe("COMPLETED");
 
     const job = await getJob(tenant, jobId);
     const report = await usage(tenant);
-    expect(job.usage.executionMs).toBeGreaterThan(1000);
+    expect(job.usage.executionMs).toBeGreaterThan(2000);
     expect((await ledgerMs(jobId)).ms).toBe(job.usage.executionMs);
     expect(report.usedSeconds * 1000).toBeCloseTo(job.usage.executionMs, 6);
-    expect(report.freeUsedSeconds).toBe(1);
+    expect(report.freeUsedSeconds).toBe(2);
     expect(report.overageSeconds).toBe(0);
-    expect(report.unbilledSeconds * 1000).toBeCloseTo(job.usage.executionMs - 1000, 6);
+    expect(report.unbilledSeconds * 1000).toBeCloseTo(job.usage.executionMs - 2000, 6);
     const verify = await call("GET", "/api/usage/verify", { key: tenant.managementKey });
     expect(verify.body).toMatchObject({ drift: [], jobMismatches: [] });
+
+    const refused = await trigger(tenant, "count", { n: 1 });
+    expect(refused.status).toBe(402);
+    expect(await jobRows(tenant)).toBe(1);
   });
 
   it("refuses new triggers once the free seconds are used, but runs jobs already waiting", async () => {
