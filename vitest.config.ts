@@ -33,7 +33,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**"],
+          exclude: ["test/e2e/**", "test/resilience/**", "test/browser/**", "test/web/**"],
           setupFiles: ["./test/setup.ts"],
           globalSetup: ["./test/webhooks/receiver.ts"],
           testTimeout: 30_000,

@@ -2,7 +2,7 @@
 // steps through WAITs by moving the clock, and can resume from a JSON copy of the checkpoint
 // every few steps, the way the JobRunner does after an eviction.
 import { FlowDefinition, type FlowConnection, type FlowNode } from "../../worker/flow/definition";
-import { createCheckpoint, FlowEngine, type JobRef, type LogLine, type StepResult } from "../../worker/flow/engine";
+import { createCheckpoint, FlowEngine, type EngineServices, type JobRef, type LogLine, type StepResult } from "../../worker/flow/engine";
 import type { NodeHandlers } from "../../worker/flow/nodes/index";
 import { NODE_HANDLERS } from "../../worker/flow/nodes/index";
 
@@ -16,6 +16,8 @@ export interface RunOptions {
   handlers?: NodeHandlers;
   /** Rebuild the engine from JSON.parse(JSON.stringify(checkpoint)) after every this many steps. */
   resumeEvery?: number;
+  /** Host services beyond the log (fetch, signal, loadDecisionTable). */
+  services?: Omit<EngineServices, "log">;
 }
 
 export interface FlowRun {
@@ -30,7 +32,7 @@ export interface FlowRun {
 export function engineFor(definition: FlowDefinition, checkpoint: ReturnType<typeof createCheckpoint>, options: RunOptions, logs: LogLine[]) {
   const job = options.job ?? { id: "job-1", attempt: 1 };
   const handlers = { ...NODE_HANDLERS, ...options.handlers };
-  return new FlowEngine(definition, checkpoint, job, { log: (line) => logs.push(line) }, handlers);
+  return new FlowEngine(definition, checkpoint, job, { ...options.services, log: (line) => logs.push(line) }, handlers);
 }
 
 export async function runFlow(definitionJson: unknown, input: unknown, options: RunOptions = {}): Promise<FlowRun> {

@@ -13,36 +13,4 @@ export const helloFlow = {
   ],
 };
 
-/** Counts to `input.n` in a while-loop, accumulating in vars. */
-export const countingFlow = {
-  nodes: [
-    { id: "start", type: "START", name: "start" },
-    { id: "init", type: "ASSIGN", name: "init", data: { vars: { i: "0", sum: "0" } } },
-    { id: "loop", type: "FOREACH", name: "loop", data: { while: "vars.i < input.n", maxIterations: 1000000 } },
-    { id: "add", type: "ASSIGN", name: "add", data: { vars: { i: "vars.i + 1", sum: "vars.sum + vars.i" } } },
-    { id: "end", type: "END", name: "end", data: { output: "{ 'count': vars.i, 'sum': vars.sum }" } },
-  ],
-  connections: [
-    { source: "start", target: "init" },
-    { source: "init", target: "loop" },
-    { source: "loop", target: "add", port: "loop" },
-    { source: "loop", target: "end", port: "done" },
-  ],
-};
-
-/** Logs, sleeps `input.seconds`, logs again. */
-export const sleepyFlow = {
-  nodes: [
-    { id: "start", type: "START", name: "start" },
-    { id: "before", type: "LOG", name: "before", data: { message: "'going to sleep'" } },
-    { id: "nap", type: "WAIT", name: "nap", data: { seconds: "input.seconds" } },
-    { id: "after", type: "LOG", name: "after", data: { message: "'woke up'" } },
-    { id: "end", type: "END", name: "end", data: { output: "{ 'slept': input.seconds }" } },
-  ],
-  connections: [
-    { source: "start", target: "before" },
-    { source: "before", target: "nap" },
-    { source: "nap", target: "after" },
-    { source: "after", target: "end" },
-  ],
-};
+export { countingFlow, sleepyFlow } from "../support/flows.mjs";

@@ -11,41 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoFlows, sampleOrders } from "../../scripts/demo-flows.mjs";
 // @ts-expect-error -- plain ES module shared with the benchmarks
 import { ADMIN_TOKEN, localServer } from "../support/local-server.mjs";
+import { countingFlow, sleepyFlow } from "../support/flows.mjs";
 
 type Server_ = Awaited<ReturnType<typeof localServer>>;
 let server: Server_;
 let receiver: Server;
 const deliveries = new Map<string, Set<string>>();
 
-const countingFlow = {
-  nodes: [
-    { id: "start", type: "START", name: "start" },
-    { id: "init", type: "ASSIGN", name: "init", data: { vars: { i: "0", sum: "0" } } },
-    { id: "loop", type: "FOREACH", name: "loop", data: { while: "vars.i < input.n" } },
-    { id: "add", type: "ASSIGN", name: "add", data: { vars: { i: "vars.i + 1", sum: "vars.sum + vars.i" } } },
-    { id: "end", type: "END", name: "end", data: { output: "{ 'count': vars.i, 'sum': vars.sum }" } },
-  ],
-  connections: [
-    { source: "start", target: "init" },
-    { source: "init", target: "loop" },
-    { source: "loop", target: "add", port: "loop" },
-    { source: "loop", target: "end", port: "done" },
-  ],
-};
-
-const sleepyFlow = {
-  nodes: [
-    { id: "start", type: "START", name: "start" },
-    { id: "nap", type: "WAIT", name: "nap", data: { seconds: "input.seconds" } },
-    { id: "end", type: "END", name: "end", data: { output: "{ 'slept': input.seconds }" } },
-  ],
-  connections: [
-    { source: "start", target: "nap" },
-    { source: "nap", target: "end" },
-  ],
-};
-
-async function api(method: string, path: string, key: string, body?: unknown) {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, checked by the assertions
+async function api(method: string, path: string, key: string, body?: unknown): Promise<any> {
   const response = await fetch(`${server.base}${path}`, {
     method,
     headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },

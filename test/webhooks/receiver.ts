@@ -4,6 +4,8 @@
 //   /ok/<name> 200 · /flaky/<name> 500, 500, then 200 · /gone/<name> 410 · /hang/<name> never answers
 //   /busy/<name> 429 with Retry-After: 120
 // GET /requests/<name> returns what it received for <name>.
+// REST_API tests use /api/<scenario>/<name> (any method): flaky503 answers 503, 503, then 200 JSON ·
+// always503 · notfound 404 JSON · hang never answers · echo 200 JSON of the request · text 200 text/plain.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { TestProject } from "vitest/node";
 
@@ -22,6 +24,16 @@ export default async function setup(project: TestProject) {
   const received = new Map<string, Received[]>();
   const hanging = new Set<ServerResponse>();
   const server = createServer((request, response) => {
+    const [, first, second, third] = (request.url ?? "").split("?")[0].split("/");
+    if (first === "api") {
+      collect(request, (body) => {
+        const list = received.get(third) ?? [];
+        list.push({ headers: request.headers, body });
+        received.set(third, list);
+        answerApi(second, list.length, request, body, response, hanging);
+      });
+      return;
+    }
     const [, scenario, name] = (request.url ?? "").split("/");
     if (request.method === "GET" && scenario === "requests") {
       response.writeHead(200, { "content-type": "application/json" });
@@ -52,4 +64,43 @@ export default async function setup(project: TestProject) {
     for (const response of hanging) response.destroy();
     await new Promise((resolve) => server.close(resolve));
   };
+}
+
+function collect(request: IncomingMessage, then: (body: string) => void) {
+  let body = "";
+  request.on("data", (chunk) => (body += chunk));
+  request.on("end", () => then(body));
+}
+
+function answerApi(scenario: string, attempt: number, request: IncomingMessage, body: string, response: ServerResponse, hanging: Set<ServerResponse>) {
+  const json = (status: number, value: unknown) => {
+    response.writeHead(status, { "content-type": "application/json; charset=utf-8", "x-attempt": String(attempt) });
+    response.end(JSON.stringify(value));
+  };
+  switch (scenario) {
+    case "flaky503":
+      return attempt <= 2 ? json(503, { error: "busy", attempt }) : json(200, { orders: [{ id: "o-1", amount: 120 }], attempt });
+    case "always503":
+      return json(503, { error: "busy", attempt });
+    case "notfound":
+      return json(404, { error: "no such order" });
+    case "hang":
+      hanging.add(response);
+      return;
+    case "echo": {
+      let parsed: unknown = body;
+      try {
+        parsed = body ? JSON.parse(body) : null;
+      } catch {
+        // Not JSON: echo the text as received.
+      }
+      return json(200, { method: request.method, url: request.url, headers: request.headers, body: parsed });
+    }
+    case "text":
+      response.writeHead(200, { "content-type": "text/plain" });
+      response.end("plain answer");
+      return;
+    default:
+      return json(400, { error: `unknown scenario ${scenario}` });
+  }
 }

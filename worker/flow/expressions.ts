@@ -50,6 +50,16 @@ function compile(expression: string, field: string): jsonata.Expression {
   return expressionObject;
 }
 
+/** Why `expression` does not compile, or null when it does (save-time validation; nothing is cached). */
+export function syntaxProblem(expression: string): string | null {
+  try {
+    jsonata(expression);
+    return null;
+  } catch (error) {
+    return describeError(error);
+  }
+}
+
 /** JSONata throws plain objects `{ code, position, token, message }`, not always Error instances. */
 function describeError(error: unknown): string {
   if (typeof error !== "object" || error === null) return String(error);

@@ -21,4 +21,9 @@ export interface EngineServices {
   signal?: AbortSignal;
   /** The fetch nodes that call out (REST_API) use; injectable for tests. */
   fetch?: typeof fetch;
+  /**
+   * The definition of a published decision table of the job's space, by rule id or alias and version
+   * (BUSINESS_RULE). Rejects with a message a flow author can act on when there is none.
+   */
+  loadDecisionTable?(rule: string, version: number | "latest"): Promise<unknown>;
 }

@@ -2,6 +2,8 @@
 // storage and runs the flow in slices on its alarm. Alarms arrive at least once and are retried, so
 // a slice only ever continues from the stored checkpoint, and the next alarm is derived from it.
 import { DurableObject } from "cloudflare:workers";
+import { database } from "../db/client";
+import { loadPublishedTable } from "../decisions/store";
 import { FlowDefinition } from "../flow/definition";
 import { createCheckpoint, FlowEngine, type StepResult } from "../flow/engine";
 import type { Env } from "../env";
@@ -124,6 +126,7 @@ export class JobRunner extends DurableObject<Env> {
     if (!init || !checkpoint) return null;
     const definition = FlowDefinition.parse(JSON.parse(init.definition));
     const runner = this;
+    const decisionTables = new Map<string, Promise<unknown>>();
     this.engine = new FlowEngine(definition, checkpoint, { id: init.jobId, attempt: init.attempt }, {
       log(line) {
         if (runner.currentControl) runner.store.appendLog(line, Date.now(), runner.currentControl);
@@ -133,6 +136,18 @@ export class JobRunner extends DurableObject<Env> {
         return runner.abort?.signal;
       },
       fetch: (input, init) => fetch(input, init),
+      // Tables are loaded once per engine: a loop calling BUSINESS_RULE per item costs one D1 read.
+      loadDecisionTable(rule, version) {
+        const key = `${rule}@${version}`;
+        let table = decisionTables.get(key);
+        if (!table) {
+          table = loadPublishedTable(database(runner.env.DB), init.spaceId, rule, version);
+          decisionTables.set(key, table);
+          // A failed read (say D1 briefly unavailable) is not remembered.
+          table.catch(() => decisionTables.delete(key));
+        }
+        return table;
+      },
     });
     return this.engine;
   }

@@ -1,8 +1,13 @@
-// Validation of a rule definition on save. Issue 3 adds the graph checks (one START, known node
-// ids, ports, cycles, reachability, expressions) and decision tables; this checks the shape.
-import { z } from "zod";
+// Validation of a rule definition on save: the shape (zod), then the checks that make a flow or a
+// decision table runnable (flow-checks.ts, table-checks.ts). Every problem is reported at once, each
+// with a path naming the node (by name) or row and the field.
+import { DecisionTable } from "../decisions/table";
 import { FlowDefinition } from "../flow/definition";
+import { JsonSchema } from "../flow/json-schema";
 import { Problem, type FieldError } from "../http/problems";
+import { checkFlow } from "./flow-checks";
+import { DEFINITION, nodePath, zodErrors } from "./paths";
+import { checkTable } from "./table-checks";
 
 export const RULE_TYPES = ["integration-flow", "decision-table"] as const;
 export type RuleType = (typeof RULE_TYPES)[number];
@@ -16,29 +21,47 @@ export class InvalidDefinition extends Problem {
   }
 }
 
+/** The definition as it is stored, or InvalidDefinition listing every problem. */
 export function validateDefinition(type: RuleType, definition: unknown): unknown {
   const size = new TextEncoder().encode(JSON.stringify(definition ?? null)).byteLength;
   if (size > DEFINITION_LIMIT_BYTES) {
-    throw new InvalidDefinition([{ path: "definition", message: `is ${size} bytes; the limit is 1 MiB` }]);
+    throw new InvalidDefinition([{ path: DEFINITION, message: `is ${size} bytes; the limit is 1 MiB` }]);
   }
-  if (type === "decision-table") {
-    const parsed = z.record(z.string(), z.unknown()).safeParse(definition);
-    if (!parsed.success) throw new InvalidDefinition(zodErrors(parsed.error, "definition"));
-    return parsed.data;
-  }
+  return type === "decision-table" ? validateTable(definition) : validateFlow(definition);
+}
+
+function validateTable(definition: unknown): unknown {
+  const parsed = DecisionTable.safeParse(definition);
+  if (!parsed.success) throw new InvalidDefinition(zodErrors(parsed.error, DEFINITION));
+  const errors = checkTable(parsed.data);
+  if (errors.length > 0) throw new InvalidDefinition(errors);
+  // The definition is stored as sent (defaults are applied when the table is evaluated).
+  return definition;
+}
+
+function validateFlow(definition: unknown): unknown {
   const parsed = FlowDefinition.safeParse(definition);
-  if (!parsed.success) throw new InvalidDefinition(zodErrors(parsed.error, "definition"));
+  if (!parsed.success) throw new InvalidDefinition(zodErrors(parsed.error, DEFINITION, (segments) => byNodeName(definition, segments)));
   if (parsed.data.nodes.length > NODE_LIMIT) {
-    throw new InvalidDefinition([
-      { path: "definition.nodes", message: `has ${parsed.data.nodes.length} nodes; the limit is ${NODE_LIMIT}` },
-    ]);
+    throw new InvalidDefinition([{ path: `${DEFINITION}.nodes`, message: `has ${parsed.data.nodes.length} nodes; the limit is ${NODE_LIMIT}` }]);
   }
+  const errors: FieldError[] = [];
+  if (parsed.data.inputSchema !== undefined) {
+    const schema = JsonSchema.safeParse(parsed.data.inputSchema);
+    if (!schema.success) errors.push(...zodErrors(schema.error, `${DEFINITION}.inputSchema`));
+  }
+  errors.push(...checkFlow(parsed.data));
+  if (errors.length > 0) throw new InvalidDefinition(errors);
   return parsed.data;
 }
 
-export function zodErrors(error: z.ZodError, prefix: string): FieldError[] {
-  return error.issues.map((issue) => ({
-    path: [prefix, ...issue.path.map(String)].join("."),
-    message: issue.message,
-  }));
+/** `nodes.3.data` → `nodes[fetch-orders].data` when node 3 has a name. */
+function byNodeName(definition: unknown, segments: readonly PropertyKey[]) {
+  const [field, index, ...rest] = segments;
+  const nodes = (definition as { nodes?: unknown } | null)?.nodes;
+  if (field === "nodes" && typeof index === "number" && Array.isArray(nodes)) {
+    const name = (nodes[index] as { name?: unknown } | null)?.name;
+    if (typeof name === "string" && name !== "") return { prefix: nodePath(name), rest };
+  }
+  return { prefix: DEFINITION, rest: segments };
 }

@@ -1,14 +1,20 @@
 // ASSIGN: computes named values into its output (`assign`) and into the flow variables (`vars`),
 // which persist across nodes and loop iterations (accumulators).
 import { z } from "zod";
-import { parseNodeData, type NodeHandler } from "./handler";
+import { expressionsIn, parseNodeData, type NodeHandler } from "./handler";
 
-const AssignData = z.object({
+export const AssignData = z.object({
   assign: z.record(z.string(), z.string()).optional(),
   vars: z.record(z.string(), z.string()).optional(),
 });
+type AssignData = z.infer<typeof AssignData>;
 
 export const assignNode: NodeHandler = {
+  dataSchema: AssignData,
+  *expressions(data: AssignData) {
+    yield* expressionsIn("assign", data.assign);
+    yield* expressionsIn("vars", data.vars);
+  },
   async run({ node, evaluate }) {
     const data = parseNodeData(node, AssignData);
     // Everything is evaluated before anything is applied, so `vars: { a: "vars.b", b: "vars.a" }` swaps.

@@ -2,9 +2,14 @@
 import { z } from "zod";
 import { parseNodeData, type NodeHandler } from "./handler";
 
-const EndData = z.object({ output: z.string().optional() });
+export const EndData = z.object({ output: z.string().optional() });
+type EndData = z.infer<typeof EndData>;
 
 export const endNode: NodeHandler = {
+  dataSchema: EndData,
+  *expressions(data: EndData) {
+    if (data.output !== undefined) yield ["output", data.output];
+  },
   async run({ node, evaluate }) {
     const data = parseNodeData(node, EndData);
     const output = data.output === undefined ? null : await evaluate(data.output, "output");

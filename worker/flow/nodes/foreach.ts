@@ -2,12 +2,12 @@
 // port `done`. While it runs, its output `{ currentItem, index, length, results }` is what the body
 // sees under its name; `collect` appends one value per iteration to `results`.
 import { z } from "zod";
-import { DONE_PORT } from "../definition";
+import { DONE_PORT, LOOP_PORT } from "../definition";
 import { isTruthy } from "../expressions";
 import { FlowFailure } from "../failure";
 import { kindOf, parseNodeData, type NodeContext, type NodeHandler, type NodeResult } from "./handler";
 
-const ForeachData = z
+export const ForeachData = z
   .object({
     items: z.string().optional(),
     while: z.string().optional(),
@@ -33,6 +33,13 @@ interface ForeachOutput {
 }
 
 export const foreachNode: NodeHandler = {
+  dataSchema: ForeachData,
+  *expressions(data: ForeachData) {
+    for (const field of ["items", "while", "collect"] as const) {
+      if (data[field] !== undefined) yield [field, data[field]];
+    }
+  },
+  ports: () => [LOOP_PORT, DONE_PORT],
   async run(context) {
     const data = parseNodeData(context.node, ForeachData);
     const items = data.items === undefined ? null : await evaluateItems(context, data.items);

@@ -12,7 +12,7 @@ export interface NodeContext {
   job: JobRef;
   /** The step's clock (epoch ms), so time-based nodes are deterministic in tests. */
   now: number;
-  /** Log, abort signal, fetch — and later decision tables for BUSINESS_RULE. */
+  /** Log, abort signal, fetch, decision tables (BUSINESS_RULE). */
   services: EngineServices;
   /** What expressions see: `input`, `vars`, node outputs by name. Read only: return changes instead (FOREACH appending to its own `results` is the one, documented, exception). */
   values: Readonly<Record<string, unknown>>;
@@ -33,10 +33,22 @@ export type NodeResult =
   | { kind: "invalid-input"; problems: string[] };
 
 export interface NodeHandler {
+  /** The schema of the node's `data`; save-time validation checks it too, so a bad field is refused before any job runs. */
+  dataSchema?: z.ZodType;
+  // `data` below is what `dataSchema` parsed; `never` lets each node type declare its own data type.
+  /** The JSONata expressions in parsed `data`, by field path (e.g. "headers.accept"), so save-time validation can compile them. */
+  expressions?(data: never): Iterable<[field: string, expression: string]>;
+  /** The out-ports the node can take, given parsed `data` (default: ["default"]); connections from other ports are refused on save. */
+  ports?(data: never): string[];
   /** Runs the node once its incoming connections allow. Throwing fails the job, naming the node (throw FlowFailure for the author's mistakes). */
   run(context: NodeContext): Promise<NodeResult>;
   /** Loop nodes only: called when nothing is left to run in the body; returns `iterate` or `done`. */
   afterIteration?(context: NodeContext, loop: unknown): Promise<NodeResult>;
+}
+
+/** Yields each `[field, expression]` of an object of expressions (`assign`, `headers`, …), prefixed by its field. */
+export function* expressionsIn(prefix: string, expressions: Record<string, string> | undefined): Iterable<[string, string]> {
+  for (const [key, expression] of Object.entries(expressions ?? {})) yield [`${prefix}.${key}`, expression];
 }
 
 /** Parsed `data` per schema and node; definitions are immutable, so each node's data is parsed once per isolate. */

@@ -1,10 +1,13 @@
 // The node types a flow can use. A new type is one file in this folder and one line here.
 import { assignNode } from "./assign";
+import { businessRuleNode } from "./business-rule";
 import { endNode } from "./end";
 import { foreachNode } from "./foreach";
 import type { NodeHandler } from "./handler";
 import { logNode } from "./log";
+import { restApiNode } from "./rest-api";
 import { startNode } from "./start";
+import { switchNode } from "./switch";
 import { waitNode } from "./wait";
 
 export type NodeHandlers = Readonly<Record<string, NodeHandler>>;
@@ -16,4 +19,7 @@ export const NODE_HANDLERS: NodeHandlers = {
   WAIT: waitNode,
   FOREACH: foreachNode,
   END: endNode,
+  SWITCH: switchNode,
+  BUSINESS_RULE: businessRuleNode,
+  REST_API: restApiNode,
 };

@@ -2,12 +2,17 @@
 import { z } from "zod";
 import { parseNodeData, type NodeHandler } from "./handler";
 
-const LogData = z.object({
+export const LogData = z.object({
   message: z.string(),
   level: z.enum(["info", "warn", "error"]).default("info"),
 });
+type LogData = z.infer<typeof LogData>;
 
 export const logNode: NodeHandler = {
+  dataSchema: LogData,
+  *expressions(data: LogData) {
+    yield ["message", data.message];
+  },
   async run({ node, evaluate, services }) {
     const data = parseNodeData(node, LogData);
     const value = await evaluate(data.message, "message");

@@ -4,16 +4,22 @@ import { z } from "zod";
 import { FlowFailure } from "../failure";
 import { kindOf, parseNodeData, type NodeHandler } from "./handler";
 
-const WaitData = z
+export const WaitData = z
   .object({ seconds: z.string().optional(), until: z.string().optional() })
   .refine((data) => (data.seconds === undefined) !== (data.until === undefined), {
     message: "needs exactly one of `seconds` or `until`",
   });
+type WaitData = z.infer<typeof WaitData>;
 
 /** The largest epoch-ms a JavaScript Date can hold. */
 const LATEST_TIME = 8.64e15;
 
 export const waitNode: NodeHandler = {
+  dataSchema: WaitData,
+  *expressions(data: WaitData) {
+    if (data.seconds !== undefined) yield ["seconds", data.seconds];
+    if (data.until !== undefined) yield ["until", data.until];
+  },
   async run({ node, evaluate, now }) {
     const data = parseNodeData(node, WaitData);
     const until = data.seconds !== undefined ? now + (await secondsFrom(data.seconds, evaluate)) * 1000 : await timeFrom(data.until!, evaluate);

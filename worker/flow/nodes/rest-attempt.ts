@@ -1,0 +1,103 @@
+// One HTTP attempt of a REST_API node: bounded by the node's timeout and by the job's cancel signal,
+// with the response read whole (up to a limit) so the output can go into the checkpoint.
+import { FlowFailure } from "../failure";
+
+/** A response kept in the checkpoint and the job output must stay well inside their 1 MiB limits. */
+export const RESPONSE_LIMIT_BYTES = 512 * 1024;
+
+export interface HttpRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+export type AttemptOutcome =
+  | { kind: "response"; status: number; headers: Record<string, string>; text: string }
+  /** No HTTP answer: DNS, connection, TLS, or the timeout. Worth another attempt. */
+  | { kind: "network-error"; reason: string };
+
+/** The job was canceled while the call was in flight; the runner ends the job CANCELED. */
+export class CallCanceled extends FlowFailure {
+  constructor(what: string, options?: { cause?: unknown }) {
+    super(`${what} was aborted because the job was canceled`, options);
+    this.name = "CallCanceled";
+  }
+}
+
+export async function attempt(
+  fetcher: typeof fetch,
+  request: HttpRequest,
+  timeoutMs: number,
+  cancel: AbortSignal | undefined,
+  what: string,
+): Promise<AttemptOutcome> {
+  if (cancel?.aborted) throw new CallCanceled(what);
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error(`timed out after ${timeoutMs} ms`));
+  }, timeoutMs);
+  const onCancel = () => controller.abort(cancel?.reason);
+  cancel?.addEventListener("abort", onCancel, { once: true });
+  try {
+    const response = await fetcher(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      signal: controller.signal,
+    });
+    const text = await readLimited(response, what);
+    return { kind: "response", status: response.status, headers: Object.fromEntries(response.headers), text };
+  } catch (error) {
+    if (cancel?.aborted) throw new CallCanceled(what, { cause: error });
+    if (error instanceof FlowFailure) throw error;
+    if (timedOut) return { kind: "network-error", reason: `no answer within ${timeoutMs} ms (timeoutMs)` };
+    return { kind: "network-error", reason: error instanceof Error ? error.message : String(error) };
+  } finally {
+    clearTimeout(timer);
+    cancel?.removeEventListener("abort", onCancel);
+  }
+}
+
+/** Reads the body as text, refusing more than RESPONSE_LIMIT_BYTES without buffering it all first. */
+async function readLimited(response: Response, what: string): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > RESPONSE_LIMIT_BYTES) {
+      await reader.cancel();
+      throw new FlowFailure(`${what} answered ${response.status} with a body over ${RESPONSE_LIMIT_BYTES / 1024} KiB, more than a flow can keep`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+/** Waits `ms` between attempts, ending early (as a cancel) when the job is canceled. */
+export function pause(ms: number, cancel: AbortSignal | undefined, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (cancel?.aborted) return reject(new CallCanceled(what));
+    const onCancel = () => {
+      clearTimeout(timer);
+      reject(new CallCanceled(what));
+    };
+    const timer = setTimeout(() => {
+      cancel?.removeEventListener("abort", onCancel);
+      resolve();
+    }, ms);
+    cancel?.addEventListener("abort", onCancel, { once: true });
+  });
+}
