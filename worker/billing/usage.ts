@@ -25,17 +25,26 @@ export class QuotaExceeded extends Problem {
   }
 }
 
-/** The gate of §5: refuses a trigger when the free seconds are used up and pay-as-you-go is off. */
-export async function assertCanStart(env: Env, accountId: string, now: number): Promise<void> {
+/**
+ * The gate of §5 as a SQL condition, for the job INSERT itself (the trigger is the hot path, so the
+ * check costs no extra round trip): true when pay-as-you-go is on or free seconds are left.
+ * Parameters: ?17 the account id, ?18 the period.
+ */
+export const QUOTA_ALLOWS_START = `EXISTS (
+  SELECT 1 FROM accounts
+  LEFT JOIN usage_counters ON usage_counters.account_id = accounts.id AND usage_counters.period = ?18
+  WHERE accounts.id = ?17 AND (accounts.pay_as_you_go = 1 OR coalesce(usage_counters.free_used_ms, 0) < accounts.free_seconds * 1000))`;
+
+/** The refusal of a trigger the gate stopped, saying how much was used of how much. */
+export async function quotaRefusal(env: Env, accountId: string, now: number): Promise<QuotaExceeded> {
   const row = await env.DB.prepare(
-    `SELECT accounts.free_seconds, accounts.pay_as_you_go, coalesce(usage_counters.free_used_ms, 0) AS free_used_ms
+    `SELECT accounts.free_seconds, coalesce(usage_counters.free_used_ms, 0) AS free_used_ms
      FROM accounts LEFT JOIN usage_counters ON usage_counters.account_id = accounts.id AND usage_counters.period = ?
      WHERE accounts.id = ?`,
   )
     .bind(periodOf(now), accountId)
-    .first<{ free_seconds: number; pay_as_you_go: number; free_used_ms: number }>();
-  if (!row || row.pay_as_you_go) return;
-  if (row.free_used_ms >= row.free_seconds * 1000) throw new QuotaExceeded(seconds(row.free_used_ms), row.free_seconds);
+    .first<{ free_seconds: number; free_used_ms: number }>();
+  return new QuotaExceeded(seconds(row?.free_used_ms ?? 0), row?.free_seconds ?? 0);
 }
 
 export async function usageReport(env: Env, accountId: string, period: string) {

@@ -1,6 +1,7 @@
 // Job operations behind the API: start, read, cancel, cancel-all. Every query is scoped by the
 // caller's space in the SQL itself; another space's job is the same 404 as no job.
-import { assertCanStart } from "../billing/usage";
+import { periodOf } from "../billing/periods";
+import { QUOTA_ALLOWS_START, quotaRefusal } from "../billing/usage";
 import type { Env } from "../env";
 import { Conflict, NotFound } from "../http/problems";
 import type { Caller } from "../keys/keys";
@@ -75,7 +76,6 @@ export async function startJob(
   }
   if (target.version === null || target.status !== "published") throw notPublished(request.flow, request.version);
   if (previous) return { job: replay(previous, requestHash!), replayed: true };
-  await assertCanStart(env, caller.accountId, now);
 
   const jobId = newId(now);
   const row: JobRow = {
@@ -104,11 +104,14 @@ export async function startJob(
     idempotency_key: request.idempotencyKey ?? null,
     request_hash: requestHash,
   };
+  let inserted: { id: string } | null;
   try {
-    await env.DB.prepare(
+    // The quota gate is part of the INSERT: no job row unless the account may start one now.
+    inserted = await env.DB.prepare(
       `INSERT INTO jobs (id, space_id, account_id, rule_id, rule_version, correlation_id, idempotency_key, request_hash,
          used_api_key_id, input, state, status_code, status_message, transition_note, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16 WHERE ${QUOTA_ALLOWS_START}
+       RETURNING id`,
     )
       .bind(
         row.id,
@@ -127,8 +130,10 @@ export async function startJob(
         `Triggered with key '${caller.keyName}'; waiting for a slot`,
         now,
         now,
+        caller.accountId,
+        periodOf(now),
       )
-      .run();
+      .first<{ id: string }>();
   } catch (error) {
     // A concurrent request with the same Idempotency-Key won the unique index: answer with its job.
     const winner = request.idempotencyKey
@@ -137,6 +142,7 @@ export async function startJob(
     if (winner) return { job: replay(winner, requestHash!), replayed: true };
     throw error;
   }
+  if (!inserted) throw await quotaRefusal(env, caller.accountId, now);
   // The job is durable in D1 now; the trigger need not hold up the answer (a lost one is re-sent
   // by the watchdog).
   defer(sendTrigger(env, { accountId: caller.accountId, reason: "created", jobId }));
