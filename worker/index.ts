@@ -18,6 +18,11 @@ export default {
     }
   },
   async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(runWatchdog(env));
+    ctx.waitUntil(
+      runWatchdog(env).then((report) => {
+        const acted = Object.values(report).some((ids) => ids.length > 0);
+        if (acted) console.log("watchdog", JSON.stringify(report));
+      }),
+    );
   },
 } satisfies ExportedHandler<Env, TriggerMessage | DeliveryMessage>;

@@ -63,16 +63,17 @@ describe("crash survival", () => {
     await api("POST", "/api/rules", management, { name: "count", alias: "count", type: "integration-flow", definition: countingFlow, publish: true });
     await api("POST", "/api/rules", management, { name: "sleepy", alias: "sleepy", type: "integration-flow", definition: sleepyFlow, publish: true });
     const address = receiver.address() as { port: number };
-    await api("POST", "/api/webhooks", management, { url: `http://127.0.0.1:${address.port}/hook`, events: ["JOB.COMPLETED"] });
+    const hook = await api("POST", "/api/webhooks", management, { url: `http://127.0.0.1:${address.port}/hook`, events: ["JOB.COMPLETED"] });
 
     const expected = new Map<string, unknown>();
     for (let index = 0; index < 50; index++) {
       let flow: string, input: unknown, output: unknown;
       if (index % 3 === 0) {
-        const n = 20_000 + index * 1000;
+        const n = 40_000 + index * 2000;
         [flow, input, output] = ["count", { n }, { count: n, sum: (n * (n - 1)) / 2 }];
       } else if (index % 3 === 1) {
-        const seconds = 2 + (index % 5);
+        // Long enough that both kills land while these still sleep.
+        const seconds = 10 + (index % 5);
         [flow, input, output] = ["sleepy", { seconds }, { slept: seconds }];
       } else {
         [flow, input] = ["orders", sampleOrders(server.base)];
@@ -99,13 +100,21 @@ describe("crash survival", () => {
       await server.start();
     }
 
-    const deadline = Date.now() + 240_000;
+    const deadline = Date.now() + 120_000;
     for (;;) {
       await server.cron();
       const open = await api("GET", "/api/jobs?state=WAITING,RUNNING,CANCELING&limit=200", management);
       const missingHooks = [...expected.keys()].filter((jobId) => !deliveries.has(jobId));
       if (open.items.length === 0 && missingHooks.length === 0) break;
-      if (Date.now() > deadline) throw new Error(`still open: ${open.items.length} jobs, ${missingHooks.length} webhooks missing`);
+      if (Date.now() > deadline) {
+        const sent = await api("GET", `/api/webhooks/${hook.id}/deliveries?limit=200`, management);
+        const missing = sent.items.filter((delivery: { jobId: string }) => missingHooks.includes(delivery.jobId));
+        throw new Error(
+          `still open: ${open.items.length} jobs, ${missingHooks.length} webhooks missing; ` +
+            `their deliveries: ${JSON.stringify(missing.map((d: { status: string; attempts: unknown[]; nextAttemptAt: string }) => [d.status, d.attempts.length, d.nextAttemptAt]))} ` +
+            `of ${sent.items.length} deliveries`,
+        );
+      }
       await sleep(2000);
     }
 

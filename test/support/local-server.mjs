@@ -2,7 +2,7 @@
 // applied to a local state folder, a free port, the whole process tree started in its own group
 // so it can be stopped, or killed with SIGKILL and started again on the same state.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, openSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
@@ -41,10 +41,11 @@ export async function localServer({ config = "wrangler.toml", database = "flowjo
       "npx",
       [
         "wrangler", "dev", "--config", config, "--port", String(port), "--ip", "127.0.0.1", "--persist-to", stateDir,
-        "--test-scheduled", "--show-interactive-dev-session=false", "--log-level", "error",
+        "--test-scheduled", "--show-interactive-dev-session=false", "--log-level", process.env.LOCAL_SERVER_LOG ? "log" : "error",
         ...Object.entries(allVars).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
       ],
-      { env, stdio: ["ignore", "ignore", "inherit"], detached: true },
+      // LOCAL_SERVER_LOG=path keeps the Worker's output (console.log of the watchdog, errors) for a look.
+      { env, stdio: ["ignore", process.env.LOCAL_SERVER_LOG ? openSync(process.env.LOCAL_SERVER_LOG, "a") : "ignore", "inherit"], detached: true },
     );
     for (let attempt = 0; attempt < 240; attempt++) {
       try {
