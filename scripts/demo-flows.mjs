@@ -129,3 +129,14 @@ export function sampleOrders(apiBase) {
     ],
   };
 }
+
+/** What the order-enrichment flow answers for sampleOrders(): o-1 gold ≥ 100 (−20 %), o-2 silver (−10 %), o-3 bronze. */
+export const SAMPLE_ORDERS_OUTPUT = {
+  orders: [
+    { order: "o-1", customer: "Ada Lovelace", price: 200 },
+    { order: "o-2", customer: "Grace Hopper", price: 36 },
+    { order: "o-3", customer: "Alan Turing", price: 120 },
+  ],
+  total: 356,
+  discounted: 2,
+};

@@ -21,16 +21,7 @@ function record(name, value, unit, target, pass, note = "") {
   console.log(`${pass === null ? " " : pass ? "✓" : "✗"} ${name}: ${value} ${unit}  (target ${target}) ${note}`);
 }
 
-async function api(method, path, key, body) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await response.json().catch(() => null);
-  if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const api = server.api;
 
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 const percentile = (values, p) => {

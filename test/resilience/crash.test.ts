@@ -8,7 +8,7 @@
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error -- plain ES module shared with npm start
-import { demoFlows, sampleOrders } from "../../scripts/demo-flows.mjs";
+import { demoFlows, SAMPLE_ORDERS_OUTPUT, sampleOrders } from "../../scripts/demo-flows.mjs";
 // @ts-expect-error -- plain ES module shared with the benchmarks
 import { ADMIN_TOKEN, localServer } from "../support/local-server.mjs";
 import { countingFlow, sleepyFlow } from "../support/flows.mjs";
@@ -19,16 +19,7 @@ let receiver: Server;
 const deliveries = new Map<string, Set<string>>();
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, checked by the assertions
-async function api(method: string, path: string, key: string, body?: unknown): Promise<any> {
-  const response = await fetch(`${server.base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await response.json().catch(() => null);
-  if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const api = (method: string, path: string, key: string, body?: unknown): Promise<any> => server.api(method, path, key, body);
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
@@ -76,16 +67,7 @@ describe("crash survival", () => {
         const seconds = 10 + (index % 5);
         [flow, input, output] = ["sleepy", { seconds }, { slept: seconds }];
       } else {
-        [flow, input] = ["orders", sampleOrders(server.base)];
-        output = {
-          orders: [
-            { order: "o-1", customer: "Ada Lovelace", price: 200 },
-            { order: "o-2", customer: "Grace Hopper", price: 36 },
-            { order: "o-3", customer: "Alan Turing", price: 120 },
-          ],
-          total: 356,
-          discounted: 2,
-        };
+        [flow, input, output] = ["orders", sampleOrders(server.base), SAMPLE_ORDERS_OUTPUT];
       }
       const job = await api("POST", `/job/start/${flow}`, solver, input);
       expected.set(job.jobId, output);

@@ -69,6 +69,17 @@ export async function localServer({ config = "wrangler.toml", database = "flowjo
   await start();
   return {
     base,
+    /** Calls the API with a Bearer key; answers the parsed JSON, throws on a non-2xx answer. */
+    async api(method, path, key, body) {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const json = await response.json().catch(() => null);
+      if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${JSON.stringify(json)}`);
+      return json;
+    },
     stateDir,
     start,
     /** kill -9 of the whole process tree (wrangler, workerd): no shutdown, no flush. */
