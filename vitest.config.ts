@@ -1,6 +1,7 @@
-// Two test projects: "workers" runs inside workerd through the Workers Vitest integration, against
-// the real bindings of wrangler.toml (D1, Queues, the JobRunner Durable Object with alarms); "e2e"
-// runs in Node and drives `npm start` (wrangler dev) as a user would.
+// Test projects: "workers" runs inside workerd through the Workers Vitest integration, against the
+// real bindings of wrangler.toml (D1, Queues, the JobRunner Durable Object with alarms); "e2e",
+// "browser" and "resilience" run in Node and drive `wrangler dev` as a user would; "web" tests the
+// console's logic.
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
@@ -37,6 +38,18 @@ export default defineConfig({
           setupFiles: ["./test/setup.ts"],
           globalSetup: ["./test/webhooks/receiver.ts"],
           testTimeout: 30_000,
+        },
+      },
+      // The console: its pure logic in Node, and Chromium (playwright-core) against `npm start`.
+      { test: { name: "web", include: ["test/web/**/*.test.ts"], environment: "node" } },
+      {
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
+          fileParallelism: false,
         },
       },
       {

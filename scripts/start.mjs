@@ -109,7 +109,8 @@ async function ensureFlows(managementKey) {
 }
 
 const vars = ensureDevVars();
-if (!existsSync("web/dist/index.html")) run("npx", ["vite", "build", "web"]);
+// `npm start` builds the console first; a direct run (the tests) builds it only when missing.
+if (!existsSync("web/dist/index.html")) run("npx", ["vite", "build", "web", "--logLevel", "warn"]);
 run("npx", ["wrangler", "d1", "migrations", "apply", "flowjobs", "--local", "--persist-to", stateDir]);
 
 const child = spawn("npx", [

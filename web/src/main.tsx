@@ -1,16 +1,36 @@
-// Console entry. Until the console lands (see README, Known gaps) it points at the API reference.
+// The flowjobs console: jobs, flows, usage and webhooks of one space, signed in with its management key.
+import { Route, Router } from "@solidjs/router";
 import { render } from "solid-js/web";
+import { AppShell } from "./components/AppShell";
+import { FlowPage } from "./pages/FlowPage";
+import { FlowsPage } from "./pages/FlowsPage";
+import { JobPage } from "./pages/JobPage";
+import { JobsPage } from "./pages/JobsPage";
+import { UsagePage } from "./pages/UsagePage";
+import { WebhooksPage } from "./pages/WebhooksPage";
+import "./styles.css";
+import "./styles-detail.css";
 
-function Placeholder() {
+function NotFound() {
   return (
-    <main style={{ "font-family": "system-ui, sans-serif", margin: "3rem auto", "max-width": "40rem" }}>
-      <h1>flowjobs</h1>
-      <p>Long-running jobs that evaluate Integration Flows, on Cloudflare Workers.</p>
-      <p>
-        The jobs console is on its way. Meanwhile the API is documented at <a href="/api/docs">/api/docs</a>.
-      </p>
-    </main>
+    <section class="page">
+      <h1>Page not found</h1>
+      <p><a href="/">Back to the jobs</a></p>
+    </section>
   );
 }
 
-render(() => <Placeholder />, document.getElementById("root")!);
+render(
+  () => (
+    <Router root={AppShell}>
+      <Route path="/" component={JobsPage} />
+      <Route path="/jobs/:id" component={JobPage} />
+      <Route path="/flows" component={FlowsPage} />
+      <Route path="/flows/:rule" component={FlowPage} />
+      <Route path="/usage" component={UsagePage} />
+      <Route path="/webhooks" component={WebhooksPage} />
+      <Route path="*" component={NotFound} />
+    </Router>
+  ),
+  document.getElementById("root")!,
+);

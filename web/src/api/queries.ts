@@ -1,0 +1,87 @@
+// Reads as Solid Router queries (cached, revalidated by key) and writes as actions.
+import { action, query, revalidate } from "@solidjs/router";
+import { api, qs } from "./client";
+import type { CreatedWebhook, Delivery, Job, JobDetail, JobPage, Me, NewWebhook, Rule, Usage, Webhook } from "./types";
+
+export const getMe = query(() => api<Me>("/api/me"), "me");
+
+export const getJob = query((jobId: string) => api<JobDetail>(`/api/jobs/${encodeURIComponent(jobId)}`), "job");
+
+export const getRules = query(async () => (await api<{ items: Rule[] }>("/api/rules")).items, "rules");
+
+export const getRule = query((rule: string) => api<Rule>(`/api/rules/${encodeURIComponent(rule)}`), "rule");
+
+export const getRuleVersion = query(
+  (rule: string, version: number) => api<Rule>(`/api/rules/${encodeURIComponent(rule)}/versions/${version}`),
+  "ruleVersion",
+);
+
+/** Every version of a rule, newest first (one request per version; flows have few). */
+export const getRuleVersions = query(async (rule: string) => {
+  const latest = await api<Rule>(`/api/rules/${encodeURIComponent(rule)}`);
+  const older = await Promise.all(
+    Array.from({ length: latest.latestVersion - 1 }, (_, index) =>
+      api<Rule>(`/api/rules/${encodeURIComponent(rule)}/versions/${index + 1}`),
+    ),
+  );
+  return [latest, ...older.reverse()];
+}, "ruleVersions");
+
+export const getUsage = query(() => api<Usage>("/api/usage"), "usage");
+
+export const getWebhooks = query(async () => (await api<{ items: Webhook[] }>("/api/webhooks")).items, "webhooks");
+
+export const getDeliveries = query(
+  async (webhookId: string) =>
+    (await api<{ items: Delivery[]; nextCursor: string | null }>(`/api/webhooks/${webhookId}/deliveries${qs({ limit: 20 })}`)).items,
+  "deliveries",
+);
+
+export const listJobs = (params: Record<string, string | number | undefined>) => api<JobPage>(`/api/jobs${qs(params)}`);
+
+export const cancelJob = action(async (jobId: string) => {
+  const job = await api<Job>(`/job/cancel/${encodeURIComponent(jobId)}`, { method: "POST" });
+  await revalidate(getJob.keyFor(jobId));
+  return job;
+}, "cancelJob");
+
+export const cancelAllWaiting = action(async (spaceId: string) => {
+  return api<{ canceled: number }>(`/job/cancelAll/space/${encodeURIComponent(spaceId)}`, { method: "POST" });
+}, "cancelAllWaiting");
+
+export const runAgain = action(async (job: Job) => {
+  const flow = job.ruleReference.alias ?? job.ruleReference.baseId;
+  return api<{ jobId: string }>(`/job/start/${encodeURIComponent(flow)}/${job.ruleReference.version}`, {
+    method: "POST",
+    body: job.inputData,
+  });
+}, "runAgain");
+
+export const setPayAsYouGo = action(async (payAsYouGo: boolean) => {
+  const result = await api<{ payAsYouGo: boolean }>("/api/billing", { method: "PUT", body: { payAsYouGo } });
+  await revalidate([getUsage.key, getMe.key]);
+  return result;
+}, "setPayAsYouGo");
+
+export const createWebhook = action(async (input: NewWebhook) => {
+  const created = await api<CreatedWebhook>("/api/webhooks", { method: "POST", body: input });
+  await revalidate(getWebhooks.key);
+  return created;
+}, "createWebhook");
+
+export const updateWebhook = action(async (id: string, patch: Partial<NewWebhook>) => {
+  const updated = await api<Webhook>(`/api/webhooks/${id}`, { method: "PATCH", body: patch });
+  await revalidate(getWebhooks.key);
+  return updated;
+}, "updateWebhook");
+
+export const deleteWebhook = action(async (id: string) => {
+  await api<void>(`/api/webhooks/${id}`, { method: "DELETE" });
+  await revalidate(getWebhooks.key);
+}, "deleteWebhook");
+
+export const redeliver = action(async (deliveryId: string, webhookId: string) => {
+  const result = await api<{ id: string }>(`/api/webhooks/deliveries/${deliveryId}/redeliver`, { method: "POST" });
+  await revalidate(getDeliveries.keyFor(webhookId));
+  return result;
+}, "redeliver");

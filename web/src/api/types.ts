@@ -1,0 +1,45 @@
+// Wire types, inferred from the Worker's zod schemas (types only: nothing from worker/ is bundled).
+import type { z } from "zod";
+import type { Job as JobSchema, JobDetail as JobDetailSchema, JobSummary as JobSummarySchema, LogLineSchema } from "../../../worker/http/schemas";
+import type { Usage as UsageSchema } from "../../../worker/http/routes/usage";
+import type { Rule as RuleSchema } from "../../../worker/http/routes/rules";
+import type { Delivery as DeliverySchema, Webhook as WebhookSchema, NewWebhook as NewWebhookSchema } from "../../../worker/http/routes/webhooks";
+import type { JobPage as JobPageSchema } from "../../../worker/http/routes/console-jobs";
+
+export type Job = z.infer<typeof JobSchema>;
+export type JobSummary = z.infer<typeof JobSummarySchema>;
+export type JobDetail = z.infer<typeof JobDetailSchema>;
+export type JobPage = z.infer<typeof JobPageSchema>;
+export type LogLine = z.infer<typeof LogLineSchema>;
+export type JobState = Job["status"]["state"];
+export type Usage = z.infer<typeof UsageSchema>;
+export type Rule = z.infer<typeof RuleSchema>;
+export type Webhook = z.infer<typeof WebhookSchema>;
+export type NewWebhook = z.infer<typeof NewWebhookSchema>;
+export type Delivery = z.infer<typeof DeliverySchema>;
+export type CreatedWebhook = Webhook & { secret: string };
+
+export interface Me {
+  account: { id: string; name: string; parallelLimit: number; payAsYouGo: boolean };
+  space: { id: string; name: string };
+  key: { id: string; name: string; kind: string };
+}
+
+export type NodeState = "done" | "running" | "pending" | "skipped" | "error";
+
+export interface FlowNode {
+  id: string;
+  type: string;
+  name: string;
+  data?: Record<string, unknown>;
+}
+export interface FlowConnection {
+  source: string;
+  target: string;
+  port?: string;
+}
+export interface FlowDefinition {
+  nodes: FlowNode[];
+  connections: FlowConnection[];
+  inputSchema?: Record<string, unknown>;
+}

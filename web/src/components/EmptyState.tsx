@@ -1,0 +1,23 @@
+import type { JSX } from "solid-js";
+
+/** What to do next when a list is empty. */
+export function EmptyState(props: { title: string; children?: JSX.Element }) {
+  return (
+    <div class="empty">
+      <strong>{props.title}</strong>
+      {props.children}
+    </div>
+  );
+}
+
+/** The curl line that starts a job of a flow in this space. */
+export function StartJobHint(props: { flow?: string }) {
+  const line = () =>
+    `curl -X POST ${location.origin}/job/start/${props.flow ?? "<flow alias>"} \\\n  -H "Authorization: Bearer <solver key>" \\\n  -H "Content-Type: application/json" -d '{}'`;
+  return (
+    <>
+      <p>Start one with the API:</p>
+      <pre class="code">{line()}</pre>
+    </>
+  );
+}

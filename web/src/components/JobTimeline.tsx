@@ -1,0 +1,21 @@
+import { For } from "solid-js";
+import type { JobDetail } from "../api/types";
+import { JobStateBadge } from "./JobStateBadge";
+
+/** The job's state transitions, oldest first. */
+export function JobTimeline(props: { events: JobDetail["events"] }) {
+  return (
+    <ol class="timeline">
+      <For each={props.events}>
+        {(event) => (
+          <li>
+            <time datetime={event.at}>{new Date(event.at).toLocaleString()}</time>
+            <JobStateBadge state={event.state} />
+            <span class="muted mono">{event.code}</span>
+            <span>{event.description}</span>
+          </li>
+        )}
+      </For>
+    </ol>
+  );
+}

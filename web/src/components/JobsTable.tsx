@@ -1,0 +1,67 @@
+import { A, useAction } from "@solidjs/router";
+import { For, Show } from "solid-js";
+import { cancelJob } from "../api/queries";
+import type { JobSummary } from "../api/types";
+import { formatDuration, formatSeconds, formatTime, jobDurationMs, shortId } from "../lib/format";
+import { isCancelable } from "../lib/states";
+import { now } from "../lib/now";
+import { ConfirmButton } from "./ConfirmButton";
+import { JobStateBadge } from "./JobStateBadge";
+
+/** The jobs table; on a phone each row becomes a card (labels from data-label). */
+export function JobsTable(props: { jobs: JobSummary[]; onCanceled?: () => void; onError?: (error: unknown) => void }) {
+  const cancel = useAction(cancelJob);
+  const doCancel = async (jobId: string) => {
+    try {
+      await cancel(jobId);
+      props.onCanceled?.();
+    } catch (error) {
+      props.onError?.(error);
+    }
+  };
+  return (
+    <div class="table-wrap">
+      <table class="jobs-table">
+        <thead>
+          <tr>
+            <th>State</th>
+            <th>Job</th>
+            <th>Flow</th>
+            <th>Created</th>
+            <th>Started</th>
+            <th class="num">Duration</th>
+            <th class="num">Execution</th>
+            <th>Correlation id</th>
+            <th><span class="sr-only">Actions</span></th>
+          </tr>
+        </thead>
+        <tbody>
+          <For each={props.jobs}>
+            {(job) => (
+              <tr data-job-id={job.jobId}>
+                <td data-label="State"><JobStateBadge state={job.status.state} /></td>
+                <td data-label="Job">
+                  <A href={`/jobs/${job.jobId}`} class="mono" title={job.jobId}>{shortId(job.jobId)}</A>
+                </td>
+                <td data-label="Flow">
+                  <A href={`/flows/${job.ruleReference.alias ?? job.ruleReference.baseId}`}>{job.ruleReference.alias ?? shortId(job.ruleReference.baseId)}</A>
+                  <span class="muted"> v{job.ruleReference.version}</span>
+                </td>
+                <td data-label="Created">{formatTime(job.createdAt)}</td>
+                <td data-label="Started">{formatTime(job.claimedAt)}</td>
+                <td data-label="Duration" class="num">{formatDuration(jobDurationMs(job, now()))}</td>
+                <td data-label="Execution" class="num">{formatSeconds(job.usage.executionMs / 1000)}</td>
+                <td data-label="Correlation id" class="mono ellipsis" title={job.correlationId}>{job.correlationId}</td>
+                <td class="actions">
+                  <Show when={isCancelable(job.status.state)}>
+                    <ConfirmButton label="Cancel" question="Cancel this job?" confirmLabel="Cancel job" onConfirm={() => doCancel(job.jobId)} />
+                  </Show>
+                </td>
+              </tr>
+            )}
+          </For>
+        </tbody>
+      </table>
+    </div>
+  );
+}

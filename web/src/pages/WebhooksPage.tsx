@@ -1,0 +1,127 @@
+import { createAsyncStore, useAction } from "@solidjs/router";
+import { createSignal, For, Show } from "solid-js";
+import { createWebhook, deleteWebhook, getWebhooks, updateWebhook } from "../api/queries";
+import type { CreatedWebhook, NewWebhook, Webhook } from "../api/types";
+import { ConfirmButton } from "../components/ConfirmButton";
+import { CopyButton } from "../components/CopyButton";
+import { EmptyState } from "../components/EmptyState";
+import { ProblemMessage } from "../components/ProblemMessage";
+import { WebhookDeliveries } from "../components/WebhookDeliveries";
+import { WebhookForm } from "../components/WebhookForm";
+
+export function WebhooksPage() {
+  const webhooks = createAsyncStore(() => getWebhooks(), { reconcile: { key: "id" } });
+  const create = useAction(createWebhook);
+  const [creating, setCreating] = createSignal(false);
+  const [created, setCreated] = createSignal<CreatedWebhook>();
+  const [error, setError] = createSignal<unknown>();
+
+  const onCreate = async (value: NewWebhook) => {
+    setError(undefined);
+    try {
+      setCreated(await create({ ...value, flows: value.flows ?? undefined }));
+      setCreating(false);
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+
+  return (
+    <section class="page">
+      <header class="page-header">
+        <div>
+          <h1>Webhooks</h1>
+          <p class="muted">Signed POSTs to your endpoints when a job completes, fails or is canceled.</p>
+        </div>
+        <Show when={!creating()}>
+          <button class="button button-primary" onClick={() => { setCreated(undefined); setCreating(true); }}>New webhook</button>
+        </Show>
+      </header>
+      <Show when={error()}><ProblemMessage error={error()} /></Show>
+      <Show when={creating()}>
+        <section class="card">
+          <h3>New webhook</h3>
+          <WebhookForm submitLabel="Create webhook" onSubmit={onCreate} onCancel={() => setCreating(false)} />
+        </section>
+      </Show>
+      <Show when={created()}>
+        {(hook) => (
+          <section class="card secret-card" role="status">
+            <h3>Webhook created</h3>
+            <p>This is the signing secret. It is shown only now: copy it and keep it with your receiver.</p>
+            <div class="secret-row">
+              <code class="mono" data-copy={hook().secret} data-testid="webhook-secret">{hook().secret}</code>
+              <CopyButton text={hook().secret} />
+            </div>
+            <button class="button button-small" onClick={() => setCreated(undefined)}>Done</button>
+          </section>
+        )}
+      </Show>
+      <Show when={webhooks()} fallback={<p class="muted loading">Loading webhooks…</p>}>
+        <Show when={webhooks()!.length || creating()} fallback={<EmptyState title="No webhooks yet"><p>Add one with “New webhook” to be told when jobs finish.</p></EmptyState>}>
+          <ul class="webhook-list">
+            <For each={webhooks()}>{(hook) => <WebhookCard webhook={hook} onError={setError} />}</For>
+          </ul>
+        </Show>
+      </Show>
+    </section>
+  );
+}
+
+function WebhookCard(props: { webhook: Webhook; onError: (error: unknown) => void }) {
+  const update = useAction(updateWebhook);
+  const remove = useAction(deleteWebhook);
+  const [editing, setEditing] = createSignal(false);
+  const [open, setOpen] = createSignal(false);
+  const run = async (work: () => Promise<unknown>) => {
+    props.onError(undefined);
+    try {
+      await work();
+    } catch (caught) {
+      props.onError(caught);
+    }
+  };
+  return (
+    <li class="card webhook" data-webhook-id={props.webhook.id}>
+      <Show
+        when={!editing()}
+        fallback={
+          <WebhookForm
+            initial={props.webhook}
+            submitLabel="Save"
+            onSubmit={(value) => run(async () => { await update(props.webhook.id, value); setEditing(false); })}
+            onCancel={() => setEditing(false)}
+          />
+        }
+      >
+        <div class="webhook-head">
+          <div class="webhook-url">
+            <span class={`badge badge-${props.webhook.enabled ? "success" : "neutral"}`}>{props.webhook.enabled ? "Enabled" : "Disabled"}</span>
+            <span class="mono">{props.webhook.url}</span>
+          </div>
+          <div class="webhook-actions">
+            <label class="toggle">
+              <input
+                type="checkbox"
+                role="switch"
+                checked={props.webhook.enabled}
+                aria-label={`Enable webhook ${props.webhook.url}`}
+                onChange={(event) => run(() => update(props.webhook.id, { enabled: event.currentTarget.checked }))}
+              />
+              <span class="toggle-track" aria-hidden="true"><span class="toggle-thumb" /></span>
+            </label>
+            <button class="button button-small" onClick={() => setEditing(true)}>Edit</button>
+            <ConfirmButton label="Delete" question="Delete this webhook?" confirmLabel="Delete" onConfirm={() => run(() => remove(props.webhook.id))} />
+          </div>
+        </div>
+        <p class="muted small">
+          {props.webhook.events.join(", ")} · {props.webhook.flows?.length ? `flows: ${props.webhook.flows.join(", ")}` : "all flows"}
+        </p>
+        <button class="link-button" aria-expanded={open()} onClick={() => setOpen(!open())}>
+          {open() ? "Hide deliveries" : "Show deliveries"}
+        </button>
+        <Show when={open()}><WebhookDeliveries webhookId={props.webhook.id} /></Show>
+      </Show>
+    </li>
+  );
+}
