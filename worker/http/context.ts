@@ -2,7 +2,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Env } from "../env";
 import type { Caller } from "../keys/keys";
-import { Problem, type FieldError } from "./problems";
+import { InvalidBody, Problem, type FieldError } from "./problems";
 
 export interface AppEnv {
   Bindings: Env;
@@ -23,7 +23,7 @@ export function router(bodyProblem?: (errors: FieldError[]) => Problem) {
       }));
       if (result.target === "json") {
         if (bodyProblem) throw bodyProblem(errors);
-        throw new Problem(422, "invalid-body", "Invalid request body", "The request body does not match the schema.", errors);
+        throw new InvalidBody(errors);
       }
       throw new Problem(400, "invalid-request", "Invalid request", `Invalid ${result.target} parameters.`, errors);
     },
