@@ -92,3 +92,12 @@ export const problemResponses = (...statuses: number[]) =>
       { description: "Problem (RFC 9457)", content: { "application/problem+json": { schema: ProblemSchema } } },
     ]),
   );
+
+/** A JSON response of `schema`, for a route's `responses`. */
+export const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+/** A required JSON request body of `schema`. */
+export const body = <T extends z.ZodTypeAny>(schema: T) => ({ required: true, content: { "application/json": { schema } } });

@@ -6,7 +6,7 @@ import { createAccount, createSpace, updateAccount } from "../../tenancy/service
 import { requireAdmin } from "../auth";
 import { router } from "../context";
 import { NotFound } from "../problems";
-import { problemResponses } from "../schemas";
+import { body, json, problemResponses } from "../schemas";
 
 const security = [{ adminToken: [] }];
 
@@ -46,11 +46,6 @@ export const CreatedKey = z
   })
   .openapi("CreatedKey");
 
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const body = <T extends z.ZodTypeAny>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
 const pathId = (name: string) => z.string().openapi({ param: { name, in: "path" } });
 
 export const adminApi = router();

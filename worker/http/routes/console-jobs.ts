@@ -15,13 +15,9 @@ import { jobView } from "../../jobs/view";
 import { accountView, findAccount, findSpace } from "../../tenancy/service";
 import { requireKey } from "../auth";
 import { router } from "../context";
-import { JobDetail, JobSummary, LogLineSchema, problemResponses } from "../schemas";
+import { JobDetail, JobSummary, json, LogLineSchema, problemResponses } from "../schemas";
 
 const security = [{ bearer: [] }];
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const JobId = z.string().min(1).max(64).openapi({ param: { name: "jobId", in: "path" } });
 const isoTime = z
   .string()

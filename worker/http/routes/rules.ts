@@ -13,14 +13,9 @@ import {
 import { RULE_TYPES } from "../../rules/validate";
 import { requireKey } from "../auth";
 import { router } from "../context";
-import { problemResponses } from "../schemas";
+import { body, json, problemResponses } from "../schemas";
 
 const security = [{ bearer: [] }];
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const body = <T extends z.ZodTypeAny>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
 const RuleRef = z.string().min(1).max(128).openapi({ param: { name: "rule", in: "path" }, description: "Rule id or alias" });
 const Version = z.coerce.number().int().positive().openapi({ param: { name: "version", in: "path" } });
 

@@ -8,13 +8,9 @@ import { database } from "../../db/client";
 import { accounts } from "../../db/schema";
 import { requireKey } from "../auth";
 import { router } from "../context";
-import { problemResponses } from "../schemas";
+import { json, problemResponses } from "../schemas";
 
 const security = [{ bearer: [] }];
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const PeriodQuery = z.object({
   period: z.string().regex(PERIOD_PATTERN, "a month as YYYY-MM").optional().openapi({ example: "2026-11" }),
 });

@@ -11,14 +11,9 @@ import {
 } from "../../webhooks/service";
 import { requireKey } from "../auth";
 import { router } from "../context";
-import { problemResponses } from "../schemas";
+import { body, json, problemResponses } from "../schemas";
 
 const security = [{ bearer: [] }];
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const body = <T extends z.ZodTypeAny>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
 const pathId = (name: string) => z.string().min(1).max(64).openapi({ param: { name, in: "path" } });
 
 export const NewWebhook = z
