@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const SCREENSHOTS = "test/browser/screenshots";
@@ -28,6 +28,25 @@ export async function launch(): Promise<{ context: BrowserContext; close(): Prom
 
 export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** The sessionStorage entry the console keeps the management key in (web/src/api/session.ts). */
+export const KEY_STORAGE = "flowjobs.managementKey";
+
+/** A new tab that is signed in before the console loads (the key put where sign-in puts it). */
+export async function signedInPage(context: BrowserContext, managementKey: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.addInitScript(([name, key]) => sessionStorage.setItem(name, key), [KEY_STORAGE, managementKey] as const);
+  return page;
+}
+
+/** Presses Tab until `target` has the focus, as a keyboard user does; fails after `limit` presses. */
+export async function tabTo(page: Page, target: Locator, limit = 150) {
+  for (let press = 0; press < limit; press++) {
+    await page.keyboard.press("Tab");
+    if (await target.evaluate((element) => element === document.activeElement).catch(() => false)) return;
+  }
+  throw new Error(`Tab never reached ${target}`);
 }
 
 /** Signs in through the form, as a user does. */

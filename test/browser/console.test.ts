@@ -1,11 +1,12 @@
 /// <reference types="node" />
 // The console in a real browser (Debian's Chromium via playwright-core) against `npm start`:
 // sign in, live jobs list, filters and search, a running job's graph and logs, cancel, the flow
-// page, usage and pay-as-you-go, webhooks with deliveries, and the phone layout.
+// page, usage and pay-as-you-go, webhooks with deliveries, keyboard use, rows that stay still
+// under live updates, and the phone layout. Each test has its own signed-in tab.
 import { createServer, type Server } from "node:http";
 import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launch, screenshot, signIn } from "./browser";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { launch, screenshot, signedInPage, signIn, tabTo } from "./browser";
 import { call, freePort, startServer, type TestServer } from "./server";
 
 let server: TestServer;
@@ -22,7 +23,14 @@ beforeAll(async () => {
   server = await startServer();
   browser = await launch();
   context = browser.context;
-  page = context.pages()[0] ?? (await context.newPage());
+});
+
+beforeEach(async () => {
+  page = await signedInPage(context, server.managementKey);
+});
+
+afterEach(async () => {
+  await page.close();
 });
 
 afterAll(async () => {
@@ -32,6 +40,8 @@ afterAll(async () => {
 
 describe("console", () => {
   it("signs in with a management key, shows account and space, signs out", async () => {
+    await page.close();
+    page = await context.newPage();
     await page.goto(`${server.base}/`);
     await page.getByLabel("Management key").fill("fjk_not_a_key");
     await page.getByRole("button", { name: "Sign in" }).click();
@@ -48,10 +58,10 @@ describe("console", () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByLabel("Management key").waitFor();
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
-    await signIn(page, server.base, server.managementKey);
   });
 
   it("shows jobs started by API as they arrive, with their state badges, without reloading", async () => {
+    await page.goto(`${server.base}/`);
     await page.getByRole("heading", { name: "Jobs" }).waitFor();
     await page.evaluate(() => ((window as any).__sameDocument = true));
     const hello = await start("hello", { name: "Ada" }, `hello-${run}`);
@@ -67,6 +77,8 @@ describe("console", () => {
   it("filters by state and flow and searches by correlation id", async () => {
     const busy = await start("busy", { n: 3 }, `busy-${run}`);
     await start("hello", { name: "Search" }, `search-${run}`);
+    const canceled = await start("countdown", { minutes: 1 }, `canceled-${run}`);
+    await call(server.base, server.managementKey, "POST", `/job/cancel/${canceled.jobId}`);
     await page.goto(`${server.base}/`);
     await expect.poll(() => row(busy.jobId).locator(".badge").textContent(), { timeout: 30_000 }).toBe("Completed");
 
@@ -217,6 +229,108 @@ describe("console", () => {
     }
   });
 
+  it("works from the keyboard alone, with the focus always visible", async () => {
+    const job = await start("countdown", { minutes: 1 }, `keys-${run}`);
+    await page.close();
+    page = await context.newPage();
+    await page.goto(`${server.base}/`);
+    // The focused element shows a ring (for the switch, its track does).
+    const focusShows = () =>
+      page.evaluate(() => {
+        const element = document.activeElement;
+        if (!element || element === document.body || !element.matches(":focus-visible")) return false;
+        return [element, element.nextElementSibling].some((node) => node && getComputedStyle(node).outlineStyle !== "none");
+      });
+
+    await tabTo(page, page.getByLabel("Management key"));
+    await page.keyboard.type(server.managementKey);
+    await page.keyboard.press("Enter");
+    await page.getByRole("navigation", { name: "Main" }).waitFor();
+
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    await page.keyboard.press("Enter");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("main");
+
+    // Cancel a job from its row: Enter on Cancel, then Enter on the confirmation (focused for you).
+    await tabTo(page, row(job.jobId).getByRole("button", { name: "Cancel" }));
+    expect(await focusShows()).toBe(true);
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Enter");
+    await expect.poll(async () => (await call(server.base, server.managementKey, "GET", `/job/${job.jobId}`)).status.state).toMatch(/^CANCEL/);
+
+    await tabTo(page, page.getByRole("button", { name: /^Canceled/ }));
+    expect(await focusShows()).toBe(true);
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.url()).toContain("state=CANCELED");
+    await tabTo(page, row(job.jobId).getByRole("link", { name: /…/ }));
+    await page.keyboard.press("Enter");
+    await expect.poll(() => new URL(page.url()).pathname).toBe(`/jobs/${job.jobId}`);
+    await page.locator(".job-title .badge").waitFor();
+
+    await tabTo(page, page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Usage" }));
+    expect(await focusShows()).toBe(true);
+    await page.keyboard.press("Enter");
+    await tabTo(page, page.getByRole("switch"));
+    expect(await focusShows()).toBe(true);
+    const before = (await call(server.base, server.managementKey, "GET", "/api/usage")).payAsYouGo as boolean;
+    await page.keyboard.press("Space");
+    await expect.poll(async () => (await call(server.base, server.managementKey, "GET", "/api/usage")).payAsYouGo).toBe(!before);
+    await page.keyboard.press("Space");
+    await expect.poll(async () => (await call(server.base, server.managementKey, "GET", "/api/usage")).payAsYouGo).toBe(before);
+  });
+
+  it("keeps rows and columns still while states change live", async () => {
+    const jobs = [];
+    for (let index = 0; index < 3; index++) jobs.push(await start("countdown", { minutes: 1 }, `still-${run}-${index}`));
+    await page.goto(`${server.base}/?flow=countdown`);
+    for (const job of jobs) await expect.poll(() => row(job.jobId).locator(".badge").textContent(), { timeout: 30_000 }).toBe("Running");
+    // Where every header cell and every row is, and any layout shift from here on (user input aside).
+    const geometry = () =>
+      page.evaluate(() => ({
+        columns: [...document.querySelectorAll("thead th")].map((cell) => [Math.round(cell.getBoundingClientRect().x), Math.round(cell.getBoundingClientRect().width)]),
+        rows: [...document.querySelectorAll("tbody tr")].map((tr) => [tr.getAttribute("data-job-id"), Math.round(tr.getBoundingClientRect().y), Math.round(tr.getBoundingClientRect().height)]),
+        chips: [...document.querySelectorAll(".chip")].map((chip) => Math.round(chip.getBoundingClientRect().width)),
+      }));
+    const before = await geometry();
+    await page.evaluate(() => {
+      const shifts: { value: number; sources: string[] }[] = ((window as any).__shifts = []);
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries() as any[]) {
+          if (!entry.hadRecentInput) shifts.push({ value: entry.value, sources: entry.sources.map((source: any) => source.node?.outerHTML?.slice(0, 80)) });
+        }
+      }).observe({ type: "layout-shift" });
+    });
+
+    // Durations tick while they run, then each goes Running → Cancelling → Canceled and loses its
+    // Cancel button; the chips' counts change too.
+    await expect.poll(() => row(jobs[0].jobId).locator('td[data-label="Duration"]').textContent(), { timeout: 15_000 }).toMatch(/^\d+\.\d s$/);
+    for (const job of jobs) await call(server.base, server.managementKey, "POST", `/job/cancel/${job.jobId}`);
+    for (const job of jobs) await expect.poll(() => row(job.jobId).locator(".badge").textContent(), { timeout: 30_000 }).toBe("Canceled");
+    await expect.poll(async () => (await geometry()).chips).toEqual(before.chips);
+    expect(await page.evaluate(() => (window as any).__shifts)).toEqual([]);
+    expect(await geometry()).toEqual(before);
+    await screenshot(page, "jobs-still");
+  });
+
+  it("keeps the row being read in place when new jobs arrive above it", async () => {
+    for (let index = 0; index < 20; index++) await start("hello", { name: `Row ${index}` }, `reading-${run}`);
+    await page.setViewportSize({ width: 1360, height: 600 });
+    await page.goto(`${server.base}/`);
+    await expect.poll(() => page.locator("tbody tr").count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(20);
+    const reading = page.locator("tbody tr").nth(12);
+    const jobId = await reading.getAttribute("data-job-id");
+    await reading.scrollIntoViewIfNeeded();
+    expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(0);
+    const y = async () => (await row(jobId!).boundingBox())!.y;
+    const before = await y();
+
+    const arrived = await start("hello", { name: "Newcomer" }, `arrived-${run}`);
+    await row(arrived.jobId).waitFor({ state: "attached", timeout: 30_000 });
+    // Within a pixel: rows are 43.5 px tall and the scroll offset snaps to whole pixels.
+    expect(Math.abs((await y()) - before)).toBeLessThanOrEqual(1);
+  });
+
   it("fits a 375 px wide phone", async () => {
     await page.setViewportSize({ width: 375, height: 800 });
     for (const [path, name] of [["/", "phone-jobs"], ["/usage", "phone-usage"], ["/flows/countdown", "phone-flow"]] as const) {
@@ -226,6 +340,5 @@ describe("console", () => {
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
       await screenshot(page, name);
     }
-    await page.setViewportSize({ width: 1360, height: 900 });
   });
 });

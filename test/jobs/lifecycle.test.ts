@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, createTenant, getJob, publishFlow, trigger } from "../helpers/api";
 import { dispatch, jobState, runToEnd } from "../helpers/drive";
@@ -71,5 +72,47 @@ describe("job lifecycle", () => {
     const bad = await call("GET", "/api/jobs?state=SLEEPY&limit=500", { key: tenant.managementKey });
     expect(bad.status).toBe(400);
     expect(bad.body.type).toBe("invalid-request");
+  });
+
+  it("counts the jobs in each state under the list's filters, up to the cap", async () => {
+    const tenant = await createTenant();
+    await publishFlow(tenant, helloFlow, "hello");
+    await publishFlow(tenant, helloFlow, "other");
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await trigger(tenant, "hello", {}, { "x-correlation-id": `k-${i}` })).body.jobId);
+    await trigger(tenant, "other");
+    await call("POST", `/job/cancel/${ids[0]}`, { key: tenant.solverKey });
+
+    const all = await call("GET", "/api/jobs/counts", { key: tenant.managementKey });
+    expect(all.status).toBe(200);
+    expect(all.body.counts).toEqual({
+      WAITING: { count: 4, more: false },
+      RUNNING: { count: 0, more: false },
+      COMPLETED: { count: 0, more: false },
+      ERROR: { count: 0, more: false },
+      CANCELING: { count: 0, more: false },
+      CANCELED: { count: 1, more: false },
+    });
+    expect((await call("GET", "/api/jobs/counts?flow=hello", { key: tenant.managementKey })).body.counts.WAITING.count).toBe(3);
+    const searched = await call("GET", "/api/jobs/counts?q=k-0", { key: tenant.managementKey });
+    expect([searched.body.counts.WAITING.count, searched.body.counts.CANCELED.count]).toEqual([0, 1]);
+    const unknown = await call("GET", "/api/jobs/counts?flow=nope", { key: tenant.managementKey });
+    expect([unknown.status, unknown.body.type]).toEqual([404, "rule-not-found"]);
+
+    // Past the cap the count stops and says so (rows written straight to D1: 1,000 triggers would
+    // only slow the test down).
+    const cap = all.body.cap as number;
+    await env.DB.prepare(
+      `INSERT INTO jobs (id, space_id, account_id, rule_id, rule_version, correlation_id, used_api_key_id, input, state,
+         status_code, status_message, transition_note, created_at, updated_at, steps, execution_ms)
+       WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < ?1)
+       SELECT printf('00CAP%021d', x), space_id, account_id, rule_id, 1, 'cap-' || x, 'test', '{}', 'ERROR',
+         'JOB_ERROR', 'seeded', 'seeded', 1, 1, 0, 0 FROM n, jobs WHERE jobs.id = ?2`,
+    )
+      .bind(cap + 1, ids[1])
+      .run();
+    const capped = await call("GET", "/api/jobs/counts", { key: tenant.managementKey });
+    expect(capped.body.counts.ERROR).toEqual({ count: cap, more: true });
+    expect(capped.body.counts.WAITING).toEqual({ count: 4, more: false });
   });
 });

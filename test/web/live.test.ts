@@ -38,10 +38,10 @@ describe("mergePolled", () => {
     expect(mergePolled([job("02")], [job("01")], false).map((item) => item.jobId)).toEqual(["02"]);
   });
 
-  it("labels counts, with 200+ when the count hit its limit", () => {
+  it("labels counts, with 1,000+ when the count stopped at the cap", () => {
     expect(countLabel(undefined)).toBe("");
-    expect(countLabel({ n: 3, more: false })).toBe("3");
-    expect(countLabel({ n: 200, more: true })).toBe("200+");
+    expect(countLabel({ count: 3, more: false })).toBe("3");
+    expect(countLabel({ count: 1000, more: true })).toBe("1,000+");
   });
 });
 

@@ -4,7 +4,7 @@ import type { Env } from "../env";
 import { database } from "../db/client";
 import { idFloorForTime } from "../lib/ids";
 import { findRule } from "../rules/service";
-import type { JobState } from "./states";
+import { JOB_STATES, type JobState } from "./states";
 import { jobSummary, type JobRow } from "./view";
 
 export interface JobFilters {
@@ -24,7 +24,10 @@ const SUMMARY_COLUMNS = `jobs.id, jobs.space_id, jobs.account_id, jobs.rule_id, 
   jobs.claimed_at, jobs.ended_at, jobs.steps, jobs.current_node, jobs.execution_ms,
   jobs.idempotency_key, jobs.request_hash`;
 
-export async function listJobs(env: Env, spaceId: string, filters: JobFilters) {
+type Clause = { where: string[]; params: unknown[] };
+
+/** The WHERE terms every filter of the list shares (space, states, flow and version, search, times). */
+async function filterClause(env: Env, spaceId: string, filters: Omit<JobFilters, "cursor" | "limit">): Promise<Clause> {
   const where = ["jobs.space_id = ?"];
   const params: unknown[] = [spaceId];
   if (filters.states?.length) {
@@ -53,6 +56,11 @@ export async function listJobs(env: Env, spaceId: string, filters: JobFilters) {
     where.push("jobs.id < ?");
     params.push(idFloorForTime(filters.to + 1));
   }
+  return { where, params };
+}
+
+export async function listJobs(env: Env, spaceId: string, filters: JobFilters) {
+  const { where, params } = await filterClause(env, spaceId, filters);
   if (filters.cursor) {
     where.push("jobs.id < ?");
     params.push(filters.cursor);
@@ -68,6 +76,25 @@ export async function listJobs(env: Env, spaceId: string, filters: JobFilters) {
     items: page.map(jobSummary),
     nextCursor: rows.results.length > filters.limit ? page[page.length - 1].id : null,
   };
+}
+
+/**
+ * How many jobs are in each state under the same filters, counted up to `cap` (then `more`): one
+ * statement of bounded index scans on (space, state, id), so a space of millions costs at most
+ * `cap + 1` index entries per state.
+ */
+export async function countJobs(env: Env, spaceId: string, filters: Omit<JobFilters, "states" | "cursor" | "limit">, cap: number) {
+  const { where, params } = await filterClause(env, spaceId, filters);
+  const perState = `SELECT count(*) FROM (SELECT 1 FROM jobs WHERE ${where.join(" AND ")} AND jobs.state = ? LIMIT ?)`;
+  const row = await env.DB.prepare(`SELECT ${JOB_STATES.map((_, index) => `(${perState}) AS n${index}`).join(", ")}`)
+    .bind(...JOB_STATES.flatMap((state) => [...params, state, cap + 1]))
+    .first<Record<string, number>>();
+  return Object.fromEntries(
+    JOB_STATES.map((state, index) => {
+      const n = row?.[`n${index}`] ?? 0;
+      return [state, { count: Math.min(n, cap), more: n > cap }];
+    }),
+  ) as Record<JobState, { count: number; more: boolean }>;
 }
 
 export async function jobEvents(env: Env, jobId: string) {

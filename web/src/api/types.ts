@@ -4,12 +4,14 @@ import type { Job as JobSchema, JobDetail as JobDetailSchema, JobSummary as JobS
 import type { Usage as UsageSchema } from "../../../worker/http/routes/usage";
 import type { Rule as RuleSchema } from "../../../worker/http/routes/rules";
 import type { Delivery as DeliverySchema, Webhook as WebhookSchema, NewWebhook as NewWebhookSchema } from "../../../worker/http/routes/webhooks";
-import type { JobPage as JobPageSchema } from "../../../worker/http/routes/console-jobs";
+import type { JobCounts as JobCountsSchema, JobPage as JobPageSchema } from "../../../worker/http/routes/console-jobs";
 
 export type Job = z.infer<typeof JobSchema>;
 export type JobSummary = z.infer<typeof JobSummarySchema>;
 export type JobDetail = z.infer<typeof JobDetailSchema>;
 export type JobPage = z.infer<typeof JobPageSchema>;
+export type JobCounts = z.infer<typeof JobCountsSchema>;
+export type StateCount = JobCounts["counts"][JobState];
 export type LogLine = z.infer<typeof LogLineSchema>;
 export type JobState = Job["status"]["state"];
 export type Usage = z.infer<typeof UsageSchema>;

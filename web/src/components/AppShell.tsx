@@ -23,7 +23,8 @@ function SignedIn(props: RouteSectionProps) {
   };
   return (
     <div class="shell">
-      <a class="skip-link" href="#main">Skip to content</a>
+      {/* The router would take a #main link for a navigation: move the focus by hand. */}
+      <a class="skip-link" href="#main" onClick={(event) => { event.preventDefault(); document.getElementById("main")?.focus(); }}>Skip to content</a>
       <aside class="sidebar">
         <div class="brand"><span class="brand-mark" aria-hidden="true" />flowjobs</div>
         <nav class="nav" aria-label="Main">

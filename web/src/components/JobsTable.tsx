@@ -8,7 +8,11 @@ import { now } from "../lib/now";
 import { ConfirmButton } from "./ConfirmButton";
 import { JobStateBadge } from "./JobStateBadge";
 
-/** The jobs table; on a phone each row becomes a card (labels from data-label). */
+/**
+ * The jobs table; on a phone each row becomes a card (labels from data-label). Columns have fixed
+ * widths (table-layout: fixed), so a state changing, a duration ticking or a Cancel button going
+ * away never re-flows the table while live updates arrive.
+ */
 export function JobsTable(props: { jobs: JobSummary[]; onCanceled?: () => void; onError?: (error: unknown) => void }) {
   const cancel = useAction(cancelJob);
   const doCancel = async (jobId: string) => {
@@ -22,6 +26,17 @@ export function JobsTable(props: { jobs: JobSummary[]; onCanceled?: () => void; 
   return (
     <div class="table-wrap">
       <table class="jobs-table">
+        <colgroup>
+          <col class="col-state" />
+          <col class="col-job" />
+          <col />
+          <col class="col-time" />
+          <col class="col-time" />
+          <col class="col-number" />
+          <col class="col-number" />
+          <col />
+          <col class="col-actions" />
+        </colgroup>
         <thead>
           <tr>
             <th>State</th>

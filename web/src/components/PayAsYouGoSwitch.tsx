@@ -10,21 +10,26 @@ export function PayAsYouGoSwitch(props: { on: boolean }) {
   const [pending, setPending] = createSignal<boolean>();
   const [error, setError] = createSignal<unknown>();
   const value = () => pending() ?? props.on;
-  const toggle = async (next: boolean) => {
+  // Saves run one after another and the last one wins; the switch stays enabled (a disabled control
+  // would drop the keyboard focus) and shows the value being saved.
+  let saving: Promise<unknown> = Promise.resolve();
+  const toggle = (next: boolean) => {
     setError(undefined);
     setPending(next);
-    try {
-      await save(next);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setPending(undefined);
-    }
+    const mine = (saving = saving.then(async () => {
+      try {
+        await save(next);
+      } catch (caught) {
+        setError(caught);
+      } finally {
+        if (saving === mine) setPending(undefined);
+      }
+    }));
   };
   return (
     <div class="payg">
       <label class="toggle">
-        <input type="checkbox" role="switch" checked={value()} disabled={pending() !== undefined} onChange={(event) => toggle(event.currentTarget.checked)} />
+        <input type="checkbox" role="switch" checked={value()} aria-busy={pending() !== undefined} onChange={(event) => toggle(event.currentTarget.checked)} />
         <span class="toggle-track" aria-hidden="true"><span class="toggle-thumb" /></span>
         <strong>Pay-as-you-go</strong>
       </label>

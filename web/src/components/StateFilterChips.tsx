@@ -1,11 +1,12 @@
 import { For } from "solid-js";
+import type { StateCount } from "../api/types";
 import { countLabel } from "../lib/job-list";
 import { JOB_STATE_ORDER, stateBadge } from "../lib/states";
 
-/** Filter chips: All plus one per state, each with its count (up to 200, then "200+"). */
+/** Filter chips: All plus one per state, each with its count (up to the server's cap, then "1,000+"). */
 export function StateFilterChips(props: {
   selected?: string;
-  counts: Record<string, { n: number; more: boolean }>;
+  counts: Partial<Record<string, StateCount>>;
   onSelect: (state: string | undefined) => void;
 }) {
   return (

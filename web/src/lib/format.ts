@@ -18,18 +18,23 @@ export function formatDuration(ms: number | null): string {
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
 }
 
+// Formatters are built once: toLocaleString with options builds a new one per call, which a page of
+// jobs (several cells per row) pays for on every render.
+const secondsSmall = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
+const secondsLarge = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
+const timeToday = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+const timeOtherDay = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+
 /** Execution seconds: "3,600 s", "12.5 s", "0.04 s" (two decimals below ten seconds). */
 export function formatSeconds(seconds: number): string {
-  return `${seconds.toLocaleString("en-US", { maximumFractionDigits: Math.abs(seconds) < 10 ? 2 : 1 })} s`;
+  return `${(Math.abs(seconds) < 10 ? secondsSmall : secondsLarge).format(seconds)} s`;
 }
 
 export function formatTime(iso: string | null): string {
   if (!iso) return "—";
   const date = new Date(iso);
   const sameDay = new Date().toDateString() === date.toDateString();
-  return sameDay
-    ? date.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" })
-    : date.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  return (sameDay ? timeToday : timeOtherDay).format(date);
 }
 
 export function formatMoney(amount: number): string {

@@ -1,5 +1,5 @@
 import { createAsync, useAction, useSearchParams } from "@solidjs/router";
-import { createSignal, For, Show } from "solid-js";
+import { createSignal, For, Show, Suspense } from "solid-js";
 import { cancelAllWaiting, getMe, getRules } from "../api/queries";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { EmptyState, StartJobHint } from "../components/EmptyState";
@@ -12,9 +12,11 @@ type Params = { state?: string; flow?: string; q?: string };
 
 export function JobsPage() {
   const [params, setParams] = useSearchParams<Params>();
-  const me = createAsync(() => getMe());
   const rules = createAsync(() => getRules());
-  const list = createJobList(() => ({ state: params.state, flow: params.flow, q: params.q }), { counts: true });
+  const list = createJobList(() => ({ state: params.state, flow: params.flow, q: params.q }), {
+    counts: true,
+    keepInView: "tbody tr[data-job-id]",
+  });
   const [notice, setNotice] = createSignal<string>();
   const [actionError, setActionError] = createSignal<unknown>();
   const cancelAll = useAction(cancelAllWaiting);
@@ -27,7 +29,7 @@ export function JobsPage() {
   const doCancelAll = async () => {
     setActionError(undefined);
     try {
-      const result = await cancelAll(me()!.space.id);
+      const result = await cancelAll((await getMe()).space.id);
       setNotice(result.canceled === 1 ? "1 waiting job canceled." : `${result.canceled} waiting jobs canceled.`);
       await list.refresh();
     } catch (error) {
@@ -48,7 +50,7 @@ export function JobsPage() {
           class="button"
           question="Cancel every waiting job of this space?"
           confirmLabel="Cancel all"
-          disabled={!me() || (list.counts.WAITING?.n ?? 0) === 0}
+          disabled={(list.counts.WAITING?.count ?? 0) === 0}
           onConfirm={doCancelAll}
         />
       </header>
@@ -60,7 +62,16 @@ export function JobsPage() {
             <span>Flow</span>
             <select value={params.flow ?? ""} onChange={(event) => setParams({ flow: event.currentTarget.value || undefined })}>
               <option value="">All flows</option>
-              <For each={rules() ?? []}>{(rule) => <option value={rule.alias ?? rule.ruleId}>{rule.alias ?? rule.name}</option>}</For>
+              {/* Its own boundary: the list does not wait for the flows to arrive. */}
+              <Suspense>
+                <For each={rules() ?? []}>
+                  {(rule) => (
+                    <option value={rule.alias ?? rule.ruleId} selected={params.flow === (rule.alias ?? rule.ruleId)}>
+                      {rule.alias ?? rule.name}
+                    </option>
+                  )}
+                </For>
+              </Suspense>
             </select>
           </label>
           <label class="field field-grow">
@@ -89,7 +100,13 @@ export function JobsPage() {
         <Show
           when={list.items.length > 0}
           fallback={
-            <Show when={filtered()} fallback={<EmptyState title="No jobs yet"><StartJobHint flow={rules()?.[0]?.alias ?? undefined} /></EmptyState>}>
+            <Show when={filtered()} fallback={
+              <EmptyState title="No jobs yet">
+                <Suspense>
+                  <StartJobHint flow={rules()?.[0]?.alias ?? undefined} />
+                </Suspense>
+              </EmptyState>
+            }>
               <EmptyState title="No jobs match these filters">
                 <p>Clear the state, flow or search to see more.</p>
                 <button class="button" onClick={() => setParams({ state: undefined, flow: undefined, q: undefined })}>Clear filters</button>

@@ -5,7 +5,7 @@ import { etag } from "hono/etag";
 import { streamSSE } from "hono/streaming";
 import { database } from "../../db/client";
 import { runnerFor } from "../../jobs/dispatcher";
-import { jobEvents, listJobs } from "../../jobs/list";
+import { countJobs, jobEvents, listJobs } from "../../jobs/list";
 import { streamJob } from "../../jobs/live";
 import type { RunnerSnapshot } from "../../jobs/runner";
 import type { LogPage } from "../../jobs/runner-storage";
@@ -39,6 +39,16 @@ export const JobListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
+/** Counts stop here (then `more: true`): the chips say "1,000+" rather than scan a huge space. */
+export const COUNT_CAP = 1000;
+const StateCount = z.object({ count: z.number().int(), more: z.boolean() });
+export const JobCounts = z
+  .object({
+    counts: z.object(Object.fromEntries(JOB_STATES.map((state) => [state, StateCount])) as Record<(typeof JOB_STATES)[number], typeof StateCount>),
+    cap: z.number().int(),
+  })
+  .openapi("JobCounts");
+
 export const JobPage = z.object({ items: z.array(JobSummary), nextCursor: z.string().nullable() }).openapi("JobPage");
 const LogPage = z.object({ items: z.array(LogLineSchema), next: z.number().int().nullable() }).openapi("LogPage");
 const Me = z
@@ -53,8 +63,9 @@ export const consoleJobsApi = router();
 consoleJobsApi.use("/api/me", requireKey("management"));
 consoleJobsApi.use("/api/jobs", requireKey("management"));
 consoleJobsApi.use("/api/jobs/*", requireKey("management"));
-// The console polls the list; an unchanged page answers 304 to If-None-Match.
+// The console polls the list and the counts; an unchanged answer is 304 to If-None-Match.
 consoleJobsApi.use("/api/jobs", etag());
+consoleJobsApi.use("/api/jobs/counts", etag());
 
 consoleJobsApi.openapi(
   createRoute({
@@ -93,6 +104,23 @@ consoleJobsApi.openapi(
   async (c) => {
     const query = c.req.valid("query");
     return c.json(await listJobs(c.env, c.var.caller.spaceId, { ...query, states: query.state }), 200);
+  },
+);
+
+// Before /api/jobs/{jobId}, which would otherwise take "counts" for a job id.
+consoleJobsApi.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/jobs/counts",
+    summary: "How many jobs are in each state, under the list's flow, search and time filters",
+    tags: ["Console"],
+    security,
+    request: { query: JobListQuery.pick({ flow: true, version: true, q: true, from: true, to: true }) },
+    responses: { 200: json(JobCounts, "Counts per state, each up to `cap`"), ...problemResponses(400, 401, 404) },
+  }),
+  async (c) => {
+    const counts = await countJobs(c.env, c.var.caller.spaceId, c.req.valid("query"), COUNT_CAP);
+    return c.json({ counts, cap: COUNT_CAP }, 200);
   },
 );
 
