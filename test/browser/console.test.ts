@@ -19,6 +19,18 @@ const start = (flow: string, input: object, correlationId?: string) =>
   call<{ jobId: string }>(server.base, server.solverKey, "POST", `/job/start/${flow}`, input, correlationId ? { "x-correlation-id": correlationId } : {});
 const row = (jobId: string) => page.locator(`tr[data-job-id="${jobId}"]`);
 
+/** Records Chromium's layout-shift entries from now on, except those right after user input. */
+const recordLayoutShifts = (tab: Page) =>
+  tab.evaluate(() => {
+    const shifts: { value: number; sources: string[] }[] = ((window as any).__shifts = []);
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries() as any[]) {
+        if (!entry.hadRecentInput) shifts.push({ value: entry.value, sources: entry.sources.map((source: any) => source.node?.outerHTML?.slice(0, 80)) });
+      }
+    }).observe({ type: "layout-shift" });
+  });
+const layoutShifts = (tab: Page) => tab.evaluate(() => (window as any).__shifts);
+
 beforeAll(async () => {
   server = await startServer();
   browser = await launch();
@@ -144,6 +156,138 @@ describe("console", () => {
     await screenshot(page, "job-canceled");
   });
 
+  it("follows the logs of a running job, and holds still when follow is off", async () => {
+    const chatty = Array.from({ length: 5 }, (_, index) => ({ id: `say${index}`, type: "LOG", name: `say${index}`, data: { message: `'line ' & lines.currentItem & '.${index}'` } }));
+    await call(server.base, server.managementKey, "POST", "/api/rules", {
+      name: "Chatty",
+      alias: `chatty-${run}`,
+      type: "integration-flow",
+      publish: true,
+      definition: {
+        nodes: [
+          { id: "start", type: "START", name: "start" },
+          { id: "lines", type: "FOREACH", name: "lines", data: { items: "[1..60]" } },
+          ...chatty,
+          { id: "nap", type: "WAIT", name: "nap", data: { seconds: "1" } },
+          { id: "end", type: "END", name: "end", data: { output: "{}" } },
+        ],
+        connections: [
+          { source: "start", target: "lines" },
+          { source: "lines", target: "say0", port: "loop" },
+          ...chatty.slice(1).map((node, index) => ({ source: chatty[index].id, target: node.id })),
+          { source: "say4", target: "nap" },
+          { source: "lines", target: "end", port: "done" },
+        ],
+      },
+    });
+    const job = await start(`chatty-${run}`, {});
+    await page.goto(`${server.base}/jobs/${job.jobId}`);
+    const logs = page.getByTestId("logs");
+    const box = () => logs.evaluate((element) => ({ top: element.scrollTop, bottom: element.scrollHeight - element.clientHeight, lines: element.querySelectorAll(".log-line").length }));
+    // Follow (the default): the newest line stays in view as lines stream in.
+    await expect.poll(async () => (await box()).bottom, { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(async () => { const now = await box(); return now.bottom - now.top; }).toBeLessThanOrEqual(1);
+    await page.getByLabel("Follow").uncheck();
+    const held = await box();
+    await recordLayoutShifts(page);
+    await expect.poll(async () => (await box()).lines, { timeout: 30_000 }).toBeGreaterThan(held.lines + 5);
+    expect((await box()).top).toBe(held.top);
+    // Lines, steps, the current node and the duration changed meanwhile; nothing on the page moved.
+    expect(await layoutShifts(page)).toEqual([]);
+    await page.getByLabel("Follow").check();
+    await expect.poll(async () => { const now = await box(); return now.bottom - now.top; }).toBeLessThanOrEqual(1);
+    await call(server.base, server.managementKey, "POST", `/job/cancel/${job.jobId}`);
+  });
+
+  const stockFlow = (limit: number) => ({
+    nodes: [
+      { id: "start", type: "START", name: "start" },
+      { id: "check", type: "ASSIGN", name: "check", data: { assign: { ok: `input.qty > ${limit} ? $error('out of stock') : true` } } },
+      { id: "end", type: "END", name: "end", data: { output: "{ 'ok': check.ok }" } },
+    ],
+    connections: [
+      { source: "start", target: "check" },
+      { source: "check", target: "end" },
+    ],
+  });
+
+  it("shows a failed job: the failing node, status, timeline and collapsible input", async () => {
+    await call(server.base, server.managementKey, "POST", "/api/rules", { name: "Stock check", alias: `stock-${run}`, type: "integration-flow", publish: true, definition: stockFlow(10) });
+    const job = await start(`stock-${run}`, { qty: 12 });
+    await page.goto(`${server.base}/jobs/${job.jobId}`);
+    await expect.poll(() => page.locator(".job-title .badge").textContent(), { timeout: 30_000 }).toBe("Error");
+    const detail = await call(server.base, server.managementKey, "GET", `/api/jobs/${job.jobId}`);
+    const failure = await page.getByTestId("job-error").textContent();
+    expect(failure).toContain(`“${detail.error.node}”`);
+    expect(failure).toContain("out of stock");
+    await page.locator('[data-node="check"][data-node-state="error"]').waitFor();
+    expect(await page.locator('[data-node="start"]').getAttribute("data-node-state")).toBe("done");
+    expect(await page.locator('[data-node="end"]').getAttribute("data-node-state")).not.toBe("done");
+    const status = await page.locator(".status-line").textContent();
+    expect(status).toContain(detail.status.code);
+    expect(status).toContain(detail.status.message);
+    expect(await page.locator(".timeline .badge").allTextContents()).toEqual(["Waiting", "Running", "Error"]);
+    expect(await page.getByTestId("execution-seconds").textContent()).toMatch(/^[\d.,]+ s$/);
+
+    const input = page.locator("details.json").filter({ hasText: "Input" });
+    expect(await input.evaluate((element) => (element as HTMLDetailsElement).open)).toBe(false);
+    await input.locator("summary").click();
+    expect(await input.evaluate((element) => (element as HTMLDetailsElement).open)).toBe(true);
+    expect(JSON.parse((await input.locator("pre").textContent())!)).toEqual({ qty: 12 });
+    await screenshot(page, "job-error");
+
+    // The flow page lists its versions, newest first, each with its own graph.
+    await call(server.base, server.managementKey, "POST", `/api/rules/stock-${run}/versions`, { definition: stockFlow(100), publish: true });
+    await page.goto(`${server.base}/flows/stock-${run}`);
+    const versions = page.getByRole("group", { name: "Versions" }).getByRole("button");
+    await expect.poll(async () => (await versions.allTextContents()).map((text) => text.trim().split(" ")[0])).toEqual(["v2", "v1"]);
+    await expect.poll(() => page.locator(".flow-main h3").first().textContent()).toMatch(/^Version 2/);
+    expect(await page.locator(".flow-main text.node-name").allTextContents()).toEqual(expect.arrayContaining(["start", "check", "end"]));
+    await versions.nth(1).click();
+    await expect.poll(() => page.locator(".flow-main h3").first().textContent()).toMatch(/^Version 1/);
+    await page.getByRole("complementary", { name: "Jobs of this flow" }).locator(`a[href$="job=${job.jobId}"]`).waitFor();
+  });
+
+  it("pages back with Load more, newest first", async () => {
+    const ids: string[] = [];
+    for (let index = 0; index < 55; index++) ids.push((await start("hello", { name: `Page ${index}` }, `many-${run}`)).jobId);
+    await page.goto(`${server.base}/?q=many-${run}`);
+    const shown = () => page.locator("tbody tr").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-job-id")));
+    await expect.poll(async () => (await shown()).length, { timeout: 30_000 }).toBe(50);
+    expect(await shown()).toEqual([...ids].reverse().slice(0, 50));
+    await page.getByRole("button", { name: "Load more" }).click();
+    await expect.poll(shown).toEqual([...ids].reverse());
+    expect(await page.getByRole("button", { name: "Load more" }).count()).toBe(0);
+  });
+
+  it("tells an empty space what to do next, and the curl line it shows works", async () => {
+    const me = await call(server.base, server.managementKey, "GET", "/api/me");
+    const space = await call(server.base, server.adminToken, "POST", `/api/admin/accounts/${me.account.id}/spaces`, { name: `Empty ${run}` });
+    const management = await call(server.base, server.adminToken, "POST", `/api/admin/spaces/${space.id}/keys`, { kind: "management", name: "browser" });
+    const solver = await call(server.base, server.adminToken, "POST", `/api/admin/spaces/${space.id}/keys`, { kind: "solver", name: "browser" });
+    const hello = await call(server.base, server.managementKey, "GET", "/api/rules/hello");
+    await call(server.base, management.key, "POST", "/api/rules", { name: "Hello", alias: "hello", type: "integration-flow", publish: true, definition: hello.definition });
+
+    const empty = await signedInPage(context, management.key);
+    try {
+      await empty.goto(`${server.base}/`);
+      await empty.getByText("No jobs yet").waitFor();
+      const line = (await empty.locator(".empty pre.code").textContent())!;
+      expect(line).toContain(`curl -X POST ${server.base}/job/start/hello`);
+      await screenshot(empty, "jobs-empty");
+      const response = await fetch(/curl -X POST (\S+)/.exec(line)![1], {
+        method: "POST",
+        headers: { authorization: `Bearer ${solver.key}`, "content-type": "application/json" },
+        body: "{}",
+      });
+      expect(response.status).toBe(202);
+      const { jobId } = await response.json();
+      await empty.locator(`tr[data-job-id="${jobId}"]`).waitFor({ timeout: 30_000 });
+    } finally {
+      await empty.close();
+    }
+  });
+
   it("opens a job from the flow's Jobs panel and runs a finished job again", async () => {
     const job = await start("hello", { name: "Grace" });
     await page.goto(`${server.base}/flows/hello`);
@@ -182,6 +326,11 @@ describe("console", () => {
     expect(await value("unbilled")).toBe(usage.unbilledSeconds);
     expect(await value("cost")).toBe(usage.estimatedCost);
     expect(await page.getByRole("meter").getAttribute("aria-valuemax")).toBe(String(usage.freeSeconds));
+    // One row per space that ran jobs, one bar per day of the period so far (each day with use titled).
+    expect(await page.locator(".simple-table tbody tr").count()).toBe(Math.max(usage.bySpace.length, 1));
+    for (const space of usage.bySpace) await page.locator(".simple-table tbody tr").filter({ hasText: space.name }).waitFor();
+    const bars = await page.getByRole("img", { name: "Job seconds per day" }).locator("rect title").allTextContents();
+    for (const day of usage.daily) expect(bars.some((title) => title.startsWith(`${day.day}: `))).toBe(true);
     await screenshot(page, "usage");
 
     const before = usage.payAsYouGo as boolean;
@@ -208,8 +357,17 @@ describe("console", () => {
       await page.getByRole("button", { name: "New webhook" }).click();
       await page.getByLabel("URL").fill(`http://127.0.0.1:${port}/hook`);
       await page.getByRole("button", { name: "Create webhook" }).click();
-      expect(await page.getByTestId("webhook-secret").textContent()).toMatch(/^whsec_/);
+      const secret = (await page.getByTestId("webhook-secret").textContent())!;
+      expect(secret).toMatch(/^whsec_/);
+      await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.base });
+      await page.getByRole("button", { name: "Copy" }).click();
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
       await screenshot(page, "webhook-created");
+      // Shown once: after Done, and on a fresh load, the secret is nowhere on the page.
+      await page.getByRole("button", { name: "Done" }).click();
+      await page.reload();
+      await page.locator(".webhook").first().waitFor();
+      expect(await page.content()).not.toContain(secret);
 
       await start("hello", { name: "Hook" });
       const card = page.locator(".webhook").filter({ hasText: `127.0.0.1:${port}` });
@@ -224,6 +382,18 @@ describe("console", () => {
 
       await card.getByRole("switch").click();
       await expect.poll(() => card.locator(".badge").first().textContent()).toBe("Disabled");
+
+      // Edit (the card turns into the form, so find it by id rather than by its URL text).
+      const id = await card.getAttribute("data-webhook-id");
+      const same = page.locator(`.webhook[data-webhook-id="${id}"]`);
+      await same.getByRole("button", { name: "Edit" }).click();
+      await same.getByLabel("URL").fill(`http://127.0.0.1:${port}/edited`);
+      await same.getByLabel("JOB.CANCELED").uncheck();
+      await same.getByRole("button", { name: "Save" }).click();
+      await same.getByText(`http://127.0.0.1:${port}/edited`).waitFor();
+      const hooks = (await call(server.base, server.managementKey, "GET", "/api/webhooks")).items;
+      const saved = hooks.find((hook: { id: string }) => hook.id === id);
+      expect([saved.url, new Set(saved.events), saved.enabled]).toEqual([`http://127.0.0.1:${port}/edited`, new Set(["JOB.COMPLETED", "JOB.ERROR"]), false]);
     } finally {
       receiver.close();
     }
@@ -293,14 +463,7 @@ describe("console", () => {
         chips: [...document.querySelectorAll(".chip")].map((chip) => Math.round(chip.getBoundingClientRect().width)),
       }));
     const before = await geometry();
-    await page.evaluate(() => {
-      const shifts: { value: number; sources: string[] }[] = ((window as any).__shifts = []);
-      new PerformanceObserver((list) => {
-        for (const entry of list.getEntries() as any[]) {
-          if (!entry.hadRecentInput) shifts.push({ value: entry.value, sources: entry.sources.map((source: any) => source.node?.outerHTML?.slice(0, 80)) });
-        }
-      }).observe({ type: "layout-shift" });
-    });
+    await recordLayoutShifts(page);
 
     // Durations tick while they run, then each goes Running → Cancelling → Canceled and loses its
     // Cancel button; the chips' counts change too.
@@ -308,7 +471,7 @@ describe("console", () => {
     for (const job of jobs) await call(server.base, server.managementKey, "POST", `/job/cancel/${job.jobId}`);
     for (const job of jobs) await expect.poll(() => row(job.jobId).locator(".badge").textContent(), { timeout: 30_000 }).toBe("Canceled");
     await expect.poll(async () => (await geometry()).chips).toEqual(before.chips);
-    expect(await page.evaluate(() => (window as any).__shifts)).toEqual([]);
+    expect(await layoutShifts(page)).toEqual([]);
     expect(await geometry()).toEqual(before);
     await screenshot(page, "jobs-still");
   });

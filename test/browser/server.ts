@@ -1,7 +1,8 @@
 /// <reference types="node" />
 // Starts `npm start` (wrangler dev with the demo space) on a free port in a temp state folder, the
-// way test/e2e/npm-start.test.ts does, and hands back the printed keys. Set FLOWJOBS_TEST_BASE,
-// FLOWJOBS_TEST_MANAGEMENT_KEY and FLOWJOBS_TEST_SOLVER_KEY to reuse a running server instead.
+// way test/e2e/npm-start.test.ts does, and hands back the printed keys and admin token. Set
+// FLOWJOBS_TEST_BASE, FLOWJOBS_TEST_MANAGEMENT_KEY, FLOWJOBS_TEST_SOLVER_KEY and
+// FLOWJOBS_TEST_ADMIN_TOKEN to reuse a running server instead.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -12,6 +13,7 @@ export interface TestServer {
   base: string;
   managementKey: string;
   solverKey: string;
+  adminToken: string;
   stop(): void;
 }
 
@@ -27,8 +29,9 @@ export async function freePort(): Promise<number> {
 
 export async function startServer(): Promise<TestServer> {
   const env = process.env;
-  if (env.FLOWJOBS_TEST_BASE && env.FLOWJOBS_TEST_MANAGEMENT_KEY && env.FLOWJOBS_TEST_SOLVER_KEY) {
-    return { base: env.FLOWJOBS_TEST_BASE, managementKey: env.FLOWJOBS_TEST_MANAGEMENT_KEY, solverKey: env.FLOWJOBS_TEST_SOLVER_KEY, stop() {} };
+  if (env.FLOWJOBS_TEST_BASE && env.FLOWJOBS_TEST_MANAGEMENT_KEY && env.FLOWJOBS_TEST_SOLVER_KEY && env.FLOWJOBS_TEST_ADMIN_TOKEN) {
+    const { FLOWJOBS_TEST_BASE: base, FLOWJOBS_TEST_MANAGEMENT_KEY: managementKey, FLOWJOBS_TEST_SOLVER_KEY: solverKey, FLOWJOBS_TEST_ADMIN_TOKEN: adminToken } = env;
+    return { base, managementKey, solverKey, adminToken, stop() {} };
   }
   const port = await freePort();
   const stateDir = mkdtempSync(join(tmpdir(), "flowjobs-browser-"));
@@ -49,13 +52,14 @@ export async function startServer(): Promise<TestServer> {
     }
     rmSync(stateDir, { recursive: true, force: true });
   };
-  const keys = await new Promise<{ managementKey: string; solverKey: string }>((resolve, reject) => {
+  const keys = await new Promise<{ managementKey: string; solverKey: string; adminToken: string }>((resolve, reject) => {
     const timer = setInterval(() => {
       const management = /management key:\s+(fjk_\S+)/.exec(output);
       const solver = /solver key:\s+(fjk_\S+)/.exec(output);
-      if (management && solver) {
+      const admin = /admin token:\s+(\S+)/.exec(output);
+      if (management && solver && admin) {
         clearInterval(timer);
-        resolve({ managementKey: management[1], solverKey: solver[1] });
+        resolve({ managementKey: management[1], solverKey: solver[1], adminToken: admin[1] });
       } else if (child.exitCode !== null) {
         clearInterval(timer);
         reject(new Error(`npm start exited:\n${output}`));

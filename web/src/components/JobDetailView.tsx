@@ -1,5 +1,5 @@
 import { A, createAsync, useAction, useNavigate } from "@solidjs/router";
-import { createSignal, Show } from "solid-js";
+import { createMemo, createSignal, Show } from "solid-js";
 import { cancelJob, getRuleVersion, runAgain } from "../api/queries";
 import type { FlowDefinition } from "../api/types";
 import { formatDuration, formatSeconds, formatTime, jobDurationMs } from "../lib/format";
@@ -21,9 +21,17 @@ export function JobDetailView(props: { jobId: string; hrefFor?: (jobId: string) 
   const cancel = useAction(cancelJob);
   const again = useAction(runAgain);
   const [actionError, setActionError] = createSignal<unknown>();
-  const rule = createAsync(async () => {
+  // Keyed by a string, so a live update (a new job object, the same flow version) does not ask again:
+  // a fresh read would suspend the page for a moment and reset what it shows (the logs' scroll).
+  const flowVersion = createMemo(() => {
     const ref = live.job?.ruleReference;
-    return ref ? getRuleVersion(ref.baseId, ref.version) : undefined;
+    return ref ? `${ref.baseId}\n${ref.version}` : undefined;
+  });
+  const rule = createAsync(async () => {
+    const key = flowVersion();
+    if (!key) return undefined;
+    const [baseId, version] = key.split("\n");
+    return getRuleVersion(baseId, Number(version));
   });
   const href = (jobId: string) => (props.hrefFor ?? ((id: string) => `/jobs/${id}`))(jobId);
 
