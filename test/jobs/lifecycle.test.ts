@@ -67,6 +67,12 @@ describe("job lifecycle", () => {
     expect(byCorrelation.body.items.map((job: { jobId: string }) => job.jobId)).toEqual([ids[3]]);
     const byFlow = await call("GET", "/api/jobs?flow=hello&version=1&state=WAITING", { key: tenant.managementKey });
     expect(byFlow.body.items).toHaveLength(4);
+    const unknownFlow = await call("GET", "/api/jobs?flow=nope", { key: tenant.managementKey });
+    expect([unknownFlow.status, unknownFlow.body.type]).toEqual([404, "rule-not-found"]);
+    await publishFlow(tenant, helloFlow, "idle");
+    expect((await call("GET", "/api/jobs?flow=idle", { key: tenant.managementKey })).body).toEqual({ items: [], nextCursor: null });
+    const byId = await call("GET", `/api/jobs?flow=${byFlow.body.items[0].ruleReference.baseId}&limit=1`, { key: tenant.managementKey });
+    expect(byId.body.items.map((job: { jobId: string }) => job.jobId)).toEqual([ids[4]]);
     const future = await call("GET", `/api/jobs?from=${new Date(Date.now() + 60_000).toISOString()}`, { key: tenant.managementKey });
     expect(future.body.items).toEqual([]);
     const bad = await call("GET", "/api/jobs?state=SLEEPY&limit=500", { key: tenant.managementKey });

@@ -26,8 +26,12 @@ const SUMMARY_COLUMNS = `jobs.id, jobs.space_id, jobs.account_id, jobs.rule_id, 
 
 type Clause = { where: string[]; params: unknown[] };
 
-/** The WHERE terms every filter of the list shares (space, states, flow and version, search, times). */
-async function filterClause(env: Env, spaceId: string, filters: Omit<JobFilters, "cursor" | "limit">): Promise<Clause> {
+/**
+ * The WHERE terms every filter of the list shares (space, states, flow and version, search, times).
+ * The flow (an id or alias) is resolved inside the statement, so a filtered page is one round trip;
+ * only an empty answer asks whether the flow exists at all (`flowMustExist`).
+ */
+function filterClause(spaceId: string, filters: Omit<JobFilters, "cursor" | "limit">): Clause {
   const where = ["jobs.space_id = ?"];
   const params: unknown[] = [spaceId];
   if (filters.states?.length) {
@@ -35,9 +39,8 @@ async function filterClause(env: Env, spaceId: string, filters: Omit<JobFilters,
     params.push(...filters.states);
   }
   if (filters.flow !== undefined) {
-    const rule = await findRule(database(env.DB), spaceId, filters.flow);
-    where.push("jobs.rule_id = ?");
-    params.push(rule.id);
+    where.push("jobs.rule_id = (SELECT id FROM rules WHERE space_id = ? AND (id = ? OR alias = ?))");
+    params.push(spaceId, filters.flow, filters.flow);
     if (filters.version !== undefined) {
       where.push("jobs.rule_version = ?");
       params.push(filters.version);
@@ -59,8 +62,13 @@ async function filterClause(env: Env, spaceId: string, filters: Omit<JobFilters,
   return { where, params };
 }
 
+/** An unknown flow is a 404 `rule-not-found`, not an empty list. */
+async function flowMustExist(env: Env, spaceId: string, flow: string | undefined) {
+  if (flow !== undefined) await findRule(database(env.DB), spaceId, flow);
+}
+
 export async function listJobs(env: Env, spaceId: string, filters: JobFilters) {
-  const { where, params } = await filterClause(env, spaceId, filters);
+  const { where, params } = filterClause(spaceId, filters);
   if (filters.cursor) {
     where.push("jobs.id < ?");
     params.push(filters.cursor);
@@ -71,6 +79,7 @@ export async function listJobs(env: Env, spaceId: string, filters: JobFilters) {
   )
     .bind(...params, filters.limit + 1)
     .all<Omit<JobRow, "input" | "output">>();
+  if (rows.results.length === 0) await flowMustExist(env, spaceId, filters.flow);
   const page = rows.results.slice(0, filters.limit);
   return {
     items: page.map(jobSummary),
@@ -84,11 +93,12 @@ export async function listJobs(env: Env, spaceId: string, filters: JobFilters) {
  * `cap + 1` index entries per state.
  */
 export async function countJobs(env: Env, spaceId: string, filters: Omit<JobFilters, "states" | "cursor" | "limit">, cap: number) {
-  const { where, params } = await filterClause(env, spaceId, filters);
+  const { where, params } = filterClause(spaceId, filters);
   const perState = `SELECT count(*) FROM (SELECT 1 FROM jobs WHERE ${where.join(" AND ")} AND jobs.state = ? LIMIT ?)`;
   const row = await env.DB.prepare(`SELECT ${JOB_STATES.map((_, index) => `(${perState}) AS n${index}`).join(", ")}`)
     .bind(...JOB_STATES.flatMap((state) => [...params, state, cap + 1]))
     .first<Record<string, number>>();
+  if (JOB_STATES.every((_, index) => !row?.[`n${index}`])) await flowMustExist(env, spaceId, filters.flow);
   return Object.fromEntries(
     JOB_STATES.map((state, index) => {
       const n = row?.[`n${index}`] ?? 0;
