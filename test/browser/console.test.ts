@@ -80,7 +80,13 @@ describe("console", () => {
     const long = await start("countdown", { minutes: 1 }, `countdown-${run}`);
     await expect.poll(() => row(hello.jobId).locator(".badge").textContent(), { timeout: 30_000 }).toBe("Completed");
     await expect.poll(() => row(long.jobId).locator(".badge").textContent(), { timeout: 30_000 }).toBe("Running");
-    expect(await row(hello.jobId).textContent()).toContain(`hello-${run}`);
+    expect(await page.locator("thead th").allTextContents()).toEqual(["State", "Job", "Flow", "Created", "Started", "Duration", "Execution", "Correlation id", "Actions"]);
+    const cell = (label: string) => row(hello.jobId).locator(`td[data-label="${label}"]`).textContent();
+    expect(await cell("Flow")).toBe("hello v1");
+    expect(await cell("Correlation id")).toBe(`hello-${run}`);
+    for (const label of ["Created", "Started"]) expect(await cell(label)).toMatch(/\d{2}:\d{2}/);
+    expect(await cell("Duration")).toMatch(/^\d+(\.\d)? m?s$/);
+    expect(await cell("Execution")).toMatch(/^[\d.]+ s$/);
     expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
     await screenshot(page, "jobs");
     await call(server.base, server.managementKey, "POST", `/job/cancel/${long.jobId}`);
@@ -94,6 +100,14 @@ describe("console", () => {
     await page.goto(`${server.base}/`);
     await expect.poll(() => row(busy.jobId).locator(".badge").textContent(), { timeout: 30_000 }).toBe("Completed");
 
+    // Each chip's count is the space's count in that state.
+    await expect
+      .poll(async () => {
+        const { counts } = await call(server.base, server.managementKey, "GET", "/api/jobs/counts");
+        const shown = await page.locator(".chip[data-state] .chip-count").allTextContents();
+        return shown.join(",") === ["WAITING", "RUNNING", "COMPLETED", "ERROR", "CANCELING", "CANCELED"].map((state) => counts[state].count).join(",");
+      }, { timeout: 15_000 })
+      .toBe(true);
     await page.getByRole("button", { name: /^Canceled/ }).click();
     await expect.poll(() => page.locator("tbody .badge").allTextContents()).not.toContain("Completed");
     expect(new Set(await page.locator("tbody .badge").allTextContents())).toEqual(new Set(["Canceled"]));
