@@ -25,41 +25,35 @@ export const RuleReference = z
 const Progress = z.object({ steps: z.number().int(), currentNode: z.string().nullable() });
 const Usage = z.object({ executionMs: z.number().int() });
 
+// The fields a job shows in the list; the Job adds input, output, context and error. Spread as a
+// shape (not .extend()), so the OpenAPI document describes each schema flat, with its properties.
+const summaryShape = {
+  jobId: z.string(),
+  correlationId: z.string(),
+  ruleReference: RuleReference,
+  status: JobStatus,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  claimedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  progress: Progress,
+  usage: Usage,
+};
+
+export const JobSummary = z.object(summaryShape).openapi("JobSummary");
+export type JobSummary = z.infer<typeof JobSummary>;
+
+/** The Job of DESIGN.md §4.2. */
 export const Job = z
   .object({
-    jobId: z.string(),
-    correlationId: z.string(),
+    ...summaryShape,
     inputData: z.record(z.string(), z.unknown()),
     output: z.unknown().nullable(),
-    ruleReference: RuleReference,
     context: z.object({ spaceId: z.string(), usedApiKeyId: z.string() }),
-    status: JobStatus,
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    claimedAt: z.string().nullable(),
-    endedAt: z.string().nullable(),
-    progress: Progress,
-    usage: Usage,
     error: z.object({ node: z.string().nullable(), message: z.string() }).nullable(),
   })
   .openapi("Job");
 export type Job = z.infer<typeof Job>;
-
-export const JobSummary = z
-  .object({
-    jobId: z.string(),
-    correlationId: z.string(),
-    ruleReference: RuleReference,
-    status: JobStatus,
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    claimedAt: z.string().nullable(),
-    endedAt: z.string().nullable(),
-    progress: Progress,
-    usage: Usage,
-  })
-  .openapi("JobSummary");
-export type JobSummary = z.infer<typeof JobSummary>;
 
 export const JobEvent = z
   .object({ at: z.string(), state: z.string(), code: z.string(), description: z.string() })

@@ -40,25 +40,16 @@ export const JOB_FROM = `jobs JOIN rules ON rules.id = jobs.rule_id LEFT JOIN jo
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function jobView(row: JobRow) {
+  // The summary's fields, with input, output, context and error in the order of DESIGN.md §4.2.
+  const { jobId, correlationId, ruleReference, ...rest } = jobSummary(row);
   return {
-    jobId: row.id,
-    correlationId: row.correlation_id,
+    jobId,
+    correlationId,
     inputData: JSON.parse(row.input) as Record<string, unknown>,
     output: row.state === "COMPLETED" && row.output !== null ? (JSON.parse(row.output) as unknown) : null,
-    ruleReference: {
-      baseId: row.rule_id,
-      alias: row.rule_alias,
-      version: row.rule_version,
-      type: row.rule_type,
-    },
+    ruleReference,
     context: { spaceId: row.space_id, usedApiKeyId: row.used_api_key_id },
-    status: { state: row.state, code: row.status_code, message: row.status_message },
-    createdAt: iso(row.created_at)!,
-    updatedAt: iso(row.updated_at)!,
-    claimedAt: iso(row.claimed_at),
-    endedAt: iso(row.ended_at),
-    progress: { steps: row.steps, currentNode: row.current_node },
-    usage: { executionMs: row.execution_ms },
+    ...rest,
     error: row.error === null ? null : (JSON.parse(row.error) as { node: string | null; message: string }),
   };
 }
