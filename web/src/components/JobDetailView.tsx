@@ -21,17 +21,14 @@ export function JobDetailView(props: { jobId: string; hrefFor?: (jobId: string) 
   const cancel = useAction(cancelJob);
   const again = useAction(runAgain);
   const [actionError, setActionError] = createSignal<unknown>();
-  // Keyed by a string, so a live update (a new job object, the same flow version) does not ask again:
-  // a fresh read would suspend the page for a moment and reset what it shows (the logs' scroll).
-  const flowVersion = createMemo(() => {
-    const ref = live.job?.ruleReference;
-    return ref ? `${ref.baseId}\n${ref.version}` : undefined;
+  // Compared by id and version, so a live update (a new job object, the same flow version) does not
+  // read the flow again: a fresh read would suspend the page and reset what it shows (the logs' scroll).
+  const flowVersion = createMemo(() => live.job?.ruleReference, undefined, {
+    equals: (a, b) => a?.baseId === b?.baseId && a?.version === b?.version,
   });
   const rule = createAsync(async () => {
-    const key = flowVersion();
-    if (!key) return undefined;
-    const [baseId, version] = key.split("\n");
-    return getRuleVersion(baseId, Number(version));
+    const ref = flowVersion();
+    return ref ? getRuleVersion(ref.baseId, ref.version) : undefined;
   });
   const href = (jobId: string) => (props.hrefFor ?? ((id: string) => `/jobs/${id}`))(jobId);
 

@@ -7,12 +7,11 @@
  * where it was. At the very top nothing is held: new jobs appearing above is the live list working.
  */
 export function keepingRowInView(rows: string, key: string, update: () => void) {
-  if (typeof window === "undefined" || window.scrollY <= 0) return update();
-  const anchor = [...document.querySelectorAll<HTMLElement>(rows)].find((row) => row.getBoundingClientRect().bottom > 0);
+  const anchor = window.scrollY > 0 ? [...document.querySelectorAll<HTMLElement>(rows)].find((row) => row.getBoundingClientRect().bottom > 0) : undefined;
   const id = anchor?.getAttribute(key);
-  const topBefore = anchor?.getBoundingClientRect().top;
+  if (!anchor || !id) return update();
+  const topBefore = anchor.getBoundingClientRect().top;
   update();
-  if (id === undefined || id === null || topBefore === undefined) return;
   const after = document.querySelector<HTMLElement>(`${rows}[${key}="${CSS.escape(id)}"]`);
   if (after) window.scrollBy({ top: after.getBoundingClientRect().top - topBefore, behavior: "instant" });
 }
