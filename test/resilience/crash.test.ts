@@ -63,8 +63,9 @@ describe("crash survival", () => {
         const n = 40_000 + index * 2000;
         [flow, input, output] = ["count", { n }, { count: n, sum: (n * (n - 1)) / 2 }];
       } else if (index % 3 === 1) {
-        // Long enough that both kills land while these still sleep.
-        const seconds = 10 + (index % 5);
+        // Long enough that both kills land while these still sleep, even where a restart of
+        // wrangler dev takes ten seconds or more (10 s sleeps were all over by the second kill once).
+        const seconds = 30 + (index % 5);
         [flow, input, output] = ["sleepy", { seconds }, { slept: seconds }];
       } else {
         [flow, input, output] = ["orders", sampleOrders(server.base), SAMPLE_ORDERS_OUTPUT];
