@@ -18,6 +18,8 @@ declare global {
       WEBHOOK_SECRET_KEY: string;
       /** Per-attempt timeout of a webhook delivery, ms (10 s in production). */
       WEBHOOK_TIMEOUT_MS?: string;
+      /** Days a finished job is kept before the watchdog purges it (default 30). */
+      JOB_RETENTION_DAYS?: string;
       /** Optional: shortens every watchdog grace period (ms); the crash suite uses it. */
       WATCHDOG_GRACE_MS?: string;
       /** "development" under `npm start`, "test" in tests, "production" when deployed. */

@@ -129,11 +129,23 @@ export const jobs = sqliteTable(
     index("jobs_by_rule_version").on(t.ruleId, t.ruleVersion, t.id),
     index("jobs_by_space_correlation").on(t.spaceId, t.correlationId),
     index("jobs_by_account_state").on(t.accountId, t.state, t.id),
+    /** Retention: finished jobs, oldest first. */
+    index("jobs_by_ended_at").on(t.endedAt).where(sql`ended_at IS NOT NULL`),
     uniqueIndex("jobs_idempotency_per_space")
       .on(t.spaceId, t.idempotencyKey)
       .where(sql`idempotency_key IS NOT NULL`),
   ],
 );
+
+/**
+ * Runners of purged jobs whose Durable Object storage is still to be deleted: written in the batch
+ * that deletes the job's rows, removed once the runner's storage is gone (an outbox, so a failed
+ * purge call is retried by the next watchdog run and no runner's storage is left behind).
+ */
+export const runnerPurges = sqliteTable("runner_purges", {
+  jobId: text("job_id").primaryKey(),
+  queuedAt: epochMs("queued_at").notNull(),
+});
 
 /** Job outputs (up to 1 MiB) live apart from the job row to keep list scans small. */
 export const jobOutputs = sqliteTable("job_outputs", {

@@ -121,6 +121,11 @@ export class RunnerStorage {
 
   private cachedControl: Control | undefined;
 
+  /** After deleteAll: drop what this instance remembers of the deleted storage. */
+  forget(): void {
+    this.cachedControl = undefined;
+  }
+
   /** A cancel that arrived before the dispatcher's start call (both can race after a claim). */
   get earlyCancel(): { by: string; at: number } | undefined {
     return this.storage.kv.get("earlyCancel");

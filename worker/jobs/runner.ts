@@ -89,6 +89,15 @@ export class JobRunner extends DurableObject<Env> {
     return "armed";
   }
 
+  /** Retention: deletes the job's checkpoint, logs and alarm; idempotent. Called for finished jobs only. */
+  async purge(): Promise<void> {
+    await this.idle();
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.engine = null;
+    this.store.forget();
+  }
+
   async logs(after: number, limit: number): Promise<LogPage> {
     return this.store.logs(after, limit);
   }

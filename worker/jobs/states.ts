@@ -17,7 +17,8 @@ export const STATUS_CODES = [
 ] as const;
 export type StatusCode = (typeof STATUS_CODES)[number];
 
-const FINAL: ReadonlySet<JobState> = new Set(["COMPLETED", "ERROR", "CANCELED"]);
+export const FINAL_STATES: readonly JobState[] = ["COMPLETED", "ERROR", "CANCELED"];
+const FINAL: ReadonlySet<JobState> = new Set(FINAL_STATES);
 
 /** States that hold one of the account's parallel slots. */
 export const SLOT_HOLDING_STATES: readonly JobState[] = ["RUNNING", "CANCELING"];

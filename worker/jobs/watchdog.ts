@@ -1,10 +1,12 @@
 // The watchdog (cron, every minute). Alarms are retried a bounded number of times and queue
 // messages can be lost to a failed send, so it (1) re-arms runners whose heartbeat is stale,
 // (2) marks runners whose state is gone as ERROR/ZOMBIE_PROCESS, (3) re-sends triggers for accounts
-// with WAITING jobs and free slots, (4) re-sends webhook deliveries whose queue message was lost.
+// with WAITING jobs and free slots, (4) re-sends webhook deliveries whose queue message was lost,
+// (5) purges jobs finished longer ago than the retention period (retention.ts).
 import type { Env } from "../env";
 import { enqueueDelivery } from "../webhooks/fanout";
 import { fillSlots, runnerFor, sendTrigger, startRunner } from "./dispatcher";
+import { purgeExpiredJobs } from "./retention";
 import { SLOT_HOLDING_STATES, statusForOutcome, statesBefore } from "./states";
 
 /** A running job mirrors at least every slice (about a second); this much silence means stuck. */
@@ -21,6 +23,7 @@ export interface WatchdogReport {
   zombies: string[];
   retriggeredAccounts: string[];
   resentDeliveries: string[];
+  purged: string[];
 }
 
 interface StaleJob {
@@ -50,7 +53,7 @@ function graces(env: Env) {
 
 export async function runWatchdog(env: Env, now = Date.now()): Promise<WatchdogReport> {
   const grace = graces(env);
-  const report: WatchdogReport = { rearmed: [], restarted: [], zombies: [], retriggeredAccounts: [], resentDeliveries: [] };
+  const report: WatchdogReport = { rearmed: [], restarted: [], zombies: [], retriggeredAccounts: [], resentDeliveries: [], purged: [] };
   const holding = SLOT_HOLDING_STATES.map((state) => `'${state}'`).join(", ");
   const stale = await env.DB.prepare(
     `SELECT id, account_id, space_id, rule_id, rule_version, input, state, steps, transition_note FROM jobs
@@ -101,6 +104,8 @@ export async function runWatchdog(env: Env, now = Date.now()): Promise<WatchdogR
     await enqueueDelivery(env, { deliveryId: delivery.id, series: delivery.series });
     report.resentDeliveries.push(delivery.id);
   }
+
+  report.purged = await purgeExpiredJobs(env, now);
   return report;
 }
 
