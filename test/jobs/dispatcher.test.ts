@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import type { TriggerMessage } from "../../worker/jobs/dispatcher";
 import { call, createTenant, publishFlow, trigger } from "../helpers/api";
 import { deliverTriggers, dispatch, jobState, runner, runToEnd } from "../helpers/drive";
 import { countingFlow, sleepyFlow } from "../helpers/flows";
@@ -46,6 +47,36 @@ describe("dispatcher", () => {
     expect(events.results.map((row) => row.state)).toEqual(["WAITING", "RUNNING", "COMPLETED"]);
     const runnerInit = await runner(jobId).snapshot();
     expect(runnerInit.steps).toBe((await env.DB.prepare("SELECT steps FROM jobs WHERE id = ?").bind(jobId).first<{ steps: number }>())!.steps);
+  });
+
+  it("sends a trigger only when a slot is free; a full account's job starts on the trigger of the job that frees a slot", async () => {
+    // The messages the Worker sends, recorded as the queue would receive them (the tests' producer has no consumer).
+    const sent: TriggerMessage[] = [];
+    const send = vi.spyOn(env.JOB_TRIGGERS, "send").mockImplementation(async (body: TriggerMessage) => {
+      sent.push(body);
+      return undefined as never;
+    });
+    try {
+      const tenant = await createTenant({ parallelLimit: 1 });
+      await publishFlow(tenant, sleepyFlow, "sleepy");
+      const first = (await trigger(tenant, "sleepy", { seconds: 3600 })).body.jobId as string;
+      expect(sent).toEqual([{ accountId: tenant.accountId, reason: "created", jobId: first }]);
+      await deliverTriggers(...sent.splice(0));
+      expect(await jobState(first)).toBe("RUNNING");
+
+      // Its one slot is taken: nothing to claim, so no message.
+      const second = (await trigger(tenant, "sleepy", { seconds: 3600 })).body.jobId as string;
+      expect(sent).toEqual([]);
+
+      // The running job ends; its runner sends the trigger that starts the waiting one.
+      await call("POST", `/job/cancel/${first}`, { key: tenant.solverKey });
+      await runToEnd(first, 3);
+      expect(sent).toEqual([expect.objectContaining({ accountId: tenant.accountId, reason: "slot-freed" })]);
+      await deliverTriggers(...sent.splice(0));
+      expect(await states([first, second])).toEqual(["CANCELED", "RUNNING"]);
+    } finally {
+      send.mockRestore();
+    }
   });
 
   it("acknowledges and drops a malformed message instead of retrying it forever", async () => {

@@ -35,16 +35,17 @@ export const QUOTA_ALLOWS_START = `EXISTS (
   LEFT JOIN usage_counters ON usage_counters.account_id = accounts.id AND usage_counters.period = ?18
   WHERE accounts.id = ?17 AND (accounts.pay_as_you_go = 1 OR coalesce(usage_counters.free_used_ms, 0) < accounts.free_seconds * 1000))`;
 
-/** The refusal of a trigger the gate stopped, saying how much was used of how much. */
-export async function quotaRefusal(env: Env, accountId: string, now: number): Promise<QuotaExceeded> {
+/** The refusal of a trigger the gate stopped, saying how much was used of how much; null if the gate is open now. */
+export async function quotaRefusal(env: Env, accountId: string, now: number): Promise<QuotaExceeded | null> {
   const row = await env.DB.prepare(
-    `SELECT accounts.free_seconds, coalesce(usage_counters.free_used_ms, 0) AS free_used_ms
+    `SELECT accounts.free_seconds, accounts.pay_as_you_go, coalesce(usage_counters.free_used_ms, 0) AS free_used_ms
      FROM accounts LEFT JOIN usage_counters ON usage_counters.account_id = accounts.id AND usage_counters.period = ?
      WHERE accounts.id = ?`,
   )
     .bind(periodOf(now), accountId)
-    .first<{ free_seconds: number; free_used_ms: number }>();
-  return new QuotaExceeded(seconds(row?.free_used_ms ?? 0), row?.free_seconds ?? 0);
+    .first<{ free_seconds: number; pay_as_you_go: number; free_used_ms: number }>();
+  if (!row || row.pay_as_you_go || row.free_used_ms < row.free_seconds * 1000) return null;
+  return new QuotaExceeded(seconds(row.free_used_ms), row.free_seconds);
 }
 
 export async function usageReport(env: Env, accountId: string, period: string) {

@@ -10,7 +10,7 @@ import { newId } from "../lib/ids";
 import { notPublished } from "../rules/service";
 import { BadRequest } from "../http/problems";
 import { runnerFor, sendTrigger } from "./dispatcher";
-import { CANCELING_STATUS, statusForOutcome, WAITING_STATUS } from "./states";
+import { CANCELING_STATUS, SLOT_HOLDING_STATES, statusForOutcome, WAITING_STATUS } from "./states";
 import { JOB_COLUMNS, JOB_FROM, jobView, type JobRow, type JobView } from "./view";
 
 export interface StartRequest {
@@ -30,8 +30,8 @@ interface StartTarget {
 }
 
 /**
- * The rule and the version a trigger starts, in one query (the trigger is the hot path): the
- * requested version, or the latest published one.
+ * The rule and the version a trigger names (the requested version, or the latest published one),
+ * read only to explain a trigger the INSERT below did not accept.
  */
 async function findStartTarget(db: D1Database, spaceId: string, flow: string, version: number | undefined) {
   const versionMatch = version === undefined ? "rule_versions.status = 'published'" : "rule_versions.version = ?3";
@@ -47,6 +47,33 @@ async function findStartTarget(db: D1Database, spaceId: string, flow: string, ve
     .first<StartTarget>();
 }
 
+/** What the INSERT hands back: the version it resolved, and whether the account had a slot free. */
+interface Inserted {
+  rule_id: string;
+  rule_version: number;
+  rule_alias: string | null;
+  slot_free: number;
+}
+
+const HOLDING = SLOT_HOLDING_STATES.map((state) => `'${state}'`).join(", ");
+
+/**
+ * The trigger's one statement: resolves the flow's published version, applies the quota gate and
+ * inserts the job, or inserts nothing (then `checkTarget` and the quota say why). ?17/?18 are the
+ * gate's; ?16 is not used.
+ */
+const INSERT_JOB = `INSERT INTO jobs (id, space_id, account_id, rule_id, rule_version, correlation_id, idempotency_key,
+    request_hash, used_api_key_id, input, state, status_code, status_message, transition_note, created_at, updated_at)
+  SELECT ?1, ?2, ?3, rules.id, rule_versions.version, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15
+  FROM rules JOIN rule_versions ON rule_versions.rule_id = rules.id AND rule_versions.status = 'published'
+    AND (?5 IS NULL OR rule_versions.version = ?5)
+  WHERE rules.space_id = ?2 AND (rules.id = ?4 OR rules.alias = ?4) AND rules.type = 'integration-flow'
+    AND ${QUOTA_ALLOWS_START}
+  ORDER BY rule_versions.version DESC LIMIT 1
+  RETURNING rule_id, rule_version, (SELECT alias FROM rules WHERE rules.id = jobs.rule_id) AS rule_alias,
+    (SELECT count(*) FROM jobs AS holding WHERE holding.account_id = ?3 AND holding.state IN (${HOLDING}))
+      < (SELECT parallel_limit FROM accounts WHERE accounts.id = ?3) AS slot_free`;
+
 export async function startJob(
   env: Env,
   caller: Caller,
@@ -57,12 +84,91 @@ export async function startJob(
   const requestHash = request.idempotencyKey
     ? await sha256Hex(`${request.flow}\n${request.version ?? "latest"}\n${inputText}`)
     : null;
-  const now = Date.now();
-  // Independent reads, issued together.
-  const [target, previous] = await Promise.all([
-    findStartTarget(env.DB, caller.spaceId, request.flow, request.version),
-    request.idempotencyKey ? findByIdempotencyKey(env.DB, caller.spaceId, request.idempotencyKey) : null,
-  ]);
+  const correlationId = request.correlationId ?? crypto.randomUUID();
+  const note = `Triggered with key '${caller.keyName}'; waiting for a slot`;
+  // A refusal is explained by reading what the INSERT checked; when nothing explains it (a version
+  // was published or the quota raised in between), the INSERT runs again.
+  for (let attempt = 1; ; attempt++) {
+    const now = Date.now();
+    const jobId = newId(now);
+    let inserted: Inserted | null;
+    try {
+      inserted = await env.DB.prepare(INSERT_JOB)
+        .bind(
+          jobId,
+          caller.spaceId,
+          caller.accountId,
+          request.flow,
+          request.version ?? null,
+          correlationId,
+          request.idempotencyKey ?? null,
+          requestHash,
+          caller.keyId,
+          inputText,
+          WAITING_STATUS.state,
+          WAITING_STATUS.code,
+          WAITING_STATUS.message,
+          note,
+          now,
+          null,
+          caller.accountId,
+          periodOf(now),
+        )
+        .first<Inserted>();
+    } catch (error) {
+      // The Idempotency-Key is taken (the unique index): answer with its job, as a replay.
+      const previous = request.idempotencyKey ? await findByIdempotencyKey(env.DB, caller.spaceId, request.idempotencyKey) : null;
+      if (!previous) throw error;
+      return { job: replay(previous, requestHash!), replayed: true };
+    }
+    if (inserted) {
+      // The job is durable in D1 now; the trigger need not hold up the answer (a lost one is re-sent
+      // by the watchdog). With every slot taken there is nothing to claim: the job that frees a slot
+      // sends its own trigger, and that claim sees this row.
+      if (inserted.slot_free) defer(sendTrigger(env, { accountId: caller.accountId, reason: "created", jobId }));
+      const row: JobRow = {
+        id: jobId,
+        space_id: caller.spaceId,
+        account_id: caller.accountId,
+        rule_id: inserted.rule_id,
+        rule_version: inserted.rule_version,
+        rule_alias: inserted.rule_alias,
+        rule_type: "integration-flow",
+        correlation_id: correlationId,
+        used_api_key_id: caller.keyId,
+        input: inputText,
+        output: null,
+        state: WAITING_STATUS.state,
+        status_code: WAITING_STATUS.code,
+        status_message: WAITING_STATUS.message,
+        error: null,
+        created_at: now,
+        updated_at: now,
+        claimed_at: null,
+        ended_at: null,
+        steps: 0,
+        current_node: null,
+        execution_ms: 0,
+        idempotency_key: request.idempotencyKey ?? null,
+        request_hash: requestHash,
+      };
+      return { job: jobView(row), replayed: false };
+    }
+    // Nothing inserted: say why, in the order a caller fixes things.
+    const [target, previous] = await Promise.all([
+      findStartTarget(env.DB, caller.spaceId, request.flow, request.version),
+      request.idempotencyKey ? findByIdempotencyKey(env.DB, caller.spaceId, request.idempotencyKey) : null,
+    ]);
+    checkTarget(target, request);
+    if (previous) return { job: replay(previous, requestHash!), replayed: true };
+    const refusal = await quotaRefusal(env, caller.accountId, now);
+    if (refusal) throw refusal;
+    if (attempt === 3) throw new Error("The job was not inserted, and neither the flow nor the quota says why");
+  }
+}
+
+/** The problems of the flow a trigger names: unknown, not an integration flow, unknown version, unpublished. */
+function checkTarget(target: StartTarget | null, request: StartRequest): asserts target is StartTarget {
   if (!target) throw new NotFound("rule", request.flow);
   if (target.rule_type !== "integration-flow") {
     throw new BadRequest(
@@ -75,78 +181,6 @@ export async function startJob(
     throw new NotFound("rule-version", `${request.flow}/${request.version}`);
   }
   if (target.version === null || target.status !== "published") throw notPublished(request.flow, request.version);
-  if (previous) return { job: replay(previous, requestHash!), replayed: true };
-
-  const jobId = newId(now);
-  const row: JobRow = {
-    id: jobId,
-    space_id: caller.spaceId,
-    account_id: caller.accountId,
-    rule_id: target.rule_id,
-    rule_version: target.version,
-    rule_alias: target.rule_alias,
-    rule_type: target.rule_type,
-    correlation_id: request.correlationId ?? crypto.randomUUID(),
-    used_api_key_id: caller.keyId,
-    input: inputText,
-    output: null,
-    state: WAITING_STATUS.state,
-    status_code: WAITING_STATUS.code,
-    status_message: WAITING_STATUS.message,
-    error: null,
-    created_at: now,
-    updated_at: now,
-    claimed_at: null,
-    ended_at: null,
-    steps: 0,
-    current_node: null,
-    execution_ms: 0,
-    idempotency_key: request.idempotencyKey ?? null,
-    request_hash: requestHash,
-  };
-  let inserted: { id: string } | null;
-  try {
-    // The quota gate is part of the INSERT: no job row unless the account may start one now.
-    inserted = await env.DB.prepare(
-      `INSERT INTO jobs (id, space_id, account_id, rule_id, rule_version, correlation_id, idempotency_key, request_hash,
-         used_api_key_id, input, state, status_code, status_message, transition_note, created_at, updated_at)
-       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16 WHERE ${QUOTA_ALLOWS_START}
-       RETURNING id`,
-    )
-      .bind(
-        row.id,
-        row.space_id,
-        row.account_id,
-        row.rule_id,
-        row.rule_version,
-        row.correlation_id,
-        row.idempotency_key,
-        row.request_hash,
-        row.used_api_key_id,
-        row.input,
-        row.state,
-        row.status_code,
-        row.status_message,
-        `Triggered with key '${caller.keyName}'; waiting for a slot`,
-        now,
-        now,
-        caller.accountId,
-        periodOf(now),
-      )
-      .first<{ id: string }>();
-  } catch (error) {
-    // A concurrent request with the same Idempotency-Key won the unique index: answer with its job.
-    const winner = request.idempotencyKey
-      ? await findByIdempotencyKey(env.DB, caller.spaceId, request.idempotencyKey)
-      : null;
-    if (winner) return { job: replay(winner, requestHash!), replayed: true };
-    throw error;
-  }
-  if (!inserted) throw await quotaRefusal(env, caller.accountId, now);
-  // The job is durable in D1 now; the trigger need not hold up the answer (a lost one is re-sent
-  // by the watchdog).
-  defer(sendTrigger(env, { accountId: caller.accountId, reason: "created", jobId }));
-  return { job: jobView(row), replayed: false };
 }
 
 function replay(previous: JobRow, requestHash: string): JobView {
