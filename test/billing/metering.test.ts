@@ -43,8 +43,8 @@ describe("metering and the quota gate", () => {
   it("charges every executed millisecond once: free first, the rest unbilled, then gates the next trigger", async () => {
     const tenant = await createTenant({ freeSeconds: 2 });
     await publishFlow(tenant, countingFlow, "count");
-    // About 3 s or more of execution on this machine (many slices).
-    const jobId = (await trigger(tenant, "count", { n: 200_000 })).body.jobId;
+    // About 5 s of execution on this machine (many slices), well past the 2 free seconds.
+    const jobId = (await trigger(tenant, "count", { n: 600_000 })).body.jobId;
     await dispatch(tenant.accountId);
     expect(await runToEnd(jobId, 2000)).toBe("COMPLETED");
 

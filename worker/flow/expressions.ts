@@ -1,11 +1,18 @@
 // JSONata evaluation for node expressions: compiled once per isolate, results normalised to plain
 // JSON so they can live in the checkpoint, and errors turned into messages a flow author can act on.
 import jsonata from "jsonata";
+import { BAIL, compileFast, type FastExpression } from "./fast-expressions";
 import { FlowFailure } from "./failure";
 
 /** Compiled expressions are shared by every job in the isolate; bounded so many flows cannot grow it forever. */
 const COMPILE_CACHE_LIMIT = 5000;
-const compiled = new Map<string, jsonata.Expression>();
+const compiled = new Map<string, Compiled>();
+
+/** JSONata's compiled expression, and the synchronous fast path when the expression has one. */
+interface Compiled {
+  jsonata: jsonata.Expression;
+  fast: FastExpression | null;
+}
 
 /** An expression that failed to compile or evaluate; `message` is already readable. */
 export class ExpressionError extends FlowFailure {
@@ -29,14 +36,26 @@ export async function evaluateExpression(
   const compiledExpression = compile(expression, field);
   let result: unknown;
   try {
-    result = await compiledExpression.evaluate(context, bindings);
+    result = evaluateFast(compiledExpression.fast, context, bindings);
+    if (result === BAIL) result = await compiledExpression.jsonata.evaluate(context, bindings);
   } catch (error) {
     throw new ExpressionError(`${field}: expression ${quote(expression)} failed: ${describeError(error)}`, { cause: error });
   }
   return toPlainJson(result);
 }
 
-function compile(expression: string, field: string): jsonata.Expression {
+/** The fast path's answer, or BAIL when it has none (then JSONata evaluates). */
+function evaluateFast(fast: FastExpression | null, context: object, bindings: Record<string, unknown>): unknown {
+  if (!fast) return BAIL;
+  try {
+    return fast(context as Record<string, unknown>, bindings);
+  } catch (signal) {
+    if (signal === BAIL) return BAIL;
+    throw signal;
+  }
+}
+
+function compile(expression: string, field: string): Compiled {
   const cached = compiled.get(expression);
   if (cached) return cached;
   let expressionObject: jsonata.Expression;
@@ -45,9 +64,10 @@ function compile(expression: string, field: string): jsonata.Expression {
   } catch (error) {
     throw new ExpressionError(`${field}: expression ${quote(expression)} is invalid: ${describeError(error)}`, { cause: error });
   }
+  const entry = { jsonata: expressionObject, fast: compileFast(expressionObject.ast()) };
   if (compiled.size >= COMPILE_CACHE_LIMIT) compiled.delete(compiled.keys().next().value!);
-  compiled.set(expression, expressionObject);
-  return expressionObject;
+  compiled.set(expression, entry);
+  return entry;
 }
 
 /** Why `expression` does not compile, or null when it does (save-time validation; nothing is cached). */
@@ -122,20 +142,4 @@ function isJsonataFunction(value: unknown): boolean {
   return marked._jsonata_lambda === true || marked._jsonata_function === true;
 }
 
-/** JSONata's `$boolean` rules, used where a flow asks "is this true?" (FOREACH `while`). */
-export function isTruthy(value: unknown): boolean {
-  if (value === null || value === undefined) return false;
-  if (Array.isArray(value)) return value.some(isTruthy);
-  switch (typeof value) {
-    case "boolean":
-      return value;
-    case "number":
-      return value !== 0;
-    case "string":
-      return value.length > 0;
-    case "object":
-      return Object.keys(value).length > 0;
-    default:
-      return false;
-  }
-}
+export { isTruthy } from "./truthiness";
