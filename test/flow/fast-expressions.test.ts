@@ -87,6 +87,7 @@ describe("fast path for simple JSONata expressions", () => {
       "{ 'a': vars.i, 'b': vars.missing, 'c': vars.obj }", "{ 'nested': { 'x': vars.text } }", "{}",
       "vars.obj.a", "vars.obj.a.b", "vars.text.length", "vars.i.x", "input.nothing.x", "greet.text", "missing.path",
       "$job.attempt", "$job.missing", "$job.id.x",
+      "vars.missing ?: 5", "input.zero ?: 5", "input.n ?: 5", "input.n ?? 1",
       "true", "false", "null", "42", "'text'", "1.5e3",
     ]);
     expect(answered).toBeGreaterThan(45);
