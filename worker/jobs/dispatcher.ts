@@ -3,7 +3,7 @@
 // runners. Queue delivery is at least once, and the claim is one conditional UPDATE, so a duplicate
 // message can never start a job twice or over-fill the parallel limit.
 import type { Env } from "../env";
-import { RUNNING_STATUS, SLOT_HOLDING_STATES } from "./states";
+import { RUNNING_STATUS, SLOT_HOLDING_STATES, sqlStates } from "./states";
 import type { RunnerInit } from "./runner-storage";
 
 export interface TriggerMessage {
@@ -71,7 +71,7 @@ export async function fillSlots(env: Env, accountId: string): Promise<string[]> 
  * One UPDATE, so the count and the claim are atomic (D1 runs statements one at a time).
  */
 async function claimNext(db: D1Database, accountId: string, now: number): Promise<ClaimedJob | null> {
-  const holding = SLOT_HOLDING_STATES.map((state) => `'${state}'`).join(", ");
+  const holding = sqlStates(SLOT_HOLDING_STATES);
   return db
     .prepare(
       `UPDATE jobs

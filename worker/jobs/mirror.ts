@@ -3,21 +3,19 @@
 // and a final state is never overwritten.
 import { chargeStatement } from "../billing/charge";
 import type { Control, RunnerInit } from "./runner-storage";
-import { SLOT_HOLDING_STATES, statesBefore } from "./states";
+import { SLOT_HOLDING_STATES, sqlStates, statesBefore } from "./states";
 
 export interface Progress {
   steps: number;
   currentNode: string | null;
 }
 
-const inList = (states: readonly string[]) => states.map((state) => `'${state}'`).join(", ");
-
 export async function mirrorProgress(db: D1Database, init: RunnerInit, control: Control, progress: Progress, now: number) {
   await db.batch([
     db
       .prepare(
         `UPDATE jobs SET steps = ?, current_node = ?, execution_ms = ?, heartbeat_at = ?, sleeping_until = ?, updated_at = ?
-         WHERE id = ? AND state IN (${inList(SLOT_HOLDING_STATES)})`,
+         WHERE id = ? AND state IN (${sqlStates(SLOT_HOLDING_STATES)})`,
       )
       .bind(progress.steps, progress.currentNode, control.executionMs, now, control.sleepingUntil, now, init.jobId),
     ...charges(db, init, control),
@@ -50,7 +48,7 @@ export async function mirrorFinal(
       .prepare(
         `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, error = ?,
            ended_at = ?, updated_at = ?, steps = ?, current_node = ?, execution_ms = ?, heartbeat_at = ?, sleeping_until = NULL
-         WHERE id = ? AND state IN (${inList(statesBefore(final.status.state))}) RETURNING id`,
+         WHERE id = ? AND state IN (${sqlStates(statesBefore(final.status.state))}) RETURNING id`,
       )
       .bind(
         final.status.state,

@@ -4,7 +4,7 @@
 // the account's billing record, not the job's.
 import type { Env } from "../env";
 import { runnerFor } from "./dispatcher";
-import { FINAL_STATES } from "./states";
+import { FINAL_STATES, sqlStates } from "./states";
 
 /** Finished jobs are kept this long unless JOB_RETENTION_DAYS says otherwise. */
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -24,7 +24,7 @@ export function retentionMs(env: Env): number {
  * kept until the delivery ends. Returns the ids whose D1 rows were deleted.
  */
 export async function purgeExpiredJobs(env: Env, now = Date.now()): Promise<string[]> {
-  const final = FINAL_STATES.map((state) => `'${state}'`).join(", ");
+  const final = sqlStates(FINAL_STATES);
   const expired = await env.DB.prepare(
     `SELECT id, claimed_at IS NOT NULL AS had_runner FROM jobs
      WHERE ended_at IS NOT NULL AND ended_at < ? AND state IN (${final})

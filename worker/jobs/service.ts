@@ -10,7 +10,7 @@ import { newId } from "../lib/ids";
 import { notPublished } from "../rules/service";
 import { BadRequest } from "../http/problems";
 import { runnerFor, sendTrigger } from "./dispatcher";
-import { CANCELING_STATUS, SLOT_HOLDING_STATES, statusForOutcome, WAITING_STATUS } from "./states";
+import { CANCELING_STATUS, SLOT_HOLDING_STATES, sqlStates, statusForOutcome, WAITING_STATUS } from "./states";
 import { JOB_COLUMNS, JOB_FROM, jobView, type JobRow, type JobView } from "./view";
 
 export interface StartRequest {
@@ -55,23 +55,21 @@ interface Inserted {
   slot_free: number;
 }
 
-const HOLDING = SLOT_HOLDING_STATES.map((state) => `'${state}'`).join(", ");
-
 /**
  * The trigger's one statement: resolves the flow's published version, applies the quota gate and
  * inserts the job, or inserts nothing (then `checkTarget` and the quota say why). ?17/?18 are the
- * gate's; ?16 is not used.
+ * gate's.
  */
 const INSERT_JOB = `INSERT INTO jobs (id, space_id, account_id, rule_id, rule_version, correlation_id, idempotency_key,
     request_hash, used_api_key_id, input, state, status_code, status_message, transition_note, created_at, updated_at)
-  SELECT ?1, ?2, ?3, rules.id, rule_versions.version, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15
+  SELECT ?1, ?2, ?3, rules.id, rule_versions.version, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16
   FROM rules JOIN rule_versions ON rule_versions.rule_id = rules.id AND rule_versions.status = 'published'
     AND (?5 IS NULL OR rule_versions.version = ?5)
   WHERE rules.space_id = ?2 AND (rules.id = ?4 OR rules.alias = ?4) AND rules.type = 'integration-flow'
     AND ${QUOTA_ALLOWS_START}
   ORDER BY rule_versions.version DESC LIMIT 1
   RETURNING rule_id, rule_version, (SELECT alias FROM rules WHERE rules.id = jobs.rule_id) AS rule_alias,
-    (SELECT count(*) FROM jobs AS holding WHERE holding.account_id = ?3 AND holding.state IN (${HOLDING}))
+    (SELECT count(*) FROM jobs AS holding WHERE holding.account_id = ?3 AND holding.state IN (${sqlStates(SLOT_HOLDING_STATES)}))
       < (SELECT parallel_limit FROM accounts WHERE accounts.id = ?3) AS slot_free`;
 
 export async function startJob(
@@ -110,7 +108,7 @@ export async function startJob(
           WAITING_STATUS.message,
           note,
           now,
-          null,
+          now,
           caller.accountId,
           periodOf(now),
         )

@@ -20,6 +20,11 @@ export type StatusCode = (typeof STATUS_CODES)[number];
 export const FINAL_STATES: readonly JobState[] = ["COMPLETED", "ERROR", "CANCELED"];
 const FINAL: ReadonlySet<JobState> = new Set(FINAL_STATES);
 
+/** States as an SQL list for `state IN (…)`: `'RUNNING', 'CANCELING'` (the names are constants, not input). */
+export function sqlStates(states: readonly JobState[]): string {
+  return states.map((state) => `'${state}'`).join(", ");
+}
+
 /** States that hold one of the account's parallel slots. */
 export const SLOT_HOLDING_STATES: readonly JobState[] = ["RUNNING", "CANCELING"];
 

@@ -7,7 +7,7 @@ import type { Env } from "../env";
 import { enqueueDelivery } from "../webhooks/fanout";
 import { fillSlots, runnerFor, sendTrigger, startRunner } from "./dispatcher";
 import { purgeExpiredJobs } from "./retention";
-import { SLOT_HOLDING_STATES, statusForOutcome, statesBefore } from "./states";
+import { SLOT_HOLDING_STATES, sqlStates, statusForOutcome, statesBefore } from "./states";
 
 /** A running job mirrors at least every slice (about a second); this much silence means stuck. */
 export const STALE_AFTER_MS = 60_000;
@@ -54,7 +54,7 @@ function graces(env: Env) {
 export async function runWatchdog(env: Env, now = Date.now()): Promise<WatchdogReport> {
   const grace = graces(env);
   const report: WatchdogReport = { rearmed: [], restarted: [], zombies: [], retriggeredAccounts: [], resentDeliveries: [], purged: [] };
-  const holding = SLOT_HOLDING_STATES.map((state) => `'${state}'`).join(", ");
+  const holding = sqlStates(SLOT_HOLDING_STATES);
   const stale = await env.DB.prepare(
     `SELECT id, account_id, space_id, rule_id, rule_version, input, state, steps, transition_note FROM jobs
      WHERE state IN (${holding}) AND coalesce(heartbeat_at, claimed_at, 0) < ?1
@@ -115,9 +115,7 @@ async function markZombie(env: Env, job: StaleJob) {
     message: "The job's runner lost its state; the job cannot continue",
   });
   const now = Date.now();
-  const states = statesBefore(status.state)
-    .map((state) => `'${state}'`)
-    .join(", ");
+  const states = sqlStates(statesBefore(status.state));
   await env.DB.prepare(
     `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, ended_at = ?, updated_at = ?,
        error = ? WHERE id = ? AND state IN (${states})`,
