@@ -44,8 +44,8 @@ export function JobsTable(props: { jobs: JobSummary[]; onCanceled?: () => void; 
             <th>Flow</th>
             <th>Created</th>
             <th>Started</th>
-            <th class="num">Duration</th>
-            <th class="num">Execution</th>
+            <th class="ticking">Duration</th>
+            <th class="ticking">Execution</th>
             <th>Correlation id</th>
             <th><span class="sr-only">Actions</span></th>
           </tr>
@@ -64,8 +64,8 @@ export function JobsTable(props: { jobs: JobSummary[]; onCanceled?: () => void; 
                 </td>
                 <td data-label="Created">{formatTime(job.createdAt)}</td>
                 <td data-label="Started">{formatTime(job.claimedAt)}</td>
-                <td data-label="Duration" class="num">{formatDuration(jobDurationMs(job, now()))}</td>
-                <td data-label="Execution" class="num">{formatSeconds(job.usage.executionMs / 1000)}</td>
+                <td data-label="Duration" class="ticking">{formatDuration(jobDurationMs(job, now()))}</td>
+                <td data-label="Execution" class="ticking">{formatSeconds(job.usage.executionMs / 1000)}</td>
                 <td data-label="Correlation id" class="mono ellipsis" title={job.correlationId}>{job.correlationId}</td>
                 <td class="actions">
                   <Show when={isCancelable(job.status.state)}>
