@@ -1,8 +1,8 @@
 /// <reference types="node" />
 // The console in a real browser (Debian's Chromium via playwright-core) against `npm start`:
 // sign in, live jobs list, filters and search, a running job's graph and logs, cancel, the flow
-// page, usage and pay-as-you-go, webhooks with deliveries, keyboard use, rows that stay still
-// under live updates, and the phone layout. Each test has its own signed-in tab.
+// page, usage and pay-as-you-go, webhooks with deliveries, API keys, keyboard use, rows that stay
+// still under live updates, and the phone layout. Each test has its own signed-in tab.
 import { createServer, type Server } from "node:http";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -426,6 +426,50 @@ describe("console", () => {
     }
   });
 
+  it("creates an API key shown once, copies it, uses it, and deletes it from the keyboard", async () => {
+    const name = `browser-${run}`;
+    const meWith = (key: string) => fetch(`${server.base}/api/me`, { headers: { authorization: `Bearer ${key}` } });
+    await page.goto(`${server.base}/keys`);
+    await page.getByRole("heading", { name: "API keys" }).waitFor();
+    await page.getByRole("button", { name: "New key" }).click();
+    await page.getByLabel("Management").check();
+    await page.getByLabel("Name").fill(name);
+    await page.getByRole("button", { name: "Create key" }).click();
+    const key = (await page.getByTestId("api-key-secret").textContent())!;
+    expect(key).toMatch(/^fjk_[0-9A-Z]{26}_/);
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.base });
+    await page.getByRole("button", { name: "Copy" }).click();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toBe(key);
+    const me = await meWith(copied);
+    expect(me.status).toBe(200);
+    expect((await me.json()).key).toMatchObject({ name, kind: "management" });
+    await screenshot(page, "key-created");
+
+    // Shown once: after Done, and on a fresh load, the key is nowhere on the page; its use is.
+    await page.getByRole("button", { name: "Done" }).click();
+    await page.reload();
+    const keyRow = page.locator("tr[data-key-id]").filter({ hasText: name });
+    await keyRow.waitFor();
+    expect(await page.content()).not.toContain(key);
+    expect(await keyRow.locator('td[data-label="Kind"]').textContent()).toBe("Management");
+    expect(await keyRow.locator('td[data-label="Last used"]').textContent()).toMatch(/\d{2}:\d{2}/);
+
+    // Delete in place: Enter on Delete, Enter on the focused confirmation; the row does not grow.
+    const height = (await keyRow.boundingBox())!.height;
+    await tabTo(page, keyRow.getByRole("button", { name: "Delete" }));
+    await page.keyboard.press("Enter");
+    await keyRow.getByText(`Delete “${name}”?`).waitFor();
+    expect((await keyRow.boundingBox())!.height).toBe(height);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Delete key");
+    await screenshot(page, "key-delete-confirm");
+    await page.keyboard.press("Enter");
+    await keyRow.waitFor({ state: "detached" });
+    await expect.poll(async () => (await meWith(key)).status, { timeout: 15_000 }).toBe(401);
+    const listed = (await call(server.base, server.managementKey, "GET", "/api/keys")).items;
+    expect(listed.map((item: { name: string }) => item.name)).not.toContain(name);
+  });
+
   it("works from the keyboard alone, with the focus always visible", async () => {
     const job = await start("countdown", { minutes: 1 }, `keys-${run}`);
     await page.close();
@@ -523,7 +567,7 @@ describe("console", () => {
 
   it("fits a 375 px wide phone", async () => {
     await page.setViewportSize({ width: 375, height: 800 });
-    for (const [path, name] of [["/", "phone-jobs"], ["/usage", "phone-usage"], ["/flows/countdown", "phone-flow"]] as const) {
+    for (const [path, name] of [["/", "phone-jobs"], ["/usage", "phone-usage"], ["/flows/countdown", "phone-flow"], ["/keys", "phone-keys"]] as const) {
       await page.goto(`${server.base}${path}`);
       await page.locator(".page h1").first().waitFor();
       await page.waitForTimeout(500);

@@ -51,6 +51,8 @@ export const apiKeys = sqliteTable(
     secretHash: text("secret_hash").notNull(),
     createdAt: epochMs("created_at").notNull(),
     revokedAt: epochMs("revoked_at"),
+    /** Written at most about once a minute per key (worker/keys/last-used.ts), not on every request. */
+    lastUsedAt: epochMs("last_used_at"),
   },
   (t) => [index("api_keys_by_space").on(t.spaceId)],
 );

@@ -11,6 +11,7 @@ import { adminApi } from "./routes/admin";
 import { consoleJobsApi } from "./routes/console-jobs";
 import { demoApi } from "./routes/demo";
 import { jobsApi } from "./routes/jobs";
+import { keysApi } from "./routes/keys";
 import { rulesApi } from "./routes/rules";
 import { usageApi } from "./routes/usage";
 import { webhooksApi } from "./routes/webhooks";
@@ -33,7 +34,7 @@ app.use(
   }),
 );
 
-app.route("/", jobsApi).route("/", consoleJobsApi).route("/", rulesApi).route("/", usageApi).route("/", webhooksApi).route("/", adminApi).route("/", demoApi);
+app.route("/", jobsApi).route("/", consoleJobsApi).route("/", rulesApi).route("/", usageApi).route("/", webhooksApi).route("/", keysApi).route("/", adminApi).route("/", demoApi);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   type: "http",

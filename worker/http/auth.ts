@@ -4,6 +4,7 @@ import { createMiddleware } from "hono/factory";
 import { database } from "../db/client";
 import { cachedCaller, rememberCaller } from "../keys/cache";
 import { verifyKey, type KeyKind } from "../keys/keys";
+import { claimUseWrite, noteStoredUse, writeUse } from "../keys/last-used";
 import { constantTimeEqual } from "../lib/crypto";
 import type { AppEnv } from "./context";
 import { Forbidden, Unauthorized } from "./problems";
@@ -18,17 +19,28 @@ export function requireKey(...kinds: KeyKind[]) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const presented = bearer(c.req.header("authorization"));
     if (!presented) throw new Unauthorized("Send an API key as 'Authorization: Bearer <key>'.");
-    let caller = cachedCaller(presented);
+    const now = Date.now();
+    let caller = cachedCaller(presented, now);
     if (!caller) {
-      caller = await verifyKey(database(c.env.DB), presented);
-      if (!caller) throw new Unauthorized("The API key is not valid or was revoked.");
-      rememberCaller(presented, caller);
+      const verified = await verifyKey(database(c.env.DB), presented);
+      if (!verified) throw new Unauthorized("The API key is not valid or was revoked.");
+      caller = verified.caller;
+      noteStoredUse(caller.keyId, verified.lastUsedAt);
+      rememberCaller(presented, caller, now);
     }
     if (!kinds.includes(caller.kind)) {
       throw new Forbidden(`This route needs a ${kinds.join(" or ")} key; this is a ${caller.kind} key.`);
     }
     c.set("caller", caller);
     await next();
+    // A refused request leaves D1 as it was, so only an answered one counts as a use. The write is
+    // off the request's path and made at most about once a minute per key.
+    if (c.res.status < 400 && claimUseWrite(caller.keyId, now)) {
+      const keyId = caller.keyId;
+      c.executionCtx.waitUntil(
+        writeUse(database(c.env.DB), keyId, now).catch((error) => console.error("could not record key use", { keyId, error })),
+      );
+    }
   });
 }
 

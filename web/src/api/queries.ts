@@ -1,7 +1,7 @@
 // Reads as Solid Router queries (cached, revalidated by key) and writes as actions.
 import { action, query, revalidate } from "@solidjs/router";
 import { api, qs } from "./client";
-import type { CreatedWebhook, Delivery, Job, JobDetail, JobPage, Me, NewWebhook, Rule, Usage, Webhook } from "./types";
+import type { ApiKey, CreatedApiKey, CreatedWebhook, Delivery, Job, JobDetail, JobPage, Me, NewKey, NewWebhook, Rule, Usage, Webhook } from "./types";
 
 export const getMe = query(() => api<Me>("/api/me"), "me");
 
@@ -30,6 +30,8 @@ export const getRuleVersions = query(async (rule: string) => {
 export const getUsage = query(() => api<Usage>("/api/usage"), "usage");
 
 export const getWebhooks = query(async () => (await api<{ items: Webhook[] }>("/api/webhooks")).items, "webhooks");
+
+export const getKeys = query(async () => (await api<{ items: ApiKey[] }>("/api/keys")).items, "keys");
 
 export const getDeliveries = query(
   async (webhookId: string) =>
@@ -85,3 +87,14 @@ export const redeliver = action(async (deliveryId: string, webhookId: string) =>
   await revalidate(getDeliveries.keyFor(webhookId));
   return result;
 }, "redeliver");
+
+export const createApiKey = action(async (input: NewKey) => {
+  const created = await api<CreatedApiKey>("/api/keys", { method: "POST", body: input });
+  await revalidate(getKeys.key);
+  return created;
+}, "createApiKey");
+
+export const deleteApiKey = action(async (id: string) => {
+  await api<void>(`/api/keys/${encodeURIComponent(id)}`, { method: "DELETE" });
+  await revalidate(getKeys.key);
+}, "deleteApiKey");

@@ -5,6 +5,7 @@ import type { Usage as UsageSchema } from "../../../worker/http/routes/usage";
 import type { Rule as RuleSchema } from "../../../worker/http/routes/rules";
 import type { Delivery as DeliverySchema, Webhook as WebhookSchema, NewWebhook as NewWebhookSchema } from "../../../worker/http/routes/webhooks";
 import type { JobCounts as JobCountsSchema, JobPage as JobPageSchema } from "../../../worker/http/routes/console-jobs";
+import type { ApiKey as ApiKeySchema, CreatedApiKey as CreatedApiKeySchema, NewKey as NewKeySchema } from "../../../worker/http/routes/keys";
 
 export type Job = z.infer<typeof JobSchema>;
 export type JobSummary = z.infer<typeof JobSummarySchema>;
@@ -20,6 +21,9 @@ export type Webhook = z.infer<typeof WebhookSchema>;
 export type NewWebhook = z.infer<typeof NewWebhookSchema>;
 export type Delivery = z.infer<typeof DeliverySchema>;
 export type CreatedWebhook = Webhook & { secret: string };
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+export type CreatedApiKey = z.infer<typeof CreatedApiKeySchema>;
+export type NewKey = z.infer<typeof NewKeySchema>;
 
 export interface Me {
   account: { id: string; name: string; parallelLimit: number; payAsYouGo: boolean };

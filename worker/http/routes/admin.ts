@@ -7,6 +7,7 @@ import { requireAdmin } from "../auth";
 import { router } from "../context";
 import { NotFound } from "../problems";
 import { body, json, problemResponses } from "../schemas";
+import { NewKey } from "./keys";
 
 const security = [{ adminToken: [] }];
 
@@ -33,7 +34,6 @@ export const Account = z
   .openapi("Account");
 
 const Space = z.object({ id: z.string(), accountId: z.string(), name: z.string(), createdAt: z.string() }).openapi("Space");
-export const NewKey = z.object({ kind: z.enum(["solver", "management"]), name: z.string().min(1).max(100) }).openapi("NewKey");
 export const CreatedKey = z
   .object({
     id: z.string(),
