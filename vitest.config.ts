@@ -27,6 +27,8 @@ export default defineConfig({
                 // A real HTTP receiver on loopback, started by test/webhooks/receiver.ts.
                 RECEIVER_URL: inject("receiverUrl"),
                 ENVIRONMENT: "test",
+                // Every runner in the tests runs under a model of production's clock, which moves only on I/O.
+                RUNNER_CLOCK: "io-only",
               },
             },
           })),

@@ -21,6 +21,8 @@ export type FlowConnection = z.infer<typeof FlowConnection>;
 export const FlowDefinition = z.object({
   /** JSON Schema subset checked against the job input by the START node. */
   inputSchema: z.record(z.string(), z.unknown()).optional(),
+  /** Wall time since the job started (WAITs included) after which it ends ERROR / JOB_TIMEOUT. */
+  maxDurationSeconds: z.number().int().min(1).max(366 * 24 * 3600).optional(),
   nodes: z.array(FlowNode),
   connections: z.array(FlowConnection),
 });

@@ -14,6 +14,17 @@ import type { EngineServices, JobRef } from "./services";
 export { createCheckpoint, type Checkpoint } from "./checkpoint";
 export type { EngineServices, JobRef, LogLine } from "./services";
 
+/** A node threw something other than a FlowFailure; `node` says which, `cause` what. */
+export class NodeCrashed extends Error {
+  constructor(
+    readonly node: FlowNode,
+    cause: unknown,
+  ) {
+    super(`${node.type} '${node.name}': ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`, { cause });
+    this.name = "NodeCrashed";
+  }
+}
+
 export type StepResult =
   | { kind: "ran" }
   | { kind: "sleeping"; until: number }
@@ -29,7 +40,8 @@ export class FlowEngine {
 
   /**
    * `handlers` defaults to the registry; tests pass extra node types. The checkpoint is copied, so
-   * the caller's object is never changed behind its back.
+   * the caller's object is never changed behind its back — unless `owned`: the runner hands over a
+   * checkpoint it just loaded, and its store tells what changed by the identity of the values in it.
    */
   constructor(
     private readonly definition: FlowDefinition,
@@ -37,9 +49,10 @@ export class FlowEngine {
     private readonly job: JobRef,
     private readonly services: EngineServices,
     private readonly handlers: NodeHandlers = NODE_HANDLERS,
+    owned = false,
   ) {
     this.graph = graphOf(definition);
-    this.state = structuredClone(checkpoint);
+    this.state = owned ? checkpoint : structuredClone(checkpoint);
     this.bindings = { job: { id: job.id, attempt: job.attempt } };
   }
 
@@ -101,9 +114,14 @@ export class FlowEngine {
     try {
       result = await this.callHandler(node, iterationEnded, now);
     } catch (error) {
-      // The job error carries only the message; an unexpected error's stack goes to the Worker log.
-      if (!(error instanceof FlowFailure)) console.error(`flow engine: ${node.type} '${node.name}' threw`, error);
-      return this.fail(node, frame, error instanceof Error ? error.message : String(error));
+      // A failure the flow author can act on ends the job now. Anything else (a platform error, a
+      // stack overflow, a bug) is not the flow's verdict: it leaves the engine, and the runner retries
+      // the node from the checkpoint, failing the job only when it keeps happening (poison-slice rule).
+      if (!(error instanceof FlowFailure)) {
+        frame.states[id] = "error";
+        throw new NodeCrashed(node, error);
+      }
+      return this.fail(node, frame, error.message);
     }
     if (iterationEnded && result.kind !== "done" && result.kind !== "iterate" && result.kind !== "end") {
       return this.fail(node, frame, `a loop node can only iterate or finish when an iteration ends, not ${result.kind}`);

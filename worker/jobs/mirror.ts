@@ -2,7 +2,7 @@
 // Both set absolute values and are conditional on the current state, so a retried mirror is harmless
 // and a final state is never overwritten.
 import { chargeStatement } from "../billing/charge";
-import type { Control, RunnerInit } from "./runner-storage";
+import type { Control, RunnerHeader } from "./runner-storage";
 import { SLOT_HOLDING_STATES, sqlStates, statesBefore } from "./states";
 
 export interface Progress {
@@ -10,7 +10,7 @@ export interface Progress {
   currentNode: string | null;
 }
 
-export async function mirrorProgress(db: D1Database, init: RunnerInit, control: Control, progress: Progress, now: number) {
+export async function mirrorProgress(db: D1Database, init: RunnerHeader, control: Control, progress: Progress, now: number) {
   await db.batch([
     db
       .prepare(
@@ -23,20 +23,22 @@ export async function mirrorProgress(db: D1Database, init: RunnerInit, control: 
 }
 
 /** The slices executed since the last mirror, charged in the same batch as the progress they made. */
-function charges(db: D1Database, init: RunnerInit, control: Control) {
+function charges(db: D1Database, init: RunnerHeader, control: Control) {
   return control.pendingCharges.map((charge) =>
     chargeStatement(db, { jobId: init.jobId, accountId: init.accountId, spaceId: init.spaceId, ...charge }),
   );
 }
 
 /**
- * Writes the final transition, the last charges and the webhook deliveries in one batch; returns the
+ * Writes the final transition, the last charges, the output (of a completed job) and the webhook
+ * deliveries in one batch; returns the
  * ids of the deliveries this call created (none when a retry finds them made already).
  */
 export async function mirrorFinal(
   db: D1Database,
-  init: RunnerInit,
+  init: RunnerHeader,
   control: Control,
+  output: unknown,
   progress: Progress,
   note: string,
   deliveries: D1PreparedStatement[],
@@ -70,7 +72,7 @@ export async function mirrorFinal(
     statements.push(
       db
         .prepare("INSERT INTO job_outputs (job_id, output) VALUES (?, ?) ON CONFLICT (job_id) DO NOTHING")
-        .bind(init.jobId, JSON.stringify(final.output ?? null)),
+        .bind(init.jobId, JSON.stringify(output ?? null)),
     );
   }
   const results = await db.batch<{ id: string }>([...deliveries, ...statements]);

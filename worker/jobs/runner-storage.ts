@@ -1,8 +1,9 @@
 // The JobRunner's own SQLite storage: numbered schema steps, the job snapshot, the control record
 // and the job's log lines. The checkpoint stored here is the source of truth for what runs next.
-import type { Checkpoint } from "../flow/engine";
-import type { LogLine } from "../flow/engine";
+import type { Checkpoint, LogLine } from "../flow/engine";
+import { PIECE_TABLES, PieceStore } from "./piece-store";
 import type { Status } from "./states";
+import { checkStoredSize, STORAGE_VALUE_LIMIT_BYTES } from "./storage-limits";
 
 /** What the dispatcher hands the runner: everything it needs, so it never reads D1 to run. */
 export interface RunnerInit {
@@ -18,6 +19,9 @@ export interface RunnerInit {
   attempt: number;
 }
 
+/** The small part of the init kept as one value; the definition and input are pieces (any size). */
+export type RunnerHeader = Omit<RunnerInit, "definition" | "input">;
+
 /** A slice's execution time waiting to be mirrored (and charged) in D1. */
 export interface PendingCharge {
   slice: number;
@@ -25,18 +29,46 @@ export interface PendingCharge {
   endedAt: number;
 }
 
+/** How the job ended: written once, mirrored to D1 until that lands. The output is a piece of its own (it may be 1 MiB, 2 MB as UTF-16). */
+export interface FinalRecord {
+  status: Status;
+  error: { node: string | null; message: string } | null;
+  endedAt: number;
+}
+
+/**
+ * Slice attempts on the current checkpoint (the poison-slice rule): counted in storage before a
+ * slice runs and cleared when it commits, so a slice that kills the isolate (over the CPU or memory
+ * limit) is counted too. `lastError` is the last failure seen, `node` where it happened.
+ */
+export interface Attempts {
+  count: number;
+  lastError: string | null;
+  node: string | null;
+  /** When the next attempt may run (backoff), or null. */
+  retryAt: number | null;
+}
+
 export interface Control {
   phase: "running" | "final";
+  /** When the runner started (epoch ms): `maxDurationSeconds` counts from here. */
+  startedAt: number;
+  /** `startedAt + maxDurationSeconds`, or null when the flow sets no limit. */
+  deadline: number | null;
   executionMs: number;
   slices: number;
   sleepingUntil: number | null;
   cancelRequest: { by: string; at: number } | null;
   pendingCharges: PendingCharge[];
-  /** Set once the job has ended; the D1 mirror of it is retried until it lands. */
-  final: { status: Status; output: unknown; error: { node: string | null; message: string } | null; endedAt: number } | null;
+  final: FinalRecord | null;
   finalMirrored: boolean;
   droppedLogLines: number;
   mirrorFailures: number;
+  /** Progress at the last committed slice: what D1 mirrors, even when the engine cannot be rebuilt. */
+  progress: { steps: number; currentNode: string | null };
+  attempts: Attempts;
+  /** Passing platform failures in a row (D1 unavailable, an object reset): retried with backoff, never fatal. */
+  passingFailures: number;
 }
 
 export interface LogItem {
@@ -59,9 +91,9 @@ export const LOG_LINE_LIMIT_BYTES = 8 * 1024;
 export const LOG_LINES_PER_JOB = 10_000;
 
 /** Durable Object storage schema steps, applied in order and recorded; never edited once shipped. */
-const SCHEMA_STEPS: ((sql: SqlStorage) => void)[] = [
-  (sql) =>
-    sql.exec(`CREATE TABLE logs (
+const SCHEMA_STEPS: ((storage: RunnerStorage) => void)[] = [
+  (store) =>
+    store.sql.exec(`CREATE TABLE logs (
       seq INTEGER PRIMARY KEY AUTOINCREMENT,
       at INTEGER NOT NULL,
       level TEXT NOT NULL,
@@ -69,35 +101,133 @@ const SCHEMA_STEPS: ((sql: SqlStorage) => void)[] = [
       message TEXT NOT NULL,
       data TEXT
     )`),
+  // State in pieces (piece-store.ts). A runner stored before this step kept the init and the whole
+  // checkpoint as two values; they are moved into pieces, and the control record gains its new fields.
+  (store) => {
+    for (const table of PIECE_TABLES) store.sql.exec(table);
+    const legacyInit = store.kv.get<RunnerInit>("init");
+    if (legacyInit && typeof legacyInit.definition === "string") {
+      const { definition, input, ...header } = legacyInit;
+      store.pieces.writeText("init/definition", definition);
+      store.pieces.writeText("init/input", input);
+      store.kv.put("init", header);
+    }
+    const legacyCheckpoint = store.kv.get<Checkpoint>("checkpoint");
+    if (legacyCheckpoint) {
+      store.pieces.saveCheckpoint(legacyCheckpoint);
+      store.kv.delete("checkpoint");
+    }
+    const legacyControl = store.kv.get<Control & { final: (FinalRecord & { output?: unknown }) | null }>("control");
+    if (legacyControl) {
+      if (legacyControl.final && "output" in legacyControl.final) {
+        store.pieces.writeText("final/output", JSON.stringify(legacyControl.final.output ?? null));
+        delete legacyControl.final.output;
+      }
+      store.kv.put("control", {
+        ...legacyControl,
+        startedAt: legacyControl.startedAt ?? Date.now(),
+        deadline: legacyControl.deadline ?? null,
+        progress: legacyControl.progress ?? { steps: legacyCheckpoint?.steps ?? 0, currentNode: null },
+        attempts: legacyControl.attempts ?? { count: 0, lastError: null, node: null, retryAt: null },
+        passingFailures: legacyControl.passingFailures ?? 0,
+      });
+    }
+  },
 ];
 
 export class RunnerStorage {
+  /** The enforced per-value limit; tests lower it to trip it on purpose. */
+  valueLimitBytes = STORAGE_VALUE_LIMIT_BYTES;
+  readonly pieces: PieceStore;
+
   constructor(private readonly storage: DurableObjectStorage) {
+    this.pieces = new PieceStore({
+      read: (query, ...bindings) => this.storage.sql.exec(query, ...bindings).toArray() as never,
+      write: (what, query, ...bindings) => {
+        checkStoredSize(bindings, this.valueLimitBytes, `a stored value (${what})`);
+        this.storage.sql.exec(query, ...bindings);
+      },
+    });
     this.migrate();
   }
+
+  get sql(): SqlStorage {
+    return this.storage.sql;
+  }
+
+  /** The sync key-value API with production's size limit applied to every write. */
+  readonly kv = {
+    get: <T>(key: string): T | undefined => this.storage.kv.get<T>(key),
+    put: (key: string, value: unknown): void => {
+      checkStoredSize([key, value], this.valueLimitBytes, `the value '${key}'`);
+      this.storage.kv.put(key, value);
+    },
+    delete: (key: string): void => {
+      this.storage.kv.delete(key);
+    },
+  };
 
   private migrate() {
     const applied = this.storage.kv.get<number>("schemaVersion") ?? 0;
     for (let step = applied; step < SCHEMA_STEPS.length; step++) {
-      SCHEMA_STEPS[step](this.storage.sql);
-      this.storage.kv.put("schemaVersion", step + 1);
+      this.storage.transactionSync(() => {
+        SCHEMA_STEPS[step](this);
+        this.storage.kv.put("schemaVersion", step + 1);
+      });
     }
   }
 
+  /** All-or-nothing: a throw inside rolls back every write made in it. */
+  transaction<T>(work: () => T): T {
+    return this.storage.transactionSync(work);
+  }
+
   get init(): RunnerInit | undefined {
-    return this.storage.kv.get<RunnerInit>("init");
+    const header = this.kv.get<RunnerHeader>("init");
+    if (!header) return undefined;
+    const definition = this.pieces.readText("init/definition");
+    const input = this.pieces.readText("init/input");
+    if (definition === undefined || input === undefined) return undefined;
+    return { ...header, definition, input };
+  }
+
+  /** Whether the runner was started (cheap: reads only the header). */
+  get started(): boolean {
+    return this.kv.get("init") !== undefined;
+  }
+
+  /** The job's identity without its definition and input. */
+  get header(): RunnerHeader | undefined {
+    return this.kv.get<RunnerHeader>("init");
   }
 
   set init(value: RunnerInit) {
-    this.storage.kv.put("init", value);
+    const { definition, input, ...header } = value;
+    this.pieces.writeText("init/definition", definition);
+    this.pieces.writeText("init/input", input);
+    this.kv.put("init", header);
   }
 
-  get checkpoint(): Checkpoint | undefined {
-    return this.storage.kv.get<Checkpoint>("checkpoint");
+  hasCheckpoint(): boolean {
+    return this.pieces.hasCheckpoint();
   }
 
-  set checkpoint(value: Checkpoint) {
-    this.storage.kv.put("checkpoint", value);
+  loadCheckpoint(): Checkpoint | undefined {
+    return this.pieces.loadCheckpoint();
+  }
+
+  /** Writes what changed in the checkpoint since the last save or load. */
+  saveCheckpoint(checkpoint: Checkpoint): void {
+    this.pieces.saveCheckpoint(checkpoint);
+  }
+
+  set finalOutput(output: unknown) {
+    this.pieces.writeText("final/output", JSON.stringify(output ?? null));
+  }
+
+  get finalOutput(): unknown {
+    const text = this.pieces.readText("final/output");
+    return text === undefined ? null : JSON.parse(text);
   }
 
   /**
@@ -106,17 +236,27 @@ export class RunnerStorage {
    * copy over what a concurrent request recorded.
    */
   get control(): Control | undefined {
-    this.cachedControl ??= this.storage.kv.get<Control>("control");
+    this.cachedControl ??= this.kv.get<Control>("control");
     return this.cachedControl;
   }
 
   set control(value: Control) {
     this.cachedControl = value;
-    this.storage.kv.put("control", value);
+    this.kv.put("control", value);
   }
 
   saveControl(): void {
-    if (this.cachedControl) this.storage.kv.put("control", this.cachedControl);
+    if (this.cachedControl) this.kv.put("control", this.cachedControl);
+  }
+
+  /** Writes `value` as the control record without making it the cached one (the caller copies it over once the transaction commits). */
+  writeControl(value: Control): void {
+    this.kv.put("control", value);
+  }
+
+  /** After a failed transaction: what the piece store remembers may be ahead of what is stored. */
+  discardUnsaved(): void {
+    this.pieces.reset();
   }
 
   private cachedControl: Control | undefined;
@@ -128,11 +268,11 @@ export class RunnerStorage {
 
   /** A cancel that arrived before the dispatcher's start call (both can race after a claim). */
   get earlyCancel(): { by: string; at: number } | undefined {
-    return this.storage.kv.get("earlyCancel");
+    return this.kv.get("earlyCancel");
   }
 
   set earlyCancel(value: { by: string; at: number }) {
-    this.storage.kv.put("earlyCancel", value);
+    this.kv.put("earlyCancel", value);
   }
 
   appendLog(line: LogLine, at: number, control: Control): void {
@@ -152,14 +292,9 @@ export class RunnerStorage {
   private insertLog(at: number, level: string, node: string | null, message: string, data?: unknown) {
     const text = truncate(message, LOG_LINE_LIMIT_BYTES);
     const dataText = data === undefined ? null : truncate(JSON.stringify(data), LOG_LINE_LIMIT_BYTES);
-    this.storage.sql.exec(
-      "INSERT INTO logs (at, level, node, message, data) VALUES (?, ?, ?, ?, ?)",
-      at,
-      level,
-      node,
-      text,
-      dataText,
-    );
+    const row = [at, level, node, text, dataText] as const;
+    checkStoredSize(row, this.valueLimitBytes, "a log line");
+    this.storage.sql.exec("INSERT INTO logs (at, level, node, message, data) VALUES (?, ?, ?, ?, ?)", ...row);
   }
 
   private logCount(): number {

@@ -1,26 +1,40 @@
 // JobRunner: one Durable Object per job. It holds the flow snapshot and the checkpoint in its SQLite
 // storage and runs the flow in slices on its alarm. Alarms arrive at least once and are retried, so
 // a slice only ever continues from the stored checkpoint, and the next alarm is derived from it.
+// Nothing it meets can wedge it: state is stored in pieces under production's value limit, every
+// slice attempt is counted (poison-slice rule), passing platform failures are retried, and its
+// clock moves even when a slice only computes (clock.ts).
 import { DurableObject } from "cloudflare:workers";
 import { database } from "../db/client";
 import { loadPublishedTable } from "../decisions/store";
 import { FlowDefinition } from "../flow/definition";
-import { createCheckpoint, FlowEngine, type StepResult } from "../flow/engine";
+import { createCheckpoint, FlowEngine, NodeCrashed, type StepResult } from "../flow/engine";
 import type { Env } from "../env";
+import { clockFor, TickCadence, type Clock } from "./clock";
 import { sendTrigger } from "./dispatcher";
+import { describeFailure, failureKind } from "./failures";
 import { mirrorFinal, mirrorProgress, type Progress } from "./mirror";
-import { RunnerStorage, type Control, type LogPage, type RunnerInit } from "./runner-storage";
+import { RunnerStorage, type Control, type LogPage, type PendingCharge, type RunnerHeader, type RunnerInit } from "./runner-storage";
 import { statusForOutcome, type Outcome } from "./states";
 import { deliveryStatements, enqueueDelivery, matchingWebhooks } from "../webhooks/fanout";
 
-/** A slice ends after this much wall time, so cancels and other requests get a turn. */
+/** A slice ends after this much execution time, so cancels and other requests get a turn. */
 export const SLICE_BUDGET_MS = 1000;
-/** And after this many nodes, where the platform clock only moves on I/O. */
+/**
+ * And after this many nodes: a checkpoint at least this often bounds the work a crash loses (and is
+ * a backstop should the clock ever stand still). A fast loop reaches it in ~0.1 s.
+ */
 export const SLICE_MAX_STEPS = 20_000;
 /** Job output limit (DESIGN.md §6). */
 export const OUTPUT_LIMIT_BYTES = 1024 * 1024;
-/** Backoff for retrying a failed D1 mirror from the alarm. */
-const MIRROR_RETRY_MS = [1000, 2000, 5000, 10_000, 30_000, 60_000];
+/** Slice attempts on one checkpoint before the job ends ERROR (the poison-slice rule). */
+export const POISON_ATTEMPTS = 5;
+/** Backoff before attempt 2, 3, 4, 5 of a failing slice. */
+const ATTEMPT_RETRY_MS = [1000, 2000, 4000, 8000];
+/** Backoff for passing platform failures and failed D1 mirrors; the last step repeats for as long as it lasts. */
+const PASSING_RETRY_MS = [1000, 2000, 5000, 10_000, 30_000, 60_000];
+/** Charges waiting for D1 beyond this many are merged (a long D1 outage must not grow the control record without bound). */
+const PENDING_CHARGES_KEPT = 100;
 
 export type ReviveResult = "armed" | "missing" | "final";
 
@@ -33,7 +47,10 @@ export interface RunnerSnapshot {
 }
 
 export class JobRunner extends DurableObject<Env> {
-  private readonly store: RunnerStorage;
+  /** Storage with production's limits enforced (tests lower them through `store.valueLimitBytes`). */
+  readonly store: RunnerStorage;
+  /** Injected so tests can run the runner under production's I/O-only clock (clock.ts). */
+  clock: Clock;
   private engine: FlowEngine | null = null;
   /** The slice in progress, if any: slices never overlap, even when a test drives the alarm by hand. */
   private running: Promise<void> | null = null;
@@ -42,16 +59,23 @@ export class JobRunner extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new RunnerStorage(ctx.storage);
+    this.clock = clockFor(env.RUNNER_CLOCK);
   }
 
-  /** Called by the dispatcher after it claimed the job; idempotent. */
+  /**
+   * Called by the dispatcher after it claimed the job; idempotent and atomic: the init and the
+   * control record are stored together or not at all. Nothing is parsed here: building the first
+   * checkpoint is the first slice's work, under the poison-slice rule, so an input that cannot be
+   * run ends the job ERROR instead of failing this call forever.
+   */
   async start(init: RunnerInit): Promise<void> {
-    if (this.store.init) return;
-    const definition = FlowDefinition.parse(JSON.parse(init.definition));
-    this.store.init = init;
-    this.store.checkpoint = createCheckpoint(definition, JSON.parse(init.input), { id: init.jobId, attempt: init.attempt });
-    this.store.control = {
+    this.clock.moved();
+    if (this.store.started) return;
+    const now = this.clock.now();
+    const control: Control = {
       phase: "running",
+      startedAt: now,
+      deadline: deadlineOf(init.definition, now),
       executionMs: 0,
       slices: 0,
       sleepingUntil: null,
@@ -61,19 +85,32 @@ export class JobRunner extends DurableObject<Env> {
       finalMirrored: false,
       droppedLogLines: 0,
       mirrorFailures: 0,
+      progress: { steps: 0, currentNode: null },
+      attempts: { count: 0, lastError: null, node: null, retryAt: null },
+      passingFailures: 0,
     };
-    await this.arm(this.store.control!);
+    try {
+      this.store.transaction(() => {
+        this.store.init = init;
+        this.store.control = control;
+      });
+    } catch (error) {
+      this.store.forget();
+      throw error;
+    }
+    await this.arm(control);
   }
 
   /** A cancel request reaches the runner directly: abort what is in flight and wake now. */
   async requestCancel(by: string): Promise<void> {
+    this.clock.moved();
     const control = this.store.control;
     if (!control) {
-      this.store.earlyCancel = { by, at: Date.now() };
+      this.store.earlyCancel = { by, at: this.clock.now() };
       return;
     }
     if (control.phase === "final" || control.cancelRequest) return;
-    control.cancelRequest = { by, at: Date.now() };
+    control.cancelRequest = { by, at: this.clock.now() };
     this.store.saveControl();
     this.abort?.abort(new Error(`Canceled by ${by}`));
     await this.arm(control);
@@ -81,7 +118,8 @@ export class JobRunner extends DurableObject<Env> {
 
   /** The watchdog's call for a job whose heartbeat is stale: make sure an alarm is set. */
   async revive(cancelRequestedBy: string | null): Promise<ReviveResult> {
-    const control = this.store.init ? this.store.control : undefined;
+    this.clock.moved();
+    const control = this.store.started ? this.store.control : undefined;
     if (!control) return "missing";
     if (cancelRequestedBy && !control.cancelRequest) await this.requestCancel(cancelRequestedBy);
     if (control.phase === "final" && control.finalMirrored) return "final";
@@ -102,14 +140,22 @@ export class JobRunner extends DurableObject<Env> {
     return this.store.logs(after, limit);
   }
 
-  /** What the console shows of a job in flight. */
+  /** What the console shows of a job in flight: live from the engine when it is loaded. */
   async snapshot(): Promise<RunnerSnapshot> {
     const control = this.store.control;
-    const engine = this.loadEngine();
+    let engine = this.engine;
+    if (!engine && control?.phase === "running" && this.store.hasCheckpoint()) {
+      try {
+        engine = this.loadEngine();
+      } catch {
+        // The next slice meets the same failure and accounts for it; the console shows the stored progress.
+        engine = null;
+      }
+    }
     return {
       phase: control?.phase ?? null,
-      steps: engine?.steps ?? 0,
-      currentNode: engine?.currentNode ?? null,
+      steps: engine?.steps ?? control?.progress.steps ?? 0,
+      currentNode: engine?.currentNode ?? control?.progress.currentNode ?? null,
       nodeStates: engine?.nodeStates ?? {},
       sleepingUntil: control?.sleepingUntil ?? null,
     };
@@ -122,42 +168,52 @@ export class JobRunner extends DurableObject<Env> {
 
   async alarm(): Promise<void> {
     await this.idle();
+    this.clock.moved();
     this.running = this.runSlice().finally(() => {
       this.running = null;
     });
     await this.running;
   }
 
-  private loadEngine(): FlowEngine | null {
+  /** Builds the engine from the stored checkpoint, or the first checkpoint from the init. */
+  private loadEngine(): FlowEngine {
     if (this.engine) return this.engine;
     const init = this.store.init;
-    const checkpoint = this.store.checkpoint;
-    if (!init || !checkpoint) return null;
+    if (!init) throw new Error("The runner has no job to run.");
     const definition = FlowDefinition.parse(JSON.parse(init.definition));
+    const job = { id: init.jobId, attempt: init.attempt };
+    const checkpoint = this.store.loadCheckpoint() ?? createCheckpoint(definition, JSON.parse(init.input), job);
     const runner = this;
     const decisionTables = new Map<string, Promise<unknown>>();
-    this.engine = new FlowEngine(definition, checkpoint, { id: init.jobId, attempt: init.attempt }, {
-      log(line) {
-        if (runner.currentControl) runner.store.appendLog(line, Date.now(), runner.currentControl);
+    this.engine = new FlowEngine(
+      definition,
+      checkpoint,
+      job,
+      {
+        log(line) {
+          if (runner.currentControl) runner.store.appendLog(line, runner.clock.now(), runner.currentControl);
+        },
+        // Read at each use: every slice has its own controller, aborted by requestCancel.
+        get signal() {
+          return runner.abort?.signal;
+        },
+        fetch: (input, requestInit) => fetch(input, requestInit),
+        // Tables are loaded once per engine: a loop calling BUSINESS_RULE per item costs one D1 read.
+        loadDecisionTable(rule, version) {
+          const key = `${rule}@${version}`;
+          let table = decisionTables.get(key);
+          if (!table) {
+            table = loadPublishedTable(database(runner.env.DB), init.spaceId, rule, version);
+            decisionTables.set(key, table);
+            // A failed read (say D1 briefly unavailable) is not remembered.
+            table.catch(() => decisionTables.delete(key));
+          }
+          return table;
+        },
       },
-      // Read at each use: every slice has its own controller, aborted by requestCancel.
-      get signal() {
-        return runner.abort?.signal;
-      },
-      fetch: (input, init) => fetch(input, init),
-      // Tables are loaded once per engine: a loop calling BUSINESS_RULE per item costs one D1 read.
-      loadDecisionTable(rule, version) {
-        const key = `${rule}@${version}`;
-        let table = decisionTables.get(key);
-        if (!table) {
-          table = loadPublishedTable(database(runner.env.DB), init.spaceId, rule, version);
-          decisionTables.set(key, table);
-          // A failed read (say D1 briefly unavailable) is not remembered.
-          table.catch(() => decisionTables.delete(key));
-        }
-        return table;
-      },
-    });
+      undefined,
+      true,
+    );
     return this.engine;
   }
 
@@ -165,93 +221,162 @@ export class JobRunner extends DurableObject<Env> {
   private currentControl: Control | null = null;
 
   private async runSlice(): Promise<void> {
-    const init = this.store.init;
+    const init = this.store.header;
     const control = this.store.control;
     if (!init || !control) return;
-    if (control.phase === "final") {
-      await this.publishFinal(init, control);
-      return;
-    }
-    if (control.cancelRequest) {
-      this.finish(control, { kind: "user-canceled" }, null);
-      await this.publishFinal(init, control);
-      return;
-    }
-    const engine = this.loadEngine();
-    if (!engine) return;
-    if (control.sleepingUntil !== null && Date.now() < control.sleepingUntil) {
+    if (control.phase === "final") return this.publishFinal(init, control);
+    const now = this.clock.now();
+    if (control.attempts.retryAt !== null && now < control.attempts.retryAt && !control.cancelRequest) return this.arm(control);
+    if (control.cancelRequest) return this.end(init, control, { kind: "user-canceled" }, null);
+    if (control.deadline !== null && now >= control.deadline) return this.end(init, control, timeoutOutcome(control), control.progress.currentNode);
+    if (control.sleepingUntil !== null && now < control.sleepingUntil) {
       // Woken early (a watchdog re-arm or a retried alarm): go back to sleep until the WAIT ends.
-      await this.arm(control);
-      return;
+      return this.arm(control);
     }
 
-    const startedAt = Date.now();
+    // The poison-slice rule. An attempt counted but never cleared and with no error recorded ended
+    // with its isolate (over the CPU or memory limit, or the object was reset).
+    const attempts = control.attempts;
+    if (attempts.count > 0 && attempts.lastError === null) {
+      attempts.lastError = "the runner stopped while running it (over the CPU or memory limit, or its object was reset)";
+      attempts.node = control.progress.currentNode;
+    }
+    if (attempts.count >= POISON_ATTEMPTS) return this.end(init, control, poisonOutcome(attempts), attempts.node);
+    attempts.count++;
+    attempts.lastError = null;
+    attempts.retryAt = null;
+    this.store.saveControl();
+    // Durable before the slice runs, so even a slice that kills the isolate is counted.
+    await this.ctx.storage.sync();
+    this.clock.moved();
+
+    try {
+      await this.executeSlice(control);
+    } catch (error) {
+      return this.sliceFailed(init, control, error);
+    }
+    if (control.final) return this.publishFinal(init, control);
+    await this.publishProgress(init, control);
+  }
+
+  /** Runs nodes until the budget, a WAIT, the end or a cancel, then commits the checkpoint and the control record in one transaction. */
+  private async executeSlice(control: Control): Promise<void> {
+    const startedAt = this.clock.now();
+    const engine = this.loadEngine();
     this.currentControl = control;
     this.abort = new AbortController();
+    const cadence = new TickCadence(this.clock);
     let result: StepResult;
-    let stepsThisSlice = 0;
+    let steps = 0;
+    let timedOut = false;
     try {
       for (;;) {
-        result = await engine.step(Date.now());
+        result = await engine.step(this.clock.now());
         if (result.kind !== "ran") break;
-        stepsThisSlice++;
+        steps++;
         if (control.cancelRequest || this.abort.signal.aborted) break;
-        if (stepsThisSlice >= SLICE_MAX_STEPS || Date.now() - startedAt >= SLICE_BUDGET_MS) break;
+        const tick = cadence.afterStep();
+        if (tick) await tick;
+        if (control.cancelRequest) break;
+        const now = this.clock.now();
+        if (control.deadline !== null && now >= control.deadline) {
+          timedOut = true;
+          break;
+        }
+        if (steps >= SLICE_MAX_STEPS || now - startedAt >= SLICE_BUDGET_MS) break;
       }
     } finally {
       this.currentControl = null;
       this.abort = null;
     }
-    const endedAt = Date.now();
-    const sliceMs = endedAt - startedAt;
-    control.slices++;
-    control.executionMs += sliceMs;
-    control.pendingCharges.push({ slice: control.slices, ms: sliceMs, endedAt });
-    control.sleepingUntil = result.kind === "sleeping" ? result.until : null;
-    this.store.checkpoint = engine.checkpoint;
+    // One more turn of the event loop, so the clock reads the slice's true end (production's clock
+    // stands still while the last steps computed).
+    await this.clock.tick();
+    const endedAt = this.clock.now();
+    const sliceMs = Math.max(0, endedAt - startedAt);
 
-    if (control.cancelRequest) {
-      this.finish(control, { kind: "user-canceled" }, null);
+    // Built on a copy and written in one transaction: a write that fails (a value over the limit)
+    // leaves both the stored and the in-memory record as they were.
+    const next: Control = { ...control, pendingCharges: [...control.pendingCharges], attempts: { count: 0, lastError: null, node: null, retryAt: null } };
+    next.slices++;
+    next.executionMs += sliceMs;
+    addCharge(next, { slice: next.slices, ms: sliceMs, endedAt });
+    next.sleepingUntil = result.kind === "sleeping" ? result.until : null;
+    next.progress = { steps: engine.steps, currentNode: engine.currentNode };
+    next.passingFailures = 0;
+    let output: unknown;
+    if (next.cancelRequest) {
+      finishInto(next, { kind: "user-canceled" }, null, endedAt);
     } else if (result.kind === "completed") {
       const size = new TextEncoder().encode(JSON.stringify(result.output ?? null)).byteLength;
       if (size > OUTPUT_LIMIT_BYTES) {
         const message = `Job output is ${size} bytes; the limit is ${OUTPUT_LIMIT_BYTES} bytes (1 MiB).`;
-        this.finish(control, { kind: "execution-error", message }, null, { node: null, message });
+        finishInto(next, { kind: "execution-error", message }, { node: null, message }, endedAt);
       } else {
-        this.finish(control, { kind: "completed" }, result.output);
+        output = result.output;
+        finishInto(next, { kind: "completed" }, null, endedAt);
       }
     } else if (result.kind === "failed") {
       const outcome: Outcome =
         result.code === "JOB_VALIDATION_ERROR"
           ? { kind: "validation-error", message: result.message }
           : { kind: "execution-error", message: result.message };
-      this.finish(control, outcome, null, { node: result.node, message: result.message });
+      finishInto(next, outcome, { node: result.node, message: result.message }, endedAt);
+    } else if (timedOut) {
+      const outcome = timeoutOutcome(next);
+      finishInto(next, outcome, { node: next.progress.currentNode, message: outcome.message }, endedAt);
     }
+    this.store.transaction(() => {
+      this.store.saveCheckpoint(engine.checkpoint);
+      if (next.final?.status.state === "COMPLETED") this.store.finalOutput = output;
+      this.store.writeControl(next);
+    });
+    Object.assign(control, next);
+  }
 
-    if (control.final) {
-      await this.publishFinal(init, control);
-      return;
+  /** A slice threw: passing platform failures are retried without counting; anything else counts toward the poison limit. */
+  private async sliceFailed(init: RunnerHeader, control: Control, error: unknown): Promise<void> {
+    // What the engine held in memory may be half a slice ahead of the checkpoint: rebuild it from storage.
+    this.engine = null;
+    this.store.discardUnsaved();
+    const attempts = control.attempts;
+    const cause = error instanceof NodeCrashed ? error.cause : error;
+    const node = error instanceof NodeCrashed ? error.node.name : control.progress.currentNode;
+    const now = this.clock.now();
+    if (failureKind(error) === "passing") {
+      attempts.count = Math.max(0, attempts.count - 1);
+      control.passingFailures++;
+      attempts.retryAt = now + PASSING_RETRY_MS[Math.min(control.passingFailures, PASSING_RETRY_MS.length) - 1];
+      console.warn("JobRunner: passing platform failure; retrying the slice from the checkpoint", { jobId: init.jobId, node, error });
+      this.store.saveControl();
+      return this.arm(control);
     }
+    attempts.lastError = describeFailure(cause);
+    attempts.node = node;
+    console.error("JobRunner: slice failed", { jobId: init.jobId, node, attempt: attempts.count, error });
+    if (attempts.count >= POISON_ATTEMPTS) return this.end(init, control, poisonOutcome(attempts), node);
+    attempts.retryAt = now + ATTEMPT_RETRY_MS[Math.min(attempts.count, ATTEMPT_RETRY_MS.length) - 1];
     this.store.saveControl();
-    await this.publishProgress(init, control);
+    await this.arm(control);
   }
 
-  private finish(control: Control, outcome: Outcome, output: unknown, error: { node: string | null; message: string } | null = null) {
-    control.phase = "final";
-    control.sleepingUntil = null;
-    control.final = { status: statusForOutcome(outcome), output, error, endedAt: Date.now() };
+  /** Ends the job outside a slice (a cancel, a timeout, the poison rule), then publishes it. */
+  private async end(init: RunnerHeader, control: Control, outcome: Outcome, node: string | null) {
+    const error = statusForOutcome(outcome).state === "ERROR" ? { node, message: statusForOutcome(outcome).message } : null;
+    finishInto(control, outcome, error, this.clock.now());
     this.store.saveControl();
+    await this.publishFinal(init, control);
   }
 
-  private progress(): Progress {
-    const engine = this.loadEngine();
-    return { steps: engine?.steps ?? 0, currentNode: engine?.currentNode ?? null };
+  private progress(control: Control): Progress {
+    return { steps: control.progress.steps, currentNode: control.progress.currentNode };
   }
 
-  private async publishProgress(init: RunnerInit, control: Control) {
-    const now = Date.now();
+  private async publishProgress(init: RunnerHeader, control: Control) {
+    const now = this.clock.now();
     try {
-      await mirrorProgress(this.env.DB, init, control, this.progress(), now);
+      await mirrorProgress(this.env.DB, init, control, this.progress(control), now);
+      this.clock.moved();
       control.pendingCharges = [];
       control.mirrorFailures = 0;
       this.store.saveControl();
@@ -262,20 +387,23 @@ export class JobRunner extends DurableObject<Env> {
   }
 
   /** Mirrors the final state to D1 and wakes the dispatcher; retried from the alarm until it lands. */
-  private async publishFinal(init: RunnerInit, control: Control) {
+  private async publishFinal(init: RunnerHeader, control: Control) {
     if (control.finalMirrored) return;
     let deliveries: string[];
     try {
-      const finished = { jobId: init.jobId, spaceId: init.spaceId, ruleId: init.ruleId, state: control.final!.status.state };
+      const final = control.final!;
+      const finished = { jobId: init.jobId, spaceId: init.spaceId, ruleId: init.ruleId, state: final.status.state };
       const webhookIds = await matchingWebhooks(this.env.DB, finished);
       deliveries = await mirrorFinal(
         this.env.DB,
         init,
         control,
-        this.progress(),
+        final.status.state === "COMPLETED" ? this.store.finalOutput : null,
+        this.progress(control),
         transitionNote(control),
-        deliveryStatements(this.env.DB, finished, webhookIds, Date.now()),
+        deliveryStatements(this.env.DB, finished, webhookIds, this.clock.now()),
       );
+      this.clock.moved();
       control.pendingCharges = [];
       control.finalMirrored = true;
       control.mirrorFailures = 0;
@@ -299,15 +427,62 @@ export class JobRunner extends DurableObject<Env> {
 
   /** The alarm is derived from the stored state after every change (never set ad hoc). */
   private async arm(control: Control) {
-    const now = Date.now();
+    const now = this.clock.now();
     let wakeAt: number | null;
     if (control.phase === "final" && control.finalMirrored) wakeAt = null;
-    else if (control.mirrorFailures > 0) wakeAt = now + MIRROR_RETRY_MS[Math.min(control.mirrorFailures, MIRROR_RETRY_MS.length) - 1];
+    else if (control.mirrorFailures > 0) wakeAt = now + PASSING_RETRY_MS[Math.min(control.mirrorFailures, PASSING_RETRY_MS.length) - 1];
     else if (control.cancelRequest || control.phase === "final") wakeAt = now;
-    else wakeAt = control.sleepingUntil ?? now;
+    else if (control.attempts.retryAt !== null) wakeAt = control.attempts.retryAt;
+    else if (control.sleepingUntil !== null) wakeAt = Math.min(control.sleepingUntil, control.deadline ?? Number.POSITIVE_INFINITY);
+    else wakeAt = now;
     if (wakeAt === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(wakeAt);
   }
+}
+
+/** Marks the control record final; the caller writes it. */
+function finishInto(control: Control, outcome: Outcome, error: { node: string | null; message: string } | null, endedAt: number) {
+  control.phase = "final";
+  control.sleepingUntil = null;
+  control.attempts = { count: 0, lastError: null, node: null, retryAt: null };
+  control.final = { status: statusForOutcome(outcome), error, endedAt };
+}
+
+/** Slices waiting for their D1 mirror; past PENDING_CHARGES_KEPT, a charge merges into the previous one of the same month. */
+function addCharge(control: Control, charge: PendingCharge) {
+  const last = control.pendingCharges[control.pendingCharges.length - 1];
+  if (last && control.pendingCharges.length >= PENDING_CHARGES_KEPT && sameMonth(last.endedAt, charge.endedAt)) {
+    control.pendingCharges[control.pendingCharges.length - 1] = { slice: charge.slice, ms: last.ms + charge.ms, endedAt: charge.endedAt };
+  } else {
+    control.pendingCharges.push(charge);
+  }
+}
+
+function sameMonth(a: number, b: number): boolean {
+  const x = new Date(a);
+  const y = new Date(b);
+  return x.getUTCFullYear() === y.getUTCFullYear() && x.getUTCMonth() === y.getUTCMonth();
+}
+
+/** `maxDurationSeconds` from the definition's top level, as an absolute deadline. */
+function deadlineOf(definition: string, startedAt: number): number | null {
+  try {
+    const seconds = (JSON.parse(definition) as { maxDurationSeconds?: unknown }).maxDurationSeconds;
+    return typeof seconds === "number" && seconds > 0 ? startedAt + seconds * 1000 : null;
+  } catch {
+    // A definition that does not parse fails the first slice, under the poison-slice rule.
+    return null;
+  }
+}
+
+function timeoutOutcome(control: Control): Outcome & { message: string } {
+  const seconds = control.deadline === null ? 0 : Math.round((control.deadline - control.startedAt) / 1000);
+  return { kind: "timeout", message: `The job ran longer than its maxDurationSeconds (${seconds} s) and was stopped.` };
+}
+
+function poisonOutcome(attempts: Control["attempts"]): Outcome {
+  const where = attempts.node === null ? "the job" : `node '${attempts.node}'`;
+  return { kind: "execution-error", message: `${where} failed ${attempts.count} times: ${attempts.lastError ?? "unknown cause"}` };
 }
 
 function transitionNote(control: Control): string {
