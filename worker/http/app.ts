@@ -6,6 +6,7 @@ import { Scalar } from "@scalar/hono-api-reference";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./context";
+import { boundedJsonBody } from "./json-body";
 import { Problem, problemBody } from "./problems";
 import { adminApi } from "./routes/admin";
 import { consoleJobsApi } from "./routes/console-jobs";
@@ -33,6 +34,9 @@ app.use(
     maxAge: 86400,
   }),
 );
+
+// Ahead of the sub-apps, so it runs before their validators parse a body (and before their key checks).
+app.use("*", boundedJsonBody);
 
 app.route("/", jobsApi).route("/", consoleJobsApi).route("/", rulesApi).route("/", usageApi).route("/", webhooksApi).route("/", keysApi).route("/", adminApi).route("/", demoApi);
 

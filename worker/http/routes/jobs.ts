@@ -1,7 +1,6 @@
 // The Jobs API of DESIGN.md §4.2, wire-compatible with the product it implements: start, read,
 // cancel and cancel-all, for solver and management keys of the job's space.
 import { createRoute, z } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { database } from "../../db/client";
 import { cancelAllWaiting, cancelJob, getJob, startJob } from "../../jobs/service";
@@ -11,27 +10,19 @@ import { router, type AppEnv } from "../context";
 import { BadRequest, Problem } from "../problems";
 import { Job, JobInput, problemResponses } from "../schemas";
 
-export const INPUT_LIMIT_BYTES = 1024 * 1024;
-
 const security = [{ bearer: [] }];
 const JobId = z.string().min(1).max(64).openapi({ param: { name: "jobId", in: "path" } });
 const Flow = z.string().min(1).max(128).openapi({ param: { name: "flow", in: "path" }, description: "Rule id or alias" });
 const Version = z.coerce.number().int().positive().openapi({ param: { name: "version", in: "path" } });
 const jobResponse = (description: string) => ({ description, content: { "application/json": { schema: Job } } });
 
-/** Refuses non-JSON and oversized bodies before anything is parsed. */
+/** Refuses a body that is not JSON; its size and depth are bounded by boundedJsonBody (http/json-body.ts). */
 const jsonBodyOnly = createMiddleware<AppEnv>(async (c, next) => {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
     throw new Problem(415, "unsupported-media-type", "Unsupported media type", "Send the job input as 'Content-Type: application/json'.");
   }
   await next();
-});
-const inputLimit = bodyLimit({
-  maxSize: INPUT_LIMIT_BYTES,
-  onError: () => {
-    throw new Problem(413, "payload-too-large", "Payload too large", `The job input is limited to ${INPUT_LIMIT_BYTES} bytes (1 MiB).`);
-  },
 });
 
 const startRequest = {
@@ -53,7 +44,7 @@ const startLatest = createRoute({
   summary: "Start a job of the latest published version of a flow",
   tags: ["Jobs"],
   security,
-  middleware: [jsonBodyOnly, inputLimit] as const,
+  middleware: [jsonBodyOnly] as const,
   request: { params: z.object({ flow: Flow }), ...startRequest },
   responses: startResponses,
 });
@@ -64,7 +55,7 @@ const startVersion = createRoute({
   summary: "Start a job of one published version of a flow",
   tags: ["Jobs"],
   security,
-  middleware: [jsonBodyOnly, inputLimit] as const,
+  middleware: [jsonBodyOnly] as const,
   request: { params: z.object({ flow: Flow, version: Version }), ...startRequest },
   responses: startResponses,
 });
