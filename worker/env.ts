@@ -12,10 +12,10 @@ declare global {
       WEBHOOK_DELIVERIES: Queue<DeliveryMessage>;
       JOB_RUNNER: DurableObjectNamespace<JobRunner>;
       ASSETS: Fetcher;
-      /** Secret: bearer token of the /api/admin/* routes. */
-      ADMIN_TOKEN: string;
-      /** Secret: encrypts webhook signing secrets at rest. */
-      WEBHOOK_SECRET_KEY: string;
+      /** Secret: bearer token of the /api/admin/* routes (unset: they answer 503, never open). */
+      ADMIN_TOKEN?: string;
+      /** Secret: encrypts webhook signing secrets at rest (unset: webhooks cannot be created or sent). */
+      WEBHOOK_SECRET_KEY?: string;
       /** Per-attempt timeout of a webhook delivery, ms (10 s in production). */
       WEBHOOK_TIMEOUT_MS?: string;
       /** Days a finished job is kept before the watchdog purges it (default 30). */

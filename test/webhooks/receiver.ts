@@ -2,8 +2,10 @@
 // A real HTTP endpoint for webhook tests, started in Node by Vitest's globalSetup. The Worker under
 // test POSTs to it over the loopback network; each path picks how it answers:
 //   /ok/<name> 200 · /flaky/<name> 500, 500, then 200 · /gone/<name> 410 · /hang/<name> never answers
-//   /busy/<name> 429 with Retry-After: 120
-// GET /requests/<name> returns what it received for <name>.
+//   /busy/<name> 429 with Retry-After: 120 · /endless/<name> 200 with a body of '€' that never ends
+//   (megabytes, sent as fast as the client reads, until it closes the connection)
+// GET /requests/<name> returns what it received for <name> (for /endless: how many bytes it sent
+// and whether the client closed).
 // REST_API tests use /api/<scenario>/<name> (any method): flaky503 answers 503, 503, then 200 JSON ·
 // always503 · notfound 404 JSON · hang never answers · echo 200 JSON of the request · text 200 text/plain.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -12,6 +14,8 @@ import type { TestProject } from "vitest/node";
 interface Received {
   headers: IncomingMessage["headers"];
   body: string;
+  streamedBytes?: number;
+  closedByClient?: boolean;
 }
 
 declare module "vitest" {
@@ -50,6 +54,11 @@ export default async function setup(project: TestProject) {
         hanging.add(response);
         return;
       }
+      if (scenario === "endless") {
+        hanging.add(response);
+        streamForever(response, list[list.length - 1]);
+        return;
+      }
       const status =
         scenario === "ok" ? 200 : scenario === "gone" ? 410 : scenario === "busy" ? 429 : list.length <= 2 ? 500 : 200;
       response.writeHead(status, scenario === "busy" ? { "retry-after": "120" } : {});
@@ -64,6 +73,22 @@ export default async function setup(project: TestProject) {
     for (const response of hanging) response.destroy();
     await new Promise((resolve) => server.close(resolve));
   };
+}
+
+/** Writes 48 KiB of '€' at a time, each when the socket drains, until the client goes away. */
+function streamForever(response: ServerResponse, record: Received) {
+  const chunk = Buffer.from("€".repeat(16 * 1024));
+  record.streamedBytes = 0;
+  record.closedByClient = false;
+  response.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
+  response.on("close", () => (record.closedByClient = true));
+  const write = () => {
+    while (!response.destroyed) {
+      record.streamedBytes! += chunk.byteLength;
+      if (!response.write(chunk)) return void response.once("drain", write);
+    }
+  };
+  write();
 }
 
 function collect(request: IncomingMessage, then: (body: string) => void) {

@@ -7,7 +7,7 @@ import { verifyKey, type KeyKind } from "../keys/keys";
 import { claimUseWrite, noteStoredUse, writeUse } from "../keys/last-used";
 import { constantTimeEqual } from "../lib/crypto";
 import type { AppEnv } from "./context";
-import { Forbidden, Unauthorized } from "./problems";
+import { Forbidden, Problem, Unauthorized } from "./problems";
 
 function bearer(header: string | undefined): string | null {
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? "");
@@ -45,8 +45,18 @@ export function requireKey(...kinds: KeyKind[]) {
 }
 
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
+  const token = c.env.ADMIN_TOKEN;
+  // Fail closed: without the secret no token is right, not even an empty one.
+  if (!token?.trim()) {
+    throw new Problem(
+      503,
+      "admin-not-configured",
+      "Admin API not configured",
+      "The ADMIN_TOKEN secret is not set on this deployment; set it with 'wrangler secret put ADMIN_TOKEN'.",
+    );
+  }
   const presented = bearer(c.req.header("authorization"));
-  if (!presented || !c.env.ADMIN_TOKEN || !constantTimeEqual(presented, c.env.ADMIN_TOKEN)) {
+  if (!presented || !constantTimeEqual(presented, token)) {
     throw new Unauthorized("Admin routes need 'Authorization: Bearer <ADMIN_TOKEN>'.");
   }
   await next();

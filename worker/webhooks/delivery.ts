@@ -5,13 +5,15 @@
 import type { Env } from "../env";
 import { getJob } from "../jobs/service";
 import type { DeliveryMessage } from "./fanout";
-import { decryptSecret, signatureHeaders } from "./signing";
+import { decryptSecret, signatureHeaders, WebhookKeyMissing } from "./signing";
 
 /** Delay before retry n (seconds): about 1 s, growing to 30 min; 9 attempts span about 68 minutes. */
 export const RETRY_DELAYS_SECONDS = [1, 5, 30, 120, 300, 600, 1200, 1800];
 export const MAX_ATTEMPTS = RETRY_DELAYS_SECONDS.length + 1;
 const RESPONSE_SNIPPET_BYTES = 1024;
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** A missing secret is an operator's fix, not a receiver's hiccup: wait longer than a retry. */
+const KEY_MISSING_RETRY_SECONDS = 300;
 
 interface DeliveryRow {
   id: string;
@@ -39,6 +41,12 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
       if (delay === null) message.ack();
       else message.retry({ delaySeconds: delay });
     } catch (error) {
+      if (error instanceof WebhookKeyMissing) {
+        // Never signed with a default key: the delivery waits, unattempted, until the secret is set.
+        console.error("webhook delivery not sent: WEBHOOK_SECRET_KEY is not set; the message will be retried", { body: message.body });
+        message.retry({ delaySeconds: KEY_MISSING_RETRY_SECONDS });
+        continue;
+      }
       console.error("webhook delivery failed unexpectedly; the message will be retried", { body: message.body, error });
       message.retry({ delaySeconds: 30 });
     }
@@ -147,10 +155,32 @@ async function post(url: string, headers: Record<string, string>, body: string, 
   return { kind: "final", statusCode: status, snippet };
 }
 
+/**
+ * The first RESPONSE_SNIPPET_BYTES of the answer, for the attempt log. The rest is never read: a
+ * receiver answering megabytes (or an endless stream) costs the consumer 1 KiB of memory.
+ */
 async function readSnippet(response: Response): Promise<string> {
-  const text = await response.text().catch(() => "");
-  const bytes = new TextEncoder().encode(text);
-  return bytes.byteLength <= RESPONSE_SNIPPET_BYTES ? text : new TextDecoder().decode(bytes.slice(0, RESPONSE_SNIPPET_BYTES));
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const kept = new Uint8Array(RESPONSE_SNIPPET_BYTES);
+  let size = 0;
+  try {
+    while (size < RESPONSE_SNIPPET_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const take = Math.min(value.byteLength, RESPONSE_SNIPPET_BYTES - size);
+      kept.set(value.subarray(0, take), size);
+      size += take;
+    }
+  } catch (error) {
+    // The body broke off (timeout, reset): the status is what counts; keep what arrived.
+    console.warn("webhook response body could not be read", { error });
+  } finally {
+    // Closes the connection: the receiver stops sending what would only be dropped.
+    reader.cancel().catch((error) => console.warn("webhook response body could not be cancelled", { error }));
+  }
+  // stream: true holds back a character cut at the 1 KiB boundary instead of emitting U+FFFD.
+  return new TextDecoder().decode(kept.subarray(0, size), { stream: true });
 }
 
 function retryAfter(response: Response): number | null {

@@ -2,6 +2,8 @@
 // Webhooks signature keys HMAC-SHA256 with the base64-decoded part over "id.timestamp.body", and
 // X-Webhook-Signature (for the product this implements) is the hex HMAC of the raw body keyed with
 // the whole secret string. Secrets are stored AES-GCM encrypted with a key from a Worker secret.
+import { Problem } from "../http/problems";
+
 const encoder = new TextEncoder();
 
 function toBase64(bytes: Uint8Array): string {
@@ -35,19 +37,33 @@ export async function signatureHeaders(secret: string, deliveryId: string, times
   };
 }
 
-async function encryptionKey(secretKey: string): Promise<CryptoKey> {
-  // Any string works as WEBHOOK_SECRET_KEY: its SHA-256 is the AES-256 key.
+/** WEBHOOK_SECRET_KEY is not set: webhook secrets can be neither stored nor read. */
+export class WebhookKeyMissing extends Problem {
+  constructor() {
+    super(
+      503,
+      "webhooks-not-configured",
+      "Webhooks not configured",
+      "The WEBHOOK_SECRET_KEY secret is not set on this deployment; set it with 'wrangler secret put WEBHOOK_SECRET_KEY'.",
+    );
+  }
+}
+
+async function encryptionKey(secretKey: string | undefined): Promise<CryptoKey> {
+  // Fail closed: the SHA-256 of a missing or empty key would be a key anyone can compute.
+  if (!secretKey?.trim()) throw new WebhookKeyMissing();
+  // Any other string works as WEBHOOK_SECRET_KEY: its SHA-256 is the AES-256 key.
   const raw = await crypto.subtle.digest("SHA-256", encoder.encode(secretKey));
   return crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
 }
 
-export async function encryptSecret(secret: string, secretKey: string): Promise<string> {
+export async function encryptSecret(secret: string, secretKey: string | undefined): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const ciphertext = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await encryptionKey(secretKey), encoder.encode(secret));
   return `${toBase64(iv)}.${toBase64(new Uint8Array(ciphertext))}`;
 }
 
-export async function decryptSecret(stored: string, secretKey: string): Promise<string> {
+export async function decryptSecret(stored: string, secretKey: string | undefined): Promise<string> {
   const [iv, ciphertext] = stored.split(".");
   const plain = await crypto.subtle.decrypt(
     { name: "AES-GCM", iv: fromBase64(iv) },
