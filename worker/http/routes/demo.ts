@@ -1,5 +1,6 @@
 // A small public demo API served by the Worker itself, so the sample order-enrichment flow calls a
-// real HTTP endpoint and works offline under `npm start`. Read-only, deterministic, no secrets.
+// real HTTP endpoint and works offline under `npm start`. Read-only, deterministic, no secrets;
+// served only when ENVIRONMENT is "development" (npm start), and left out of the OpenAPI document.
 import { createRoute, z } from "@hono/zod-openapi";
 import { router } from "../context";
 import { Problem } from "../problems";
@@ -15,6 +16,13 @@ const Customer = z
   .openapi("DemoCustomer");
 
 export const demoApi = router();
+// Deployed (or under test) it does not exist: the same 404 as any unknown route.
+demoApi.use("/demo/*", async (c, next) => {
+  if (c.env.ENVIRONMENT !== "development") {
+    throw new Problem(404, "route-not-found", "Not found", `No route for ${c.req.method} ${c.req.path}.`);
+  }
+  await next();
+});
 
 demoApi.openapi(
   createRoute({
@@ -22,6 +30,7 @@ demoApi.openapi(
     path: "/demo/customers/{id}",
     summary: "Demo: a customer record (for the sample order-enrichment flow)",
     tags: ["Demo"],
+    hide: true,
     request: { params: z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) }) },
     responses: { 200: { description: "The customer", content: { "application/json": { schema: Customer } } } },
   }),
