@@ -10,6 +10,7 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
+import { SLOT_HOLDING_STATES, sqlStates } from "../jobs/states";
 
 /** Epoch milliseconds; the API renders them as ISO-8601. */
 const epochMs = (name: string) => integer(name);
@@ -21,6 +22,8 @@ export const accounts = sqliteTable("accounts", {
   payAsYouGo: integer("pay_as_you_go", { mode: "boolean" }).notNull().default(false),
   parallelLimit: integer("parallel_limit").notNull().default(10),
   pricePerSecond: real("price_per_second").notNull().default(0.0001),
+  /** Set by the admin API: the account's triggers are refused and its jobs were canceled. */
+  disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
   createdAt: epochMs("created_at").notNull(),
 });
 
@@ -124,6 +127,17 @@ export const jobs = sqliteTable(
     steps: integer("steps").notNull().default(0),
     currentNode: text("current_node"),
     executionMs: integer("execution_ms").notNull().default(0),
+    /** When the job went CANCELING: mirrors do not touch it, so the watchdog can tell a cancel that never landed. */
+    cancelRequestedAt: epochMs("cancel_requested_at"),
+    /**
+     * Since when a job holding a slot has been silent: its last heartbeat, or the end of its WAIT
+     * while it sleeps. Virtual (computed on read, stored only in its index) so the watchdog's
+     * stale-job query is one index range, oldest first.
+     */
+    quietSince: integer("quiet_since").generatedAlwaysAs(
+      sql`max(coalesce(heartbeat_at, claimed_at, 0), coalesce(sleeping_until, 0))`,
+      { mode: "virtual" },
+    ),
   },
   (t) => [
     index("jobs_by_space").on(t.spaceId, t.id),
@@ -131,6 +145,14 @@ export const jobs = sqliteTable(
     index("jobs_by_rule_version").on(t.ruleId, t.ruleVersion, t.id),
     index("jobs_by_space_correlation").on(t.spaceId, t.correlationId),
     index("jobs_by_account_state").on(t.accountId, t.state, t.id),
+    /** Watchdog: jobs holding a slot, by the time since which they have been silent (oldest first). */
+    index("jobs_watch_quiet")
+      .on(t.quietSince, t.id)
+      .where(sql.raw(`state IN (${sqlStates(SLOT_HOLDING_STATES)})`)),
+    /** Watchdog: cancels not landed yet, oldest request first. */
+    index("jobs_watch_canceling").on(t.cancelRequestedAt, t.id).where(sql`state = 'CANCELING'`),
+    /** Watchdog: one probe per account with waiting jobs (a skip scan), whatever its number of waiting jobs. */
+    index("jobs_waiting_by_account").on(t.accountId, t.id).where(sql`state = 'WAITING'`),
     /** Retention: finished jobs, oldest first. */
     index("jobs_by_ended_at").on(t.endedAt).where(sql`ended_at IS NOT NULL`),
     uniqueIndex("jobs_idempotency_per_space")
@@ -147,6 +169,17 @@ export const jobs = sqliteTable(
 export const runnerPurges = sqliteTable("runner_purges", {
   jobId: text("job_id").primaryKey(),
   queuedAt: epochMs("queued_at").notNull(),
+});
+
+/**
+ * Where each watchdog pass stopped when it reached its per-run bound, so the next run goes on from
+ * there instead of seeing the same oldest rows again; a pass that reaches the end deletes its row.
+ */
+export const watchdogCursors = sqliteTable("watchdog_cursors", {
+  pass: text("pass").primaryKey(),
+  /** JSON of the last row handled, e.g. [quietSince, jobId] or the account id. */
+  position: text("position").notNull(),
+  updatedAt: epochMs("updated_at").notNull(),
 });
 
 /** Job outputs (up to 1 MiB) live apart from the job row to keep list scans small. */

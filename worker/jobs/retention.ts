@@ -19,18 +19,27 @@ export function retentionMs(env: Env): number {
 }
 
 /**
+ * A job's pending deliveries, found through (job_id, webhook_id): the unary + keeps SQLite from
+ * choosing the status index instead, which would read every pending delivery of every space.
+ */
+const PENDING_DELIVERY = "SELECT 1 FROM webhook_deliveries d WHERE d.job_id = jobs.id AND +d.status = 'pending'";
+
+/** Finished jobs ended before ?1, oldest first (jobs_by_ended_at), without a pending delivery. */
+export const EXPIRED_JOBS_SQL = `SELECT id, claimed_at IS NOT NULL AS had_runner FROM jobs
+  WHERE ended_at IS NOT NULL AND ended_at < ? AND state IN (${sqlStates(FINAL_STATES)})
+    AND NOT EXISTS (${PENDING_DELIVERY})
+  ORDER BY ended_at LIMIT ${PURGE_BATCH}`;
+
+/** Runners queued by earlier purges, oldest first. */
+export const QUEUED_RUNNERS_SQL = `SELECT job_id FROM runner_purges ORDER BY queued_at LIMIT ${PURGE_BATCH}`;
+
+/**
  * Deletes the rows of up to PURGE_BATCH expired jobs in one D1 batch, queueing their runners in
  * runner_purges, then empties the queued runners. A job with a webhook delivery still pending is
  * kept until the delivery ends. Returns the ids whose D1 rows were deleted.
  */
 export async function purgeExpiredJobs(env: Env, now = Date.now()): Promise<string[]> {
-  const final = sqlStates(FINAL_STATES);
-  const expired = await env.DB.prepare(
-    `SELECT id, claimed_at IS NOT NULL AS had_runner FROM jobs
-     WHERE ended_at IS NOT NULL AND ended_at < ? AND state IN (${final})
-       AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.job_id = jobs.id AND d.status = 'pending')
-     ORDER BY ended_at LIMIT ${PURGE_BATCH}`,
-  )
+  const expired = await env.DB.prepare(EXPIRED_JOBS_SQL)
     .bind(now - retentionMs(env))
     .all<{ id: string; had_runner: number }>();
   const purged: string[] = [];
@@ -40,7 +49,7 @@ export async function purgeExpiredJobs(env: Env, now = Date.now()): Promise<stri
     // Every statement re-checks the job (a redelivery may have made a delivery pending since the
     // read); the batch is one transaction, so a job's rows go together or not at all.
     const chosen = `SELECT id FROM jobs WHERE id IN (SELECT value FROM json_each(?1))
-       AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.job_id = jobs.id AND d.status = 'pending')`;
+       AND NOT EXISTS (${PENDING_DELIVERY})`;
     const results = await env.DB.batch([
       env.DB.prepare(
         `INSERT OR IGNORE INTO runner_purges (job_id, queued_at) SELECT value, ?2 FROM json_each(?3) WHERE value IN (${chosen})`,
@@ -61,7 +70,7 @@ export async function purgeExpiredJobs(env: Env, now = Date.now()): Promise<stri
 
 /** Deletes the storage of runners queued by earlier purges, oldest first; a failure waits for the next run. */
 async function emptyQueuedRunners(env: Env) {
-  const queued = await env.DB.prepare(`SELECT job_id FROM runner_purges ORDER BY queued_at LIMIT ${PURGE_BATCH}`).all<{
+  const queued = await env.DB.prepare(QUEUED_RUNNERS_SQL).all<{
     job_id: string;
   }>();
   for (const { job_id } of queued.results) {

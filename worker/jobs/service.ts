@@ -3,14 +3,15 @@
 import { periodOf } from "../billing/periods";
 import { QUOTA_ALLOWS_START, quotaRefusal } from "../billing/usage";
 import type { Env } from "../env";
-import { Conflict, NotFound } from "../http/problems";
+import { Conflict, NotFound, Problem } from "../http/problems";
 import type { Caller } from "../keys/keys";
 import { sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
 import { notPublished } from "../rules/service";
 import { BadRequest } from "../http/problems";
+import { enqueueDeliveries, jobsInScope, transitionDeliveries, type TransitionScope } from "../webhooks/fanout";
 import { runnerFor, sendTrigger } from "./dispatcher";
-import { CANCELING_STATUS, SLOT_HOLDING_STATES, sqlStates, statusForOutcome, WAITING_STATUS } from "./states";
+import { CANCELING_STATUS, SLOT_HOLDING_STATES, sqlStates, statusForOutcome, WAITING_STATUS, type Status } from "./states";
 import { JOB_COLUMNS, JOB_FROM, jobView, type JobRow, type JobView } from "./view";
 
 export interface StartRequest {
@@ -55,10 +56,22 @@ interface Inserted {
   slot_free: number;
 }
 
+/** A trigger of an account the admin API disabled: no job is created until it is enabled again. */
+export class AccountDisabled extends Problem {
+  constructor() {
+    super(
+      403,
+      "account-disabled",
+      "Account disabled",
+      "This account has been disabled by an administrator: new jobs are refused and its jobs were canceled. Existing jobs can still be read.",
+    );
+  }
+}
+
 /**
- * The trigger's one statement: resolves the flow's published version, applies the quota gate and
- * inserts the job, or inserts nothing (then `checkTarget` and the quota say why). ?17/?18 are the
- * gate's.
+ * The trigger's one statement: resolves the flow's published version, refuses a disabled account,
+ * applies the quota gate and inserts the job, or inserts nothing (then `checkTarget`, the account
+ * and the quota say why). ?17/?18 are the gate's.
  */
 const INSERT_JOB = `INSERT INTO jobs (id, space_id, account_id, rule_id, rule_version, correlation_id, idempotency_key,
     request_hash, used_api_key_id, input, state, status_code, status_message, transition_note, created_at, updated_at)
@@ -66,6 +79,7 @@ const INSERT_JOB = `INSERT INTO jobs (id, space_id, account_id, rule_id, rule_ve
   FROM rules JOIN rule_versions ON rule_versions.rule_id = rules.id AND rule_versions.status = 'published'
     AND (?5 IS NULL OR rule_versions.version = ?5)
   WHERE rules.space_id = ?2 AND (rules.id = ?4 OR rules.alias = ?4) AND rules.type = 'integration-flow'
+    AND NOT EXISTS (SELECT 1 FROM accounts WHERE accounts.id = ?3 AND accounts.disabled = 1)
     AND ${QUOTA_ALLOWS_START}
   ORDER BY rule_versions.version DESC LIMIT 1
   RETURNING rule_id, rule_version, (SELECT alias FROM rules WHERE rules.id = jobs.rule_id) AS rule_alias,
@@ -153,12 +167,15 @@ export async function startJob(
       return { job: jobView(row), replayed: false };
     }
     // Nothing inserted: say why, in the order a caller fixes things.
-    const [target, previous] = await Promise.all([
+    const [target, previous, account] = await Promise.all([
       findStartTarget(env.DB, caller.spaceId, request.flow, request.version),
       request.idempotencyKey ? findByIdempotencyKey(env.DB, caller.spaceId, request.idempotencyKey) : null,
+      env.DB.prepare("SELECT disabled FROM accounts WHERE id = ?").bind(caller.accountId).first<{ disabled: number }>(),
     ]);
     checkTarget(target, request);
+    // A replay answers with a job created before the account was disabled; it creates nothing.
     if (previous) return { job: replay(previous, requestHash!), replayed: true };
+    if (account?.disabled) throw new AccountDisabled();
     const refusal = await quotaRefusal(env, caller.accountId, now);
     if (refusal) throw refusal;
     if (attempt === 3) throw new Error("The job was not inserted, and neither the flow nor the quota says why");
@@ -227,24 +244,25 @@ export async function cancelJob(env: Env, caller: Caller, jobId: string): Promis
     case "ERROR":
       throw new Conflict("job-finished", "Job already finished", `Job ${jobId} is ${row.state} and can no longer be canceled.`);
     case "WAITING": {
-      const canceled = statusForOutcome({ kind: "user-canceled" });
-      const changed = await env.DB.prepare(
-        `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, ended_at = ?, updated_at = ?
-         WHERE id = ? AND state = 'WAITING' RETURNING id`,
-      )
-        .bind(canceled.state, canceled.code, canceled.message, `Canceled while waiting, by ${by}`, now, now, jobId)
-        .first();
+      const canceled = await cancelWaiting(
+        env,
+        { jobId, spaceId: caller.spaceId },
+        statusForOutcome({ kind: "user-canceled" }),
+        `Canceled while waiting, by ${by}`,
+        now,
+      );
       // Lost a race with the dispatcher's claim: the job is running now, cancel it as such.
-      if (!changed) return cancelJob(env, caller, jobId);
+      if (canceled === 0) return cancelJob(env, caller, jobId);
       return getJob(env, caller.spaceId, jobId);
     }
     case "RUNNING":
     case "CANCELING": {
+      // cancel_requested_at lets the watchdog forward a cancel whose call below failed.
       await env.DB.prepare(
-        `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, updated_at = ?
+        `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, updated_at = ?, cancel_requested_at = ?
          WHERE id = ? AND state = 'RUNNING'`,
       )
-        .bind(CANCELING_STATUS.state, CANCELING_STATUS.code, CANCELING_STATUS.message, `Cancel requested by ${by}`, now, jobId)
+        .bind(CANCELING_STATUS.state, CANCELING_STATUS.code, CANCELING_STATUS.message, `Cancel requested by ${by}`, now, now, jobId)
         .run();
       await runnerFor(env, jobId).requestCancel(by);
       return getJob(env, caller.spaceId, jobId);
@@ -258,19 +276,63 @@ export async function cancelAllWaiting(
   caller: Caller,
   scope: { ruleId: string; version: number } | null,
 ): Promise<number> {
-  const canceled = statusForOutcome({ kind: "user-canceled" });
-  const now = Date.now();
   const note = `Canceled while waiting, by cancel-all of key '${caller.keyName}'`;
-  const statement = scope
-    ? env.DB.prepare(
-        `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, ended_at = ?, updated_at = ?
-         WHERE space_id = ? AND state = 'WAITING' AND rule_id = ? AND rule_version = ? RETURNING id`,
-      ).bind(canceled.state, canceled.code, canceled.message, note, now, now, caller.spaceId, scope.ruleId, scope.version)
-    : env.DB.prepare(
-        `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, ended_at = ?, updated_at = ?
-         WHERE space_id = ? AND state = 'WAITING' RETURNING id`,
-      ).bind(canceled.state, canceled.code, canceled.message, note, now, now, caller.spaceId);
+  const jobs: TransitionScope = scope
+    ? { spaceId: caller.spaceId, ruleId: scope.ruleId, ruleVersion: scope.version }
+    : { spaceId: caller.spaceId };
+  return cancelWaiting(env, jobs, statusForOutcome({ kind: "user-canceled" }), note, Date.now());
+}
+
+/**
+ * Moves the WAITING jobs of `scope` to CANCELED with their JOB.CANCELED deliveries in the same batch
+ * (see transitionDeliveries: exactly the jobs moved get one per matching webhook), then queues the
+ * deliveries. Returns how many jobs it canceled.
+ */
+async function cancelWaiting(env: Env, scope: TransitionScope, status: Status, note: string, now: number): Promise<number> {
+  const { where, params } = jobsInScope(scope, 6);
+  const [deliveries, canceled] = await env.DB.batch<{ id: string }>([
+    transitionDeliveries(env.DB, status.state, ["WAITING"], scope, now),
+    env.DB.prepare(
+      `UPDATE jobs SET state = ?1, status_code = ?2, status_message = ?3, transition_note = ?4, ended_at = ?5, updated_at = ?5
+       WHERE state = 'WAITING' AND ${where} RETURNING id`,
+    ).bind(status.state, status.code, status.message, note, now, ...params),
+  ]);
+  await enqueueDeliveries(env, deliveries.results.map((row) => row.id));
   // Counted from RETURNING: D1's meta.changes also counts the timeline rows the trigger writes.
-  const result = await statement.all();
-  return result.results.length;
+  return canceled.results.length;
+}
+
+/** Who stops a disabled account's running jobs, in their timeline ("Canceled at the request of …"). */
+const DISABLED_BY = "the system (the account was disabled)";
+
+/**
+ * Disabling an account (admin API): its WAITING jobs end CANCELED / JOB_SYSTEM_CANCELED with their
+ * JOB.CANCELED webhooks, and its RUNNING jobs go CANCELING and their runners are told to stop (the
+ * runner ends them CANCELED). The trigger INSERT already refuses the account, so no job can start
+ * waiting after this; the watchdog forwards a cancel whose runner call failed here.
+ */
+export async function cancelJobsOfDisabledAccount(env: Env, accountId: string): Promise<{ canceled: number; stopping: number }> {
+  const now = Date.now();
+  const canceled = await cancelWaiting(
+    env,
+    { accountId },
+    statusForOutcome({ kind: "system-canceled", message: "Canceled by the system: the account was disabled" }),
+    "Canceled while waiting: the account was disabled",
+    now,
+  );
+  const running = await env.DB.prepare(
+    `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, updated_at = ?, cancel_requested_at = ?
+     WHERE account_id = ? AND state = 'RUNNING' RETURNING id`,
+  )
+    .bind(CANCELING_STATUS.state, CANCELING_STATUS.code, CANCELING_STATUS.message, `Cancel requested by ${DISABLED_BY}`, now, now, accountId)
+    .all<{ id: string }>();
+  const ids = running.results.map((row) => row.id);
+  // A few at a time: each is a Durable Object call, and a call that fails is the watchdog's to repeat.
+  for (let start = 0; start < ids.length; start += 20) {
+    const calls = ids.slice(start, start + 20).map((id) => runnerFor(env, id).requestCancel(DISABLED_BY));
+    for (const result of await Promise.allSettled(calls)) {
+      if (result.status === "rejected") console.error("cancel of a disabled account's job failed; the watchdog forwards it", result.reason);
+    }
+  }
+  return { canceled, stopping: ids.length };
 }

@@ -1,8 +1,10 @@
 // Accounts and spaces: the tenants. An account holds the billing settings and the parallel limit;
 // its spaces hold rules, keys and jobs.
 import { eq } from "drizzle-orm";
-import type { Database } from "../db/client";
+import { database, type Database } from "../db/client";
 import { accounts, spaces } from "../db/schema";
+import type { Env } from "../env";
+import { cancelJobsOfDisabledAccount } from "../jobs/service";
 import { NotFound } from "../http/problems";
 import { newId } from "../lib/ids";
 
@@ -23,6 +25,7 @@ export function accountView(row: AccountRow) {
     payAsYouGo: row.payAsYouGo,
     parallelLimit: row.parallelLimit,
     pricePerSecond: row.pricePerSecond,
+    disabled: row.disabled,
     createdAt: new Date(row.createdAt).toISOString(),
   };
 }
@@ -35,13 +38,25 @@ export async function createAccount(db: Database, input: { name: string } & Acco
   return accountView(row);
 }
 
-export async function updateAccount(db: Database, accountId: string, input: { name?: string } & AccountSettings) {
+export async function updateAccount(db: Database, accountId: string, input: { name?: string; disabled?: boolean } & AccountSettings) {
   const changes = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
   // An empty PATCH changes nothing and answers with the account as it is.
   if (Object.keys(changes).length === 0) return accountView(await findAccount(db, accountId));
   const [row] = await db.update(accounts).set(changes).where(eq(accounts.id, accountId)).returning();
   if (!row) throw new NotFound("account", accountId);
   return accountView(row);
+}
+
+/**
+ * The admin PATCH. Disabling stops the account's jobs once the flag is stored: from then on the
+ * trigger INSERT refuses the account, so the WAITING jobs canceled are all there are. A repeated
+ * disable runs the cancel again, harmlessly (and completes one cut short). Re-enabling only lets
+ * triggers in again; canceled jobs stay canceled.
+ */
+export async function patchAccount(env: Env, accountId: string, input: { name?: string; disabled?: boolean } & AccountSettings) {
+  const account = await updateAccount(database(env.DB), accountId, input);
+  if (input.disabled) await cancelJobsOfDisabledAccount(env, accountId);
+  return account;
 }
 
 export async function findAccount(db: Database, accountId: string) {

@@ -4,7 +4,7 @@
 // re-sent by the watchdog (pending deliveries past their next attempt time).
 import type { Env } from "../env";
 import { newId } from "../lib/ids";
-import type { JobState } from "../jobs/states";
+import { sqlStates, type JobState } from "../jobs/states";
 
 export interface DeliveryMessage {
   deliveryId: string;
@@ -25,16 +25,19 @@ export interface FinishedJob {
   state: JobState;
 }
 
+/** A webhook wants an event of a flow when it is enabled, lists the event and (if it filters flows) the flow. */
+function webhookWants(eventType: string, ruleId: string) {
+  return `webhooks.enabled = 1
+    AND EXISTS (SELECT 1 FROM json_each(webhooks.events) WHERE json_each.value = ${eventType})
+    AND (webhooks.flows IS NULL OR EXISTS (SELECT 1 FROM json_each(webhooks.flows) WHERE json_each.value = ${ruleId}))`;
+}
+
 /** The matching webhooks, read before the final batch (their ids are fixed in the delivery rows). */
 export async function matchingWebhooks(db: D1Database, job: FinishedJob): Promise<string[]> {
   const eventType = EVENT_FOR_STATE[job.state];
   if (!eventType) return [];
   const rows = await db
-    .prepare(
-      `SELECT id FROM webhooks WHERE space_id = ?1 AND enabled = 1
-         AND EXISTS (SELECT 1 FROM json_each(webhooks.events) WHERE json_each.value = ?2)
-         AND (flows IS NULL OR EXISTS (SELECT 1 FROM json_each(webhooks.flows) WHERE json_each.value = ?3))`,
-    )
+    .prepare(`SELECT id FROM webhooks WHERE space_id = ?1 AND ${webhookWants("?2", "?3")}`)
     .bind(job.spaceId, eventType, job.ruleId)
     .all<{ id: string }>();
   return rows.results.map((row) => row.id);
@@ -51,6 +54,74 @@ export function deliveryStatements(db: D1Database, job: FinishedJob, webhookIds:
       )
       .bind(newId(now), webhookId, job.spaceId, job.jobId, eventType, now, now, now),
   );
+}
+
+/** The jobs a final transition made in D1 itself moves: one job, a space (or one flow version of it), an account. */
+export type TransitionScope =
+  | { jobId: string; spaceId?: string }
+  | { spaceId: string; ruleId?: string; ruleVersion?: number }
+  | { accountId: string };
+
+/** The SQL condition on `jobs` of a scope, its values bound from ?`first` on. */
+export function jobsInScope(scope: TransitionScope, first: number): { where: string; params: unknown[] } {
+  const columns: [string, unknown][] =
+    "jobId" in scope
+      ? [["id", scope.jobId], ["space_id", scope.spaceId]]
+      : "accountId" in scope
+        ? [["account_id", scope.accountId]]
+        : [["space_id", scope.spaceId], ["rule_id", scope.ruleId], ["rule_version", scope.ruleVersion]];
+  const present = columns.filter(([, value]) => value !== undefined);
+  return {
+    where: present.map(([column], index) => `jobs.${column} = ?${first + index}`).join(" AND "),
+    params: present.map(([, value]) => value),
+  };
+}
+
+/**
+ * The deliveries of a final transition written by the API or the watchdog rather than by a runner
+ * (a cancel while waiting, a zombie): one INSERT … SELECT over the jobs in `from` within `scope`, to
+ * go in the same D1 batch as, and before, the UPDATE that moves exactly those jobs to `to`. A batch
+ * is one transaction, so the jobs the UPDATE moves are the jobs that get deliveries; a repeated call
+ * finds none left in `from` and creates nothing; the (job, webhook) index keeps one per webhook.
+ */
+export function transitionDeliveries(
+  db: D1Database,
+  to: JobState,
+  from: readonly JobState[],
+  scope: TransitionScope,
+  now: number,
+): D1PreparedStatement {
+  const { sql, params } = transitionDeliveriesSql(to, from, scope);
+  return db.prepare(sql).bind(newId(now).slice(0, 10), EVENT_FOR_STATE[to], now, ...params);
+}
+
+/** The statement of transitionDeliveries; ?1 the id prefix, ?2 the event type, ?3 the time, then the scope's values. */
+export function transitionDeliveriesSql(to: JobState, from: readonly JobState[], scope: TransitionScope) {
+  if (!EVENT_FOR_STATE[to]) throw new Error(`${to} is not a final state with a webhook event`);
+  const { where, params } = jobsInScope(scope, 4);
+  // Ids minted in SQL, one per row: the ULID time part of `now` and 64 random bits written in hex
+  // (hex digits are Crockford base32 digits), so they sort by time like every other id.
+  const sql = `INSERT INTO webhook_deliveries (id, webhook_id, space_id, job_id, event_type, status, attempts, series, next_attempt_at, created_at, updated_at)
+    SELECT ?1 || hex(randomblob(8)), webhooks.id, jobs.space_id, jobs.id, ?2, 'pending', 0, 1, ?3, ?3, ?3
+    FROM jobs JOIN webhooks ON webhooks.space_id = jobs.space_id AND ${webhookWants("?2", "jobs.rule_id")}
+    WHERE jobs.state IN (${sqlStates(from)}) AND ${where}
+    ON CONFLICT (job_id, webhook_id) DO NOTHING RETURNING id`;
+  return { sql, params };
+}
+
+/** Queues new deliveries (series 1) in batches of the queue's 100-message limit; a lost batch is re-sent by the watchdog. */
+export async function enqueueDeliveries(env: Env, deliveryIds: string[]): Promise<void> {
+  for (let start = 0; start < deliveryIds.length; start += 100) {
+    const messages = deliveryIds.slice(start, start + 100).map((deliveryId) => ({
+      body: { deliveryId, series: 1 } satisfies DeliveryMessage,
+      contentType: "json" as const,
+    }));
+    try {
+      await env.WEBHOOK_DELIVERIES.sendBatch(messages);
+    } catch (error) {
+      console.error("webhook delivery enqueue failed; the watchdog will re-send it", { count: messages.length, error });
+    }
+  }
 }
 
 export async function enqueueDelivery(env: Env, message: DeliveryMessage): Promise<void> {

@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { database } from "../../db/client";
 import { createKey } from "../../keys/keys";
-import { createAccount, createSpace, updateAccount } from "../../tenancy/service";
+import { createAccount, createSpace, patchAccount } from "../../tenancy/service";
 import { requireAdmin } from "../auth";
 import { router } from "../context";
 import { NotFound } from "../problems";
@@ -19,7 +19,13 @@ export const AccountSettingsInput = z.object({
 });
 export const NewAccount = AccountSettingsInput.extend({ name: z.string().min(1).max(200) }).openapi("NewAccount");
 export type NewAccount = z.infer<typeof NewAccount>;
-export const AccountPatch = AccountSettingsInput.extend({ name: z.string().min(1).max(200).optional() }).openapi("AccountPatch");
+export const AccountPatch = AccountSettingsInput.extend({
+  name: z.string().min(1).max(200).optional(),
+  disabled: z.boolean().optional().openapi({
+    description:
+      "true: new triggers are refused (403 account-disabled), waiting jobs end CANCELED / JOB_SYSTEM_CANCELED and running jobs are canceled; false lets triggers in again",
+  }),
+}).openapi("AccountPatch");
 
 export const Account = z
   .object({
@@ -29,6 +35,7 @@ export const Account = z
     payAsYouGo: z.boolean(),
     parallelLimit: z.number(),
     pricePerSecond: z.number(),
+    disabled: z.boolean(),
     createdAt: z.string(),
   })
   .openapi("Account");
@@ -72,7 +79,7 @@ adminApi.openapi(
     request: { params: z.object({ accountId: pathId("accountId") }), body: body(AccountPatch) },
     responses: { 200: json(Account, "Account updated"), ...problemResponses(401, 404, 422) },
   }),
-  async (c) => c.json(await updateAccount(database(c.env.DB), c.req.valid("param").accountId, c.req.valid("json")), 200),
+  async (c) => c.json(await patchAccount(c.env, c.req.valid("param").accountId, c.req.valid("json")), 200),
 );
 
 adminApi.openapi(
