@@ -51,6 +51,7 @@ describe("disabling an account", () => {
     // The running job was asked to stop; its runner ends it CANCELED (the platform may already have run its alarm).
     expect(await runToEnd(running, 3)).toBe("CANCELED");
     const stopped = await call("GET", `/api/jobs/${running}`, { key: tenant.managementKey });
+    expect(stopped.body.status).toMatchObject({ code: "JOB_SYSTEM_CANCELED", message: "Canceled by the system: the account was disabled" });
     expect(stopped.body.events.map((event: { state: string; description: string }) => [event.state, event.description])).toContainEqual([
       "CANCELING",
       "Cancel requested by the system (the account was disabled)",

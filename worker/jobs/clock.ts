@@ -67,9 +67,13 @@ export class TickCadence {
     this.lastTickAt = clock.now();
   }
 
-  /** Call after each step; resolves after a tick when one is due. */
-  async afterStep(): Promise<void> {
-    if (++this.sinceTick < this.every) return;
+  /** Call after each step: a tick to await when one is due, else nothing (no promise on the hot path). */
+  afterStep(): Promise<void> | undefined {
+    if (++this.sinceTick < this.every) return undefined;
+    return this.tick();
+  }
+
+  private async tick(): Promise<void> {
     await this.clock.tick();
     const now = this.clock.now();
     const elapsed = now - this.lastTickAt;

@@ -49,6 +49,13 @@ export interface Attempts {
   retryAt: number | null;
 }
 
+export interface CancelRequest {
+  by: string;
+  at: number;
+  /** Set when the system, not a user, canceled the job: its status message. */
+  systemReason?: string;
+}
+
 export interface Control {
   phase: "running" | "final";
   /** When the runner started (epoch ms): `maxDurationSeconds` counts from here. */
@@ -58,7 +65,7 @@ export interface Control {
   executionMs: number;
   slices: number;
   sleepingUntil: number | null;
-  cancelRequest: { by: string; at: number } | null;
+  cancelRequest: CancelRequest | null;
   pendingCharges: PendingCharge[];
   final: FinalRecord | null;
   finalMirrored: boolean;
@@ -267,11 +274,11 @@ export class RunnerStorage {
   }
 
   /** A cancel that arrived before the dispatcher's start call (both can race after a claim). */
-  get earlyCancel(): { by: string; at: number } | undefined {
+  get earlyCancel(): CancelRequest | undefined {
     return this.kv.get("earlyCancel");
   }
 
-  set earlyCancel(value: { by: string; at: number }) {
+  set earlyCancel(value: CancelRequest) {
     this.kv.put("earlyCancel", value);
   }
 

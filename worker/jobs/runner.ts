@@ -101,16 +101,20 @@ export class JobRunner extends DurableObject<Env> {
     await this.arm(control);
   }
 
-  /** A cancel request reaches the runner directly: abort what is in flight and wake now. */
-  async requestCancel(by: string): Promise<void> {
+  /**
+   * A cancel request reaches the runner directly: abort what is in flight and wake now. `systemReason`
+   * says the system, not a user, stopped the job (JOB_SYSTEM_CANCELED, e.g. its account was disabled).
+   */
+  async requestCancel(by: string, systemReason?: string): Promise<void> {
     this.clock.moved();
     const control = this.store.control;
+    const request = { by, at: this.clock.now(), ...(systemReason ? { systemReason } : {}) };
     if (!control) {
-      this.store.earlyCancel = { by, at: this.clock.now() };
+      this.store.earlyCancel = request;
       return;
     }
     if (control.phase === "final" || control.cancelRequest) return;
-    control.cancelRequest = { by, at: this.clock.now() };
+    control.cancelRequest = request;
     this.store.saveControl();
     this.abort?.abort(new Error(`Canceled by ${by}`));
     await this.arm(control);
@@ -227,7 +231,7 @@ export class JobRunner extends DurableObject<Env> {
     if (control.phase === "final") return this.publishFinal(init, control);
     const now = this.clock.now();
     if (control.attempts.retryAt !== null && now < control.attempts.retryAt && !control.cancelRequest) return this.arm(control);
-    if (control.cancelRequest) return this.end(init, control, { kind: "user-canceled" }, null);
+    if (control.cancelRequest) return this.end(init, control, cancelOutcome(control.cancelRequest), null);
     if (control.deadline !== null && now >= control.deadline) return this.end(init, control, timeoutOutcome(control), control.progress.currentNode);
     if (control.sleepingUntil !== null && now < control.sleepingUntil) {
       // Woken early (a watchdog re-arm or a retried alarm): go back to sleep until the WAIT ends.
@@ -306,7 +310,7 @@ export class JobRunner extends DurableObject<Env> {
     next.passingFailures = 0;
     let output: unknown;
     if (next.cancelRequest) {
-      finishInto(next, { kind: "user-canceled" }, null, endedAt);
+      finishInto(next, cancelOutcome(next.cancelRequest), null, endedAt);
     } else if (result.kind === "completed") {
       const size = new TextEncoder().encode(JSON.stringify(result.output ?? null)).byteLength;
       if (size > OUTPUT_LIMIT_BYTES) {
@@ -438,6 +442,10 @@ export class JobRunner extends DurableObject<Env> {
     if (wakeAt === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(wakeAt);
   }
+}
+
+function cancelOutcome(request: NonNullable<Control["cancelRequest"]>): Outcome {
+  return request.systemReason ? { kind: "system-canceled", message: request.systemReason } : { kind: "user-canceled" };
 }
 
 /** Marks the control record final; the caller writes it. */

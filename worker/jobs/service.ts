@@ -304,6 +304,7 @@ async function cancelWaiting(env: Env, scope: TransitionScope, status: Status, n
 
 /** Who stops a disabled account's running jobs, in their timeline ("Canceled at the request of …"). */
 const DISABLED_BY = "the system (the account was disabled)";
+const DISABLED_MESSAGE = "Canceled by the system: the account was disabled";
 
 /**
  * Disabling an account (admin API): its WAITING jobs end CANCELED / JOB_SYSTEM_CANCELED with their
@@ -316,7 +317,7 @@ export async function cancelJobsOfDisabledAccount(env: Env, accountId: string): 
   const canceled = await cancelWaiting(
     env,
     { accountId },
-    statusForOutcome({ kind: "system-canceled", message: "Canceled by the system: the account was disabled" }),
+    statusForOutcome({ kind: "system-canceled", message: DISABLED_MESSAGE }),
     "Canceled while waiting: the account was disabled",
     now,
   );
@@ -329,7 +330,7 @@ export async function cancelJobsOfDisabledAccount(env: Env, accountId: string): 
   const ids = running.results.map((row) => row.id);
   // A few at a time: each is a Durable Object call, and a call that fails is the watchdog's to repeat.
   for (let start = 0; start < ids.length; start += 20) {
-    const calls = ids.slice(start, start + 20).map((id) => runnerFor(env, id).requestCancel(DISABLED_BY));
+    const calls = ids.slice(start, start + 20).map((id) => runnerFor(env, id).requestCancel(DISABLED_BY, DISABLED_MESSAGE));
     for (const result of await Promise.allSettled(calls)) {
       if (result.status === "rejected") console.error("cancel of a disabled account's job failed; the watchdog forwards it", result.reason);
     }

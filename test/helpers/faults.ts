@@ -1,0 +1,62 @@
+// Failures injected at the D1 boundary of a runner: a D1 binding that answers the first N matching
+// calls with the error production's D1 gives when it is briefly unreachable, then the real database.
+import { runInDurableObject } from "cloudflare:test";
+import type { Env } from "../../worker/env";
+import type { JobRunner } from "../../worker/jobs/runner";
+
+export const PASSING_D1_ERROR = "D1_ERROR: Network connection lost.";
+
+export interface D1Faults {
+  /** Statements whose SQL matches fail this many times. */
+  statements?: { match: RegExp; times: number };
+  /** Batches (the runner's mirrors) fail this many times. */
+  batches?: { times: number };
+  /** How many failures were injected so far. */
+  injected: number;
+}
+
+export function faultyD1(db: D1Database, faults: D1Faults): D1Database {
+  const fail = () => Promise.reject(new Error(PASSING_D1_ERROR));
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === "prepare") {
+        return (query: string) => {
+          const statement = target.prepare(query);
+          const rule = faults.statements;
+          if (!rule || rule.times <= 0 || !rule.match.test(query)) return statement;
+          rule.times--;
+          faults.injected++;
+          const failing = {
+            bind: () => failing,
+            all: fail,
+            raw: fail,
+            first: fail,
+            run: fail,
+          };
+          return failing;
+        };
+      }
+      if (property === "batch") {
+        return (statements: D1PreparedStatement[]) => {
+          const rule = faults.batches;
+          if (rule && rule.times > 0) {
+            rule.times--;
+            faults.injected++;
+            return fail();
+          }
+          return target.batch(statements);
+        };
+      }
+      const value = Reflect.get(target, property);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/** Gives the runner of `stub` a D1 binding with `faults` (until it is evicted). */
+export async function injectD1Faults(stub: DurableObjectStub<JobRunner>, faults: D1Faults) {
+  await runInDurableObject(stub, (instance: JobRunner) => {
+    const env = (instance as unknown as { env: Env }).env;
+    (instance as unknown as { env: Env }).env = Object.create(env, { DB: { value: faultyD1(env.DB, faults) } });
+  });
+}

@@ -1,0 +1,89 @@
+// Production's clock (DESIGN.md §12): deployed, Date.now() moves only when the isolate does I/O, so a
+// slice of pure computation would measure 0 ms. The runner ticks the clock at bounded intervals; under
+// IoOnlyClock (a model of the deployed clock: frozen until I/O) a CPU-bound job must still be billed
+// its real time, end each slice near its budget and see a cancel within about a second. The same
+// tests run with the platform's own (local, always moving) clock.
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { IoOnlyClock, platformClock } from "../../worker/jobs/clock";
+import { SLICE_BUDGET_MS, type JobRunner } from "../../worker/jobs/runner";
+import { call, createTenant, getJob, publishFlow, trigger } from "../helpers/api";
+import { dispatch, jobState, runAlarm, runner, runToEnd } from "../helpers/drive";
+
+/** A loop whose every step sums a long list through JSONata: pure CPU, a few milliseconds a step. */
+const busyFlow = {
+  nodes: [
+    { id: "start", type: "START", name: "start" },
+    { id: "init", type: "ASSIGN", name: "init", data: { vars: { i: "0" } } },
+    { id: "loop", type: "FOREACH", name: "loop", data: { while: "vars.i < input.n", maxIterations: 1000000000 } },
+    { id: "work", type: "ASSIGN", name: "work", data: { vars: { i: "vars.i + 1", total: "$sum(input.numbers.($ * 2))" } } },
+    { id: "end", type: "END", name: "end", data: { output: "{ 'i': vars.i }" } },
+  ],
+  connections: [
+    { source: "start", target: "init" },
+    { source: "init", target: "loop" },
+    { source: "loop", target: "work", port: "loop" },
+    { source: "loop", target: "end", port: "done" },
+  ],
+};
+
+const input = { n: 1_000_000_000, numbers: Array.from({ length: 5_000 }, (_, index) => index) };
+
+const clocks = { "I/O-only (deployed)": () => new IoOnlyClock(), "local platform": () => platformClock };
+
+async function busyJob(makeClock: () => JobRunner["clock"]) {
+  const tenant = await createTenant();
+  await publishFlow(tenant, busyFlow, "busy");
+  const jobId = (await trigger(tenant, "busy", input)).body.jobId as string;
+  await runInDurableObject(runner(jobId), (instance: JobRunner) => {
+    instance.clock = makeClock();
+  });
+  await dispatch(tenant.accountId);
+  return { tenant, jobId };
+}
+
+describe.each(Object.entries(clocks))("under the %s clock", (_name, makeClock) => {
+  it("bills a CPU-bound job of several slices within 10 % of its real time, each slice ending near the 1 s budget", async () => {
+    const { tenant, jobId } = await busyJob(makeClock);
+    let wallMs = 0;
+    for (let slice = 0; slice < 3; slice++) {
+      const startedAt = performance.now();
+      await runAlarm(jobId);
+      wallMs += performance.now() - startedAt;
+    }
+    const ledger = await env.DB.prepare("SELECT slice, ms FROM usage_ledger WHERE job_id = ? ORDER BY slice")
+      .bind(jobId)
+      .all<{ slice: number; ms: number }>();
+    expect(ledger.results).toHaveLength(3);
+    for (const { ms } of ledger.results) {
+      expect(ms).toBeGreaterThanOrEqual(SLICE_BUDGET_MS);
+      expect(ms).toBeLessThan(SLICE_BUDGET_MS * 1.25);
+    }
+    const chargedMs = ledger.results.reduce((sum, row) => sum + row.ms, 0);
+    expect(chargedMs).toBeGreaterThanOrEqual(wallMs * 0.9);
+    expect(chargedMs).toBeLessThanOrEqual(wallMs);
+    expect((await getJob(tenant, jobId)).usage.executionMs).toBe(chargedMs);
+    await call("POST", `/job/cancel/${jobId}`, { key: tenant.solverKey });
+    expect(await runToEnd(jobId)).toBe("CANCELED");
+  });
+
+  it("sees a cancel that arrives mid-slice within about a second", async () => {
+    const { tenant, jobId } = await busyJob(makeClock);
+    const slice = runAlarm(jobId);
+    // The runner answers other calls between ticks, even while a slice computes.
+    let steps = 0;
+    for (let poll = 0; poll < 1000 && steps < 10; poll++) {
+      steps = (await runner(jobId).snapshot()).steps;
+    }
+    expect(steps).toBeGreaterThanOrEqual(10);
+    const requestedAt = Date.now();
+    const canceled = await call("POST", `/job/cancel/${jobId}`, { key: tenant.solverKey });
+    expect(canceled.body.status.state).toBe("CANCELING");
+    await slice;
+    expect(await runToEnd(jobId)).toBe("CANCELED");
+    const job = await getJob(tenant, jobId);
+    expect(Date.parse(job.endedAt) - requestedAt).toBeLessThan(1000);
+    expect(await jobState(jobId)).toBe("CANCELED");
+  });
+});
