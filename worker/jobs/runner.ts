@@ -167,16 +167,24 @@ export class JobRunner extends DurableObject<Env> {
 
   /** Resolves once no slice is in progress (lets tests drive alarms without racing the real ones). */
   async idle(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.running) await this.running.catch(() => {});
   }
 
   async alarm(): Promise<void> {
-    await this.idle();
-    this.clock.moved();
-    this.running = this.runSlice().finally(() => {
-      this.running = null;
-    });
-    await this.running;
+    // Queued behind the slice in progress at once (not after an await), so idle() also waits for a
+    // delivered alarm that has not started yet.
+    const previous = this.running;
+    const slice = (async () => {
+      if (previous) await previous.catch(() => {});
+      this.clock.moved();
+      await this.runSlice();
+    })();
+    this.running = slice;
+    try {
+      await slice;
+    } finally {
+      if (this.running === slice) this.running = null;
+    }
   }
 
   /** Builds the engine from the stored checkpoint, or the first checkpoint from the init. */
