@@ -5,6 +5,7 @@ import { findTooDeep, formatJsonPath, MAX_JSON_DEPTH, type JsonPath } from "../l
 import { InvalidDefinition } from "../rules/validate";
 import type { AppEnv } from "./context";
 import { BadRequest, InvalidBody, Problem } from "./problems";
+import { readUpTo } from "../lib/streams";
 
 export const JOB_INPUT_LIMIT_BYTES = 1024 * 1024;
 /** Any other JSON body: room for a 1 MiB definition sent pretty-printed, far below what would strain the isolate. */
@@ -76,25 +77,5 @@ export const boundedJsonBody = createMiddleware<AppEnv>(async (c, next) => {
 /** The body's bytes, or null past `maxBytes` (read no further than that, whatever Content-Length claims). */
 async function readAtMost(request: Request, maxBytes: number): Promise<Uint8Array | null> {
   if (Number(request.headers.get("content-length") ?? 0) > maxBytes) return null;
-  const reader = request.body!.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0];
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return readUpTo(request.body, maxBytes);
 }

@@ -1,6 +1,7 @@
 // One HTTP attempt of a REST_API node: bounded by the node's timeout and by the job's cancel signal,
 // with the response read whole (up to a limit) so the output can go into the checkpoint.
 import { FlowFailure } from "../failure";
+import { readUpTo } from "../../lib/streams";
 
 /** A response kept in the checkpoint and the job output must stay well inside their 1 MiB limits. */
 export const RESPONSE_LIMIT_BYTES = 512 * 1024;
@@ -63,25 +64,9 @@ export async function attempt(
 
 /** Reads the body as text, refusing more than RESPONSE_LIMIT_BYTES without buffering it all first. */
 async function readLimited(response: Response, what: string): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > RESPONSE_LIMIT_BYTES) {
-      await reader.cancel();
-      throw new FlowFailure(`${what} answered ${response.status} with a body over ${RESPONSE_LIMIT_BYTES / 1024} KiB, more than a flow can keep`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
+  const bytes = await readUpTo(response.body, RESPONSE_LIMIT_BYTES);
+  if (bytes === null) {
+    throw new FlowFailure(`${what} answered ${response.status} with a body over ${RESPONSE_LIMIT_BYTES / 1024} KiB, more than a flow can keep`);
   }
   return new TextDecoder().decode(bytes);
 }
