@@ -35,7 +35,7 @@ const startRequest = {
 const startResponses = {
   202: jobResponse("Job created and waiting in the queue (Location: /job/{jobId})"),
   200: jobResponse("Idempotency-Key replay: the job the key first created"),
-  ...problemResponses(400, 401, 402, 404, 409, 413, 415),
+  ...problemResponses(400, 401, 402, 403, 404, 409, 413, 415),
 };
 
 const startLatest = createRoute({
