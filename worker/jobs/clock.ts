@@ -58,7 +58,7 @@ export function clockFor(setting: string | undefined): Clock {
  * every step would halve a fast loop's throughput).
  */
 export class TickCadence {
-  static readonly TICK_TARGET_MS = 10;
+  static readonly TICK_TARGET_MS = 50;
   private every = 16;
   private sinceTick = 0;
   private lastTickAt: number;
