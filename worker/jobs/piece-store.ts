@@ -138,13 +138,6 @@ export class PieceStore {
     this.savedArrays.clear();
   }
 
-  deleteCheckpoint(): void {
-    this.sql.write("checkpoint", "DELETE FROM pieces WHERE name >= 'cp/' AND name < 'cp0'");
-    this.sql.write("checkpoint", "DELETE FROM array_groups");
-    this.savedPieces.clear();
-    this.savedArrays.clear();
-  }
-
   private savePiece(name: string, value: unknown, referenced: Set<number>): void {
     const saved = this.savedPieces.get(name);
     if (saved && saved.ref === value) {
