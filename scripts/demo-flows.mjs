@@ -1,6 +1,12 @@
 // The sample rules `npm start` publishes in the demo space (documented in the README), in order:
-// the decision table first, since the order-enrichment flow calls it.
-export const demoFlows = [
+// the decision table first, since the order-enrichment flow calls it (a flow naming a missing table is refused).
+
+/**
+ * The sample rules for a server at `origin`. A REST_API node needs an absolute URL and a flow does not
+ * know where it runs, so the order-enrichment flow calls the demo API at `input.apiBase`, or else at
+ * the origin it was published for.
+ */
+export const demoFlows = (origin) => [
   {
     name: "Order discounts",
     alias: "discounts",
@@ -31,7 +37,7 @@ export const demoFlows = [
       },
       nodes: [
         { id: "start", type: "START", name: "start" },
-        { id: "setup", type: "ASSIGN", name: "setup", data: { assign: { api: "input.apiBase ? input.apiBase : 'http://127.0.0.1:8787'" }, vars: { total: "0", discounted: "0" } } },
+        { id: "setup", type: "ASSIGN", name: "setup", data: { assign: { api: `input.apiBase ? input.apiBase : ${JSON.stringify(origin)}` }, vars: { total: "0", discounted: "0" } } },
         { id: "each", type: "FOREACH", name: "each", data: { items: "input.orders", collect: "summary" } },
         { id: "customer", type: "REST_API", name: "customer", data: { method: "GET", url: "setup.api & '/demo/customers/' & each.currentItem.customerId", retries: 2 } },
         { id: "discount", type: "BUSINESS_RULE", name: "discount", data: { rule: "discounts", version: "latest", input: "{ 'segment': customer.data.segment, 'amount': each.currentItem.amount }" } },

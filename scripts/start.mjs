@@ -1,7 +1,7 @@
 // `npm start`: runs flowjobs locally on `wrangler dev` (workerd + Miniflare: local D1, Queues,
 // Durable Objects with alarms), with a demo space. Idempotent: a second run reuses the demo.
 import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { demoFlows, sampleOrders } from "./demo-flows.mjs";
@@ -13,7 +13,15 @@ const stateDir = process.env.FLOWJOBS_STATE_DIR ?? ".wrangler/state";
 const demoFile = join(stateDir, "demo.json");
 
 // Children run on the project's pinned Node (node_modules/.bin/node), whatever the system Node is.
-const childEnv = { ...process.env, CI: "true", PATH: `${resolve("node_modules/.bin")}${delimiter}${process.env.PATH}` };
+// Offline, wrangler's telemetry and Miniflare's download of the `Request.cf` data (nothing here reads
+// request.cf) fail with stack traces; both are off unless the caller sets these documented variables.
+const childEnv = {
+  WRANGLER_SEND_METRICS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  ...process.env,
+  CI: "true",
+  PATH: `${resolve("node_modules/.bin")}${delimiter}${process.env.PATH}`,
+};
 
 function run(command, args) {
   const result = spawnSync(command, args, { stdio: "inherit", env: childEnv });
@@ -47,6 +55,27 @@ function ensureDevVars() {
     writeFileSync(".dev.vars", Object.entries(vars).map(([key, value]) => `${key}="${value}"`).join("\n") + "\n");
   }
   return vars;
+}
+
+/**
+ * Applies the local D1 migrations, one line per database: wrangler prints the whole table again
+ * after each migration. Its own output is shown only when it fails.
+ */
+function applyMigrations() {
+  const databases = [...readFileSync("wrangler.toml", "utf8").matchAll(/^\s*database_name\s*=\s*"([^"]+)"/gm)].map((match) => match[1]);
+  for (const database of databases) {
+    const args = ["wrangler", "d1", "migrations", "apply", database, "--local", "--persist-to", stateDir];
+    const result = spawnSync("npx", args, { env: { ...childEnv, WRANGLER_HIDE_BANNER: "true" }, encoding: "utf8" });
+    if (result.status !== 0) {
+      process.stdout.write(result.stdout ?? "");
+      process.stderr.write(result.stderr ?? "");
+      throw new Error(`npx ${args.join(" ")} failed with exit code ${result.status}`);
+    }
+    // Every table wrangler printed lists exactly the migrations this run applied.
+    const applied = [...new Set([...`${result.stdout}${result.stderr}`.matchAll(/(\d{4}_[\w.-]+)\.sql/g)].map((match) => match[1]))];
+    const names = applied.length <= 2 ? applied.join(", ") : `${applied[0]} … ${applied[applied.length - 1]}`;
+    console.log(applied.length === 0 ? `D1 database ${database}: migrations up to date` : `D1 database ${database}: applied ${applied.length} migration(s) (${names})`);
+  }
 }
 
 async function waitForServer(child) {
@@ -85,7 +114,7 @@ async function ensureDemo(adminToken) {
     const demo = JSON.parse(readFileSync(demoFile, "utf8"));
     const me = await api("GET", "/api/me", demo.managementKey);
     if (me.status === 200) {
-      await ensureFlows(demo.managementKey);
+      await ensureFlows(demo);
       return demo;
     }
   }
@@ -96,22 +125,46 @@ async function ensureDemo(adminToken) {
   const demo = { accountId: account.id, spaceId: space.id, solverKey: solver.key, managementKey: management.key };
   mkdirSync(stateDir, { recursive: true });
   writeFileSync(demoFile, JSON.stringify(demo, null, 2));
-  await ensureFlows(demo.managementKey);
+  await ensureFlows(demo);
   return demo;
 }
 
-async function ensureFlows(managementKey) {
-  for (const flow of demoFlows) {
-    const existing = await api("GET", `/api/rules/${flow.alias}`, managementKey);
-    if (existing.status === 200) continue;
-    await must("POST", "/api/rules", managementKey, { ...flow, publish: true });
+/**
+ * Publishes each sample rule that is missing, and a new version of one whose definition changed
+ * since the last start: the orders flow carries this server's origin, so a start on another port
+ * changes it. demo.json remembers a digest of what was published.
+ */
+async function ensureFlows(demo) {
+  const published = demo.published ?? {};
+  for (const flow of demoFlows(base)) {
+    const digest = createHash("sha256").update(JSON.stringify(flow.definition)).digest("base64url");
+    const existing = await api("GET", `/api/rules/${flow.alias}`, demo.managementKey);
+    if (existing.status !== 200) {
+      await must("POST", "/api/rules", demo.managementKey, { ...flow, publish: true });
+    } else if (published[flow.alias] !== digest) {
+      await must("POST", `/api/rules/${flow.alias}/versions`, demo.managementKey, { definition: flow.definition, publish: true });
+    }
+    published[flow.alias] = digest;
+  }
+  demo.published = published;
+  writeFileSync(demoFile, JSON.stringify(demo, null, 2));
+}
+
+/** "c-100 (Ada Lovelace, gold), …" from the demo API itself, or null if it does not answer. */
+async function demoCustomers() {
+  try {
+    const response = await fetch(`${base}/demo/customers`);
+    const { items } = await response.json();
+    return items.map((customer) => `${customer.id} (${customer.name}, ${customer.segment})`).join(", ");
+  } catch {
+    return null;
   }
 }
 
 const vars = ensureDevVars();
 // `npm start` builds the console first; a direct run (the tests) builds it only when missing.
-if (!existsSync("web/dist/index.html")) run("npx", ["vite", "build", "web", "--logLevel", "warn"]);
-run("npx", ["wrangler", "d1", "migrations", "apply", "flowjobs", "--local", "--persist-to", stateDir]);
+if (!existsSync("web/dist/index.html") || !existsSync("web/dist/api-reference/standalone.js")) run("npx", ["vite", "build", "web", "--logLevel", "warn"]);
+applyMigrations();
 
 const child = spawn("npx", [
     "wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", stateDir,
@@ -129,6 +182,9 @@ const demo = await ensureDemo(vars.ADMIN_TOKEN);
 // workerd does not fire cron triggers locally; call the watchdog every minute the way the cron would.
 setInterval(() => fetch(`${base}/__scheduled?cron=*+*+*+*+*`).catch(() => {}), 60_000).unref();
 
+const customers = await demoCustomers();
+const auth = `-H "Authorization: Bearer ${demo.solverKey}"`;
+const json = `-H "Content-Type: application/json"`;
 console.log(`
 flowjobs is running at ${base}
   console:        ${base}/
@@ -138,9 +194,15 @@ flowjobs is running at ${base}
   management key: ${demo.managementKey}
 
 Start a job and read it back:
-  curl -s -X POST ${base}/job/start/hello -H "Authorization: Bearer ${demo.solverKey}" -H "Content-Type: application/json" -d '{"name":"Ada"}'
-  curl -s ${base}/job/<jobId> -H "Authorization: Bearer ${demo.solverKey}"
+  curl -s -X POST ${base}/job/start/hello ${auth} ${json} -d '{"name":"Ada"}'
+  curl -s ${base}/job/<jobId> ${auth}
 
-Order enrichment (REST call per order, decision table, switch):
-  curl -s -X POST ${base}/job/start/orders -H "Authorization: Bearer ${demo.solverKey}" -H "Content-Type: application/json" -d '${JSON.stringify(sampleOrders(base))}'
+A job that runs for minutes (a tick every 10 s), then cancel it:
+  curl -s -X POST ${base}/job/start/countdown ${auth} ${json} -d '{"minutes":5}'
+  curl -s -X POST ${base}/job/cancel/<jobId> ${auth}
+
+Order enrichment (a REST call per order to the demo API, a decision table, a switch):
+  curl -s -X POST ${base}/job/start/orders ${auth} ${json} -d '${JSON.stringify(sampleOrders(base))}'
+  apiBase is where the flow calls the demo API (GET /demo/customers/{id}); left out, it is this server.
+  ${customers ? `Customer ids the demo API knows: ${customers}.` : `The demo API lists its customers at ${base}/demo/customers.`}
 `);

@@ -1,7 +1,8 @@
 /// <reference types="node" />
-// `npm start` as a new user runs it: the script starts wrangler dev with a demo space and prints a
-// curl line; that exact line starts a job, which completes. Runs against a real local server, so
-// the job is polled over HTTP (bounded), there being no alarm hook to drive from outside.
+// `npm start` as a new user runs it: the script starts wrangler dev with a demo space and prints curl
+// lines; those exact lines start jobs that complete (hello, orders) or are canceled (countdown), and
+// the output reads as written for a person. Runs against a real local server, so jobs are polled
+// over HTTP (bounded), there being no alarm hook to drive from outside.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -36,6 +37,16 @@ async function finalState(port: number, key: string, jobId: string) {
   }
   return job!;
 }
+/** Polls until the job is in `state` (bounded: 30 s). */
+async function waitForState(port: number, key: string, jobId: string, state: string) {
+  for (let attempt = 0; attempt < 150; attempt++) {
+    const response = await fetch(`http://127.0.0.1:${port}/job/${jobId}`, { headers: { authorization: `Bearer ${key}` } });
+    if (((await response.json()) as { status: { state: string } }).status.state === state) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`job ${jobId} never reached ${state}`);
+}
+
 const stateDir = mkdtempSync(join(tmpdir(), "flowjobs-e2e-"));
 
 afterAll(() => {
@@ -70,6 +81,12 @@ describe("npm start", () => {
 
     const docs = await fetch(`http://127.0.0.1:${port}/api/openapi.json`);
     expect(docs.status).toBe(200);
+    // The migrations once, as a line per database, and no stack trace of an offline look-up.
+    expect(output).toMatch(/^D1 database flowjobs: applied \d+ migration\(s\) \(0000_init … \d{4}_\w+\)$/m);
+    expect(output.match(/0000_init/g)).toHaveLength(1);
+    expect(output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+    expect(output).not.toContain("Request.cf");
+    expect(output).toContain("Customer ids the demo API knows: c-100 (Ada Lovelace, gold), c-200 (Grace Hopper, silver), c-300 (Alan Turing, bronze).");
 
     const { stdout } = await run("sh", ["-c", curlLine]);
     const started = JSON.parse(stdout);
@@ -86,5 +103,22 @@ describe("npm start", () => {
     const enriched = await finalState(port, key, orders.jobId);
     expect(enriched.status.state).toBe("COMPLETED");
     expect(enriched.output).toEqual(SAMPLE_ORDERS_OUTPUT);
+
+    // Without apiBase the flow calls the server it was published on (this port, not 8787).
+    const withoutBase = ordersLine.replace(/"apiBase":"[^"]+",/, "");
+    expect(withoutBase).not.toContain("apiBase");
+    const defaulted = await finalState(port, key, JSON.parse((await run("sh", ["-c", withoutBase])).stdout).jobId);
+    expect([defaulted.status.state, defaulted.output]).toEqual(["COMPLETED", SAMPLE_ORDERS_OUTPUT]);
+
+    // The countdown line starts a job that runs for minutes; the cancel line, given its id, ends it.
+    const lines = output.split("\n").map((text) => text.trim());
+    const countdownLine = lines.find((text) => text.includes("/job/start/countdown"))!;
+    const cancelLine = lines.find((text) => text.includes("/job/cancel/<jobId>"))!;
+    const countdown = JSON.parse((await run("sh", ["-c", countdownLine])).stdout);
+    expect(countdown.status.state).toBe("WAITING");
+    await waitForState(port, key, countdown.jobId, "RUNNING");
+    const canceling = JSON.parse((await run("sh", ["-c", cancelLine.replace("<jobId>", countdown.jobId)])).stdout);
+    expect(["CANCELING", "CANCELED"]).toContain(canceling.status.state);
+    expect((await finalState(port, key, countdown.jobId)).status.state).toBe("CANCELED");
   });
 });

@@ -1,8 +1,10 @@
 // BUSINESS_RULE in a job: the runner loads the decision table from D1 in the job's space, by alias or
-// id, a published version or the latest published one, with clear errors otherwise.
+// id, a published version or the latest published one, with clear errors otherwise (a table, type or
+// version that does not exist is refused when the flow is saved: test/rules/references.test.ts).
 import { describe, expect, it } from "vitest";
 import { addSpace, call, createTenant, getJob, publishFlow, trigger, type Tenant } from "../helpers/api";
 import { dispatch, runToEnd } from "../helpers/drive";
+import { helloFlow } from "../helpers/flows";
 
 const table = (rate: number) => ({
   hitPolicy: "FIRST_MATCH",
@@ -66,26 +68,24 @@ describe("BUSINESS_RULE in a job", () => {
     await call("POST", "/api/rules/discounts/versions", { key: tenant.managementKey, body: { definition: table(0.5) } });
     await publishFlow(tenant, pricingFlow(ruleId, 1), "v1");
     await publishFlow(tenant, pricingFlow("discounts", 2), "v2");
-    await publishFlow(tenant, pricingFlow("discounts", 9), "v9");
 
     expect((await runPricing(tenant, "v1")).output).toEqual({ rate: 0.2, note: "gold, 150" });
     const pending = await runPricing(tenant, "v2");
     expect(pending.status).toMatchObject({ state: "ERROR", code: "JOB_EXECUTION_ERROR" });
     expect(pending.error).toEqual({ node: "discount", message: "BUSINESS_RULE 'discount': version 2 of decision table 'discounts' is not published; publish it first" });
-    expect((await runPricing(tenant, "v9")).error.message).toBe("BUSINESS_RULE 'discount': decision table 'discounts' has no version 9 (its latest is 2)");
   });
 
-  it("does not find a table of another space, nor a flow posing as a table", async () => {
+  it("does not find a table of another space, nor a flow posing as a table: the flow is refused on save", async () => {
     const tenant = await createTenant();
     await saveTable(tenant, table(0.2));
     const neighbour = await addSpace(tenant.accountId);
-    await publishFlow(neighbour, pricingFlow("discounts"), "pricing");
-    await publishFlow(neighbour, pricingFlow("pricing"), "self");
+    const save = (definition: unknown, alias: string) =>
+      call("POST", "/api/rules", { key: neighbour.managementKey, body: { name: alias, alias, type: "integration-flow", definition, publish: true } });
 
-    expect((await runPricing(neighbour, "pricing")).error).toEqual({
-      node: "discount",
-      message: "BUSINESS_RULE 'discount': no decision table 'discounts' in this space (looked up by id and alias)",
-    });
-    expect((await runPricing(neighbour, "self")).error.message).toBe("BUSINESS_RULE 'discount': rule 'pricing' is an integration-flow, not a decision table");
+    const elsewhere = await save(pricingFlow("discounts"), "pricing");
+    expect([elsewhere.status, elsewhere.body.errors[0].path]).toEqual([422, "definition.nodes[discount].data.rule"]);
+    await publishFlow(neighbour, helloFlow, "flow");
+    const posing = await save(pricingFlow("flow"), "self");
+    expect(posing.body.errors).toEqual([{ path: "definition.nodes[discount].data.rule", message: "is 'flow', an integration flow; a BUSINESS_RULE evaluates a decision table" }]);
   });
 });

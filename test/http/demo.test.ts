@@ -6,9 +6,9 @@ import { describe, expect, it } from "vitest";
 import worker from "../../worker/index";
 import { call } from "../helpers/api";
 
-async function demoCustomer(environment: string) {
+async function demoCustomer(environment: string, path = "/demo/customers/c-100") {
   const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request("https://flowjobs.test/demo/customers/c-100"), { ...env, ENVIRONMENT: environment }, ctx);
+  const response = await worker.fetch(new Request(`https://flowjobs.test${path}`), { ...env, ENVIRONMENT: environment }, ctx);
   await waitOnExecutionContext(ctx);
   return { status: response.status, type: response.headers.get("content-type"), body: await response.json<any>() };
 }
@@ -18,6 +18,7 @@ describe("demo API", () => {
     for (const environment of ["production", "test", ""]) {
       const answer = await demoCustomer(environment);
       expect(answer.status, environment).toBe(404);
+      expect((await demoCustomer(environment, "/demo/customers")).status, environment).toBe(404);
       expect(answer.type).toContain("application/problem+json");
       expect(answer.body).toMatchObject({ type: "route-not-found", status: 404 });
     }
@@ -25,6 +26,9 @@ describe("demo API", () => {
 
   it("serves the sample customers under npm start (development)", async () => {
     expect(await demoCustomer("development")).toMatchObject({ status: 200, body: { id: "c-100", name: "Ada Lovelace", segment: "gold" } });
+    // The list npm start prints.
+    const all = await demoCustomer("development", "/demo/customers");
+    expect(all.body.items.map((customer: { id: string; segment: string }) => `${customer.id} ${customer.segment}`)).toEqual(["c-100 gold", "c-200 silver", "c-300 bronze"]);
   });
 
   it("is left out of the OpenAPI document", async () => {

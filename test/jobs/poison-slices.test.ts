@@ -35,8 +35,10 @@ async function deliveryEvents(jobId: string) {
 }
 
 /** A parallel-limit-1 account with a JOB.ERROR webhook, the poisoned job running and a hello job waiting behind it. */
-async function poisonedAccount(flow: unknown, input: unknown = {}) {
+/** `tables`: decision tables the flow calls, published first (a flow naming a missing one is refused on save). */
+async function poisonedAccount(flow: unknown, input: unknown = {}, tables: string[] = []) {
   const tenant = await createTenant({ parallelLimit: 1 });
+  for (const alias of tables) await publishTable(tenant, alias);
   await createWebhook(tenant, { url: receiver("ok/poison"), events: ["JOB.ERROR"] });
   await publishFlow(tenant, flow, "poisoned");
   await publishFlow(tenant, helloFlow, "hello");
@@ -80,9 +82,8 @@ describe("poison slices", () => {
         { source: "rate", target: "end" },
       ],
     };
-    const { tenant, poisoned, waiting } = await poisonedAccount(flow);
+    const { tenant, poisoned, waiting } = await poisonedAccount(flow, {}, ["rates"]);
     // A stored table that is not JSON (as a corrupted row would be): loading it throws a SyntaxError every time.
-    await publishTable(tenant, "rates");
     await env.DB.prepare("UPDATE rule_versions SET definition = '{ not json' WHERE rule_id = (SELECT id FROM rules WHERE alias = 'rates' AND space_id = ?)")
       .bind(tenant.spaceId)
       .run();

@@ -48,7 +48,7 @@ describe("crash survival", () => {
     const space = await api("POST", `/api/admin/accounts/${account.id}/spaces`, ADMIN_TOKEN, { name: "crash" });
     const solver = (await api("POST", `/api/admin/spaces/${space.id}/keys`, ADMIN_TOKEN, { kind: "solver", name: "ci" })).key;
     const management = (await api("POST", `/api/admin/spaces/${space.id}/keys`, ADMIN_TOKEN, { kind: "management", name: "ci" })).key;
-    for (const rule of demoFlows.filter((flow: { alias: string }) => ["discounts", "orders"].includes(flow.alias))) {
+    for (const rule of demoFlows(server.base).filter((flow: { alias: string }) => ["discounts", "orders"].includes(flow.alias))) {
       await api("POST", "/api/rules", management, { ...rule, publish: true });
     }
     await api("POST", "/api/rules", management, { name: "count", alias: "count", type: "integration-flow", definition: countingFlow, publish: true });

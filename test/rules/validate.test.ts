@@ -6,6 +6,12 @@ import { call, createTenant, type Tenant } from "../helpers/api";
 let tenant: Tenant;
 beforeAll(async () => {
   tenant = await createTenant();
+  // The decision table everyNode's BUSINESS_RULE names, with the version it asks for (3).
+  const discounts = { hitPolicy: "FIRST_MATCH", inputs: [], outputs: [{ id: "o1", path: "rate" }], rows: [{ outputs: { o1: { value: 0 } } }] };
+  await call("POST", "/api/rules", { key: tenant.managementKey, body: { name: "discounts", alias: "discounts", type: "decision-table", definition: discounts } });
+  for (let version = 2; version <= 3; version++) {
+    await call("POST", "/api/rules/discounts/versions", { key: tenant.managementKey, body: { definition: discounts } });
+  }
 });
 
 const save = (definition: unknown, type = "integration-flow") =>

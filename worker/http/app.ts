@@ -58,7 +58,12 @@ app.doc31("/api/openapi.json", {
     description: "Long-running jobs that evaluate Integration Flows on Cloudflare Workers.",
   },
 });
-app.get("/api/docs", Scalar({ url: "/api/openapi.json", pageTitle: "flowjobs API reference" }));
+// The reference UI comes from the static assets (web/vite.config.ts copies it from the npm package), not
+// the middleware's default CDN: the page works offline, and no third party sees who reads the docs.
+app.get(
+  "/api/docs",
+  Scalar({ url: "/api/openapi.json", pageTitle: "flowjobs API reference", cdn: "/api-reference/standalone.js", withDefaultFonts: false }),
+);
 
 function problemResponse(problem: Problem, requestId?: string) {
   return new Response(JSON.stringify(problemBody(problem, requestId ? `urn:request:${requestId}` : undefined)), {

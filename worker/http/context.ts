@@ -25,7 +25,21 @@ export function router(bodyProblem?: (errors: FieldError[]) => Problem) {
         if (bodyProblem) throw bodyProblem(errors);
         throw new InvalidBody(errors);
       }
-      throw new Problem(400, "invalid-request", "Invalid request", `Invalid ${result.target} parameters.`, errors);
+      throw new Problem(400, "invalid-request", "Invalid request", describeIssues(result.target, result.error.issues), errors);
     },
   });
+}
+
+const TARGET_NAMES: Record<string, string> = { param: "Path parameter", query: "Query parameter", header: "Header", cookie: "Cookie" };
+
+/** "Path parameter 'version' must be a whole number (1, 2, 3, …) or `latest`." — the detail a person reads first. */
+function describeIssues(target: string, issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  const what = TARGET_NAMES[target] ?? target;
+  const sentences = issues.map((issue) => {
+    const field = issue.path.map(String).join(".");
+    // Our own messages continue the sentence ("must be …"); zod's stand alone ("Too big: …").
+    const joiner = /^[a-z]/.test(issue.message) ? " " : ": ";
+    return field ? `${what} '${field}'${joiner}${issue.message}` : `${what}s: ${issue.message}`;
+  });
+  return `${sentences.join("; ")}.`;
 }

@@ -1,5 +1,6 @@
 // Bounds every JSON request body before anything parses it: its size (1 MiB for a job input, 4 MiB
-// elsewhere) and its nesting (MAX_JSON_DEPTH), in one pass over the bytes as they arrive.
+// elsewhere) and its nesting (MAX_JSON_DEPTH), in one pass over the bytes as they arrive; and where a
+// body is required, says so when it is empty (a parser would only call it "not valid JSON").
 import { createMiddleware } from "hono/factory";
 import { findTooDeep, formatJsonPath, MAX_JSON_DEPTH, type JsonPath } from "../lib/json-depth";
 import { InvalidDefinition } from "../rules/validate";
@@ -17,6 +18,8 @@ interface Bounds {
   maxDepth: number;
   tooLarge: () => Problem;
   tooDeep: (path: JsonPath) => Problem;
+  /** Set where the body is required: the problem for an empty (or blank) one. */
+  empty?: () => Problem;
 }
 
 const tooDeepMessage = `nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays; the limit is ${MAX_JSON_DEPTH}`;
@@ -45,6 +48,8 @@ const routeBounds: { path: RegExp; bounds: Bounds }[] = [
           "Job input nested too deep",
           `The job input nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays (at ${formatJsonPath("input", path)}); the limit is ${MAX_JSON_DEPTH}.`,
         ),
+      empty: () =>
+        new BadRequest("invalid-json", "Empty request body", "The request body is empty. Send the job input as a JSON object; `{}` is the empty input."),
     },
   },
   {
@@ -63,16 +68,26 @@ const routeBounds: { path: RegExp; bounds: Bounds }[] = [
 
 export const boundedJsonBody = createMiddleware<AppEnv>(async (c, next) => {
   const request = c.req.raw;
-  if (!request.body || !/^application\/([\w.+-]+\+)?json\b/i.test(request.headers.get("content-type") ?? "")) return next();
+  if (!/^application\/([\w.+-]+\+)?json\b/i.test(request.headers.get("content-type") ?? "")) return next();
   const bounds = routeBounds.find((route) => route.path.test(c.req.path))?.bounds ?? anyBody;
+  if (!request.body) {
+    if (bounds.empty) throw bounds.empty();
+    return next();
+  }
   const bytes = await readAtMost(request, bounds.maxBytes);
   if (!bytes) throw bounds.tooLarge();
+  if (bounds.empty && isBlank(bytes)) throw bounds.empty();
   const tooDeep = findTooDeep(bytes, bounds.maxDepth);
   if (tooDeep) throw bounds.tooDeep(tooDeep);
   // The stream is spent: hand the same bytes on, as Hono's own bodyLimit does.
   c.req.raw = new Request(request, { body: bytes });
   await next();
 });
+
+/** Nothing but JSON's insignificant whitespace. */
+function isBlank(bytes: Uint8Array): boolean {
+  return bytes.every((byte) => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d);
+}
 
 /** The body's bytes, or null past `maxBytes` (read no further than that, whatever Content-Length claims). */
 async function readAtMost(request: Request, maxBytes: number): Promise<Uint8Array | null> {

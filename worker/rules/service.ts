@@ -1,10 +1,11 @@
 // Rules and their versions: integration flows and decision tables, versioned 1, 2, 3… per rule.
 // Every query is scoped by space; a rule of another space is the same "not found" as no rule.
-import { and, desc, eq, or } from "drizzle-orm";
+import { and, desc, eq, inArray, or } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { rules, ruleVersions } from "../db/schema";
 import { BadRequest, Conflict, NotFound } from "../http/problems";
 import { newId } from "../lib/ids";
+import { NO_RULES, referencedRules, type KnownRule, type KnownRules } from "./references";
 import { validateDefinition } from "./validate";
 import type { RuleType } from "./validate";
 
@@ -27,7 +28,9 @@ export async function findRule(db: Database, spaceId: string, ref: string): Prom
   return rule;
 }
 
-export async function findVersion(db: Database, rule: RuleRow, version: number): Promise<VersionRow> {
+/** `latest` is the rule's newest version, published or not (runs resolve theirs through latestPublished). */
+export async function findVersion(db: Database, rule: RuleRow, ref: number | "latest"): Promise<VersionRow> {
+  const version = ref === "latest" ? rule.latestVersion : ref;
   const row = await db.query.ruleVersions.findFirst({
     where: and(eq(ruleVersions.ruleId, rule.id), eq(ruleVersions.version, version)),
   });
@@ -43,7 +46,7 @@ export async function latestPublished(db: Database, rule: RuleRow): Promise<Vers
 }
 
 export async function createRule(db: Database, spaceId: string, input: NewRule) {
-  const definition = validateDefinition(input.type, input.definition);
+  const definition = validateDefinition(input.type, input.definition, await namedRules(db, spaceId, input.type, input.definition));
   if (input.alias) await assertAliasFree(db, spaceId, input.alias);
   const now = Date.now();
   const id = newId(now);
@@ -79,7 +82,7 @@ export async function createRule(db: Database, spaceId: string, input: NewRule) 
 
 export async function addVersion(db: Database, spaceId: string, ref: string, input: { definition: unknown; publish?: boolean }) {
   const rule = await findRule(db, spaceId, ref);
-  const definition = JSON.stringify(validateDefinition(rule.type, input.definition));
+  const definition = JSON.stringify(validateDefinition(rule.type, input.definition, await namedRules(db, spaceId, rule.type, input.definition)));
   const now = Date.now();
   const status = input.publish ? ("published" as const) : ("pending" as const);
   // D1 has no interactive transactions: the version number is taken and used in one atomic batch,
@@ -99,16 +102,16 @@ export async function addVersion(db: Database, spaceId: string, ref: string, inp
   return { ruleId: rule.id, version, status };
 }
 
-export async function publishVersion(db: Database, spaceId: string, ref: string, version: number) {
+export async function publishVersion(db: Database, spaceId: string, ref: string, version: number | "latest") {
   const rule = await findRule(db, spaceId, ref);
   const row = await findVersion(db, rule, version);
   if (row.status !== "published") {
     await db
       .update(ruleVersions)
       .set({ status: "published", publishedAt: Date.now() })
-      .where(and(eq(ruleVersions.ruleId, rule.id), eq(ruleVersions.version, version)));
+      .where(and(eq(ruleVersions.ruleId, rule.id), eq(ruleVersions.version, row.version)));
   }
-  return { ruleId: rule.id, version, status: "published" as const };
+  return { ruleId: rule.id, version: row.version, status: "published" as const };
 }
 
 export async function listRules(db: Database, spaceId: string) {
@@ -132,6 +135,33 @@ export async function describeRule(db: Database, rule: RuleRow, version?: Versio
     createdAt: new Date(shown.createdAt).toISOString(),
     publishedAt: shown.publishedAt ? new Date(shown.publishedAt).toISOString() : null,
   };
+}
+
+/** Bound parameters per lookup: D1 allows 100 per statement, and each name is bound twice (id, alias). */
+const NAMES_PER_LOOKUP = 45;
+
+/** The space's rules a flow's BUSINESS_RULE nodes name, keyed by id and alias, for validation to check them. */
+async function namedRules(db: Database, spaceId: string, type: RuleType, definition: unknown): Promise<KnownRules> {
+  const names = type === "integration-flow" ? referencedRules(definition) : [];
+  if (names.length === 0) return NO_RULES;
+  const lookups = [];
+  for (let start = 0; start < names.length; start += NAMES_PER_LOOKUP) {
+    const chunk = names.slice(start, start + NAMES_PER_LOOKUP);
+    lookups.push(
+      db
+        .select({ id: rules.id, alias: rules.alias, type: rules.type, latestVersion: rules.latestVersion })
+        .from(rules)
+        .where(and(eq(rules.spaceId, spaceId), or(inArray(rules.id, chunk), inArray(rules.alias, chunk)))),
+    );
+  }
+  // One round trip however many lookups.
+  const found = (await db.batch(lookups as [(typeof lookups)[number], ...typeof lookups])).flat();
+  const known = new Map<string, KnownRule>();
+  for (const rule of found) {
+    known.set(rule.id, rule);
+    if (rule.alias) known.set(rule.alias, rule);
+  }
+  return known;
 }
 
 async function assertAliasFree(db: Database, spaceId: string, alias: string) {

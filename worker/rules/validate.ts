@@ -1,12 +1,14 @@
 // Validation of a rule definition on save: the shape (zod), then the checks that make a flow or a
 // decision table runnable (flow-checks.ts, table-checks.ts). Every problem is reported at once, each
-// with a path naming the node (by name) or row and the field.
+// with a path naming the node (by name) or row and the field. Pure: what it needs of the space (the
+// rules a BUSINESS_RULE names) is given by the service.
 import { DecisionTable } from "../decisions/table";
 import { FlowDefinition } from "../flow/definition";
 import { JsonSchema } from "../flow/json-schema";
 import { Problem, type FieldError } from "../http/problems";
 import { checkFlow } from "./flow-checks";
 import { DEFINITION, nodePath, zodErrors } from "./paths";
+import { checkReferences, type KnownRules } from "./references";
 import { checkTable } from "./table-checks";
 
 export const RULE_TYPES = ["integration-flow", "decision-table"] as const;
@@ -21,13 +23,16 @@ export class InvalidDefinition extends Problem {
   }
 }
 
-/** The definition as it is stored, or InvalidDefinition listing every problem. */
-export function validateDefinition(type: RuleType, definition: unknown): unknown {
+/**
+ * The definition as it is stored, or InvalidDefinition listing every problem. `rules` holds the
+ * space's rules that the definition's BUSINESS_RULE nodes name (references.ts, referencedRules).
+ */
+export function validateDefinition(type: RuleType, definition: unknown, rules: KnownRules): unknown {
   const size = new TextEncoder().encode(JSON.stringify(definition ?? null)).byteLength;
   if (size > DEFINITION_LIMIT_BYTES) {
     throw new InvalidDefinition([{ path: DEFINITION, message: `is ${size} bytes; the limit is 1 MiB` }]);
   }
-  return type === "decision-table" ? validateTable(definition) : validateFlow(definition);
+  return type === "decision-table" ? validateTable(definition) : validateFlow(definition, rules);
 }
 
 function validateTable(definition: unknown): unknown {
@@ -39,7 +44,7 @@ function validateTable(definition: unknown): unknown {
   return definition;
 }
 
-function validateFlow(definition: unknown): unknown {
+function validateFlow(definition: unknown, rules: KnownRules): unknown {
   const parsed = FlowDefinition.safeParse(definition);
   if (!parsed.success) throw new InvalidDefinition(zodErrors(parsed.error, DEFINITION, (segments) => byNodeName(definition, segments)));
   if (parsed.data.nodes.length > NODE_LIMIT) {
@@ -50,7 +55,7 @@ function validateFlow(definition: unknown): unknown {
     const schema = JsonSchema.safeParse(parsed.data.inputSchema);
     if (!schema.success) errors.push(...zodErrors(schema.error, `${DEFINITION}.inputSchema`));
   }
-  errors.push(...checkFlow(parsed.data));
+  errors.push(...checkFlow(parsed.data), ...checkReferences(parsed.data, rules));
   if (errors.length > 0) throw new InvalidDefinition(errors);
   return parsed.data;
 }

@@ -55,11 +55,23 @@ export async function attempt(
     if (cancel?.aborted) throw new CallCanceled(what, { cause: error });
     if (error instanceof FlowFailure) throw error;
     if (timedOut) return { kind: "network-error", reason: `no answer within ${timeoutMs} ms (timeoutMs)` };
-    return { kind: "network-error", reason: error instanceof Error ? error.message : String(error) };
+    return { kind: "network-error", reason: networkReason(error, request.url) };
   } finally {
     clearTimeout(timer);
     cancel?.removeEventListener("abort", onCancel);
   }
+}
+
+/**
+ * Why no answer came, in a flow author's words. workerd reports a refused or reset connection only
+ * as "Network connection lost" (what a server that is not running looks like locally), without the host.
+ */
+function networkReason(error: unknown, url: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const { host, hostname } = new URL(url);
+  if (/network connection lost/i.test(message)) return `could not connect to ${host} (connection refused or reset)`;
+  if (/dns|getaddrinfo|ENOTFOUND|EAI_AGAIN/i.test(message)) return `could not resolve the host name ${hostname} (${message})`;
+  return message;
 }
 
 /** Reads the body as text, refusing more than RESPONSE_LIMIT_BYTES without buffering it all first. */

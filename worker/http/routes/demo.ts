@@ -24,6 +24,19 @@ demoApi.use("/demo/*", async (c, next) => {
   await next();
 });
 
+// npm start prints the ids from here, so a user knows what to put in an order.
+demoApi.openapi(
+  createRoute({
+    method: "get",
+    path: "/demo/customers",
+    summary: "Demo: every customer the demo API knows",
+    tags: ["Demo"],
+    hide: true,
+    responses: { 200: { description: "The customers", content: { "application/json": { schema: z.object({ items: z.array(Customer) }) } } } },
+  }),
+  (c) => c.json({ items: Object.values(CUSTOMERS) }, 200),
+);
+
 demoApi.openapi(
   createRoute({
     method: "get",

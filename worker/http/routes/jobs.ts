@@ -4,16 +4,18 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { database } from "../../db/client";
 import { cancelAllWaiting, cancelJob, getJob, startJob } from "../../jobs/service";
-import { findRule } from "../../rules/service";
+import { findRule, latestPublished, notPublished } from "../../rules/service";
 import { requireKey } from "../auth";
 import { router, type AppEnv } from "../context";
+import { versionParam } from "../params";
 import { BadRequest, Problem } from "../problems";
 import { Job, JobInput, problemResponses } from "../schemas";
 
 const security = [{ bearer: [] }];
 const JobId = z.string().min(1).max(64).openapi({ param: { name: "jobId", in: "path" } });
 const Flow = z.string().min(1).max(128).openapi({ param: { name: "flow", in: "path" }, description: "Rule id or alias" });
-const Version = z.coerce.number().int().positive().openapi({ param: { name: "version", in: "path" } });
+// Only a published version can run, so here `latest` is the latest published one.
+const Version = versionParam("the latest published version (the same as leaving it out of /job/start)");
 const jobResponse = (description: string) => ({ description, content: { "application/json": { schema: Job } } });
 
 /** Refuses a body that is not JSON; its size and depth are bounded by boundedJsonBody (http/json-body.ts). */
@@ -104,7 +106,7 @@ const cancelRuleRoute = createRoute({
   request: { params: z.object({ flow: Flow, version: Version }) },
   responses: {
     200: { description: "How many jobs were canceled", content: { "application/json": { schema: Canceled } } },
-    ...problemResponses(401, 404),
+    ...problemResponses(400, 401, 404),
   },
 });
 
@@ -117,11 +119,11 @@ jobsApi.use("/job/*", requireKey("solver", "management"));
 
 for (const route of [startLatest, startVersion]) {
   jobsApi.openapi(route, async (c) => {
-    const params = c.req.valid("param") as { flow: string; version?: number };
+    const params = c.req.valid("param") as { flow: string; version?: number | "latest" };
     const headers = c.req.valid("header");
     const { job, replayed } = await startJob(c.env, c.var.caller, {
       flow: params.flow,
-      version: params.version,
+      version: params.version === "latest" ? undefined : params.version,
       input: c.req.valid("json"),
       idempotencyKey: headers["idempotency-key"],
       correlationId: headers["x-correlation-id"],
@@ -144,6 +146,9 @@ jobsApi.openapi(cancelSpaceRoute, async (c) => {
 
 jobsApi.openapi(cancelRuleRoute, async (c) => {
   const { flow, version } = c.req.valid("param");
-  const rule = await findRule(database(c.env.DB), c.var.caller.spaceId, flow);
-  return c.json({ canceled: await cancelAllWaiting(c.env, c.var.caller, { ruleId: rule.id, version }) }, 200);
+  const db = database(c.env.DB);
+  const rule = await findRule(db, c.var.caller.spaceId, flow);
+  const number = version === "latest" ? (await latestPublished(db, rule))?.version : version;
+  if (number === undefined) throw notPublished(flow);
+  return c.json({ canceled: await cancelAllWaiting(c.env, c.var.caller, { ruleId: rule.id, version: number }) }, 200);
 });

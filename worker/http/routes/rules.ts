@@ -13,11 +13,13 @@ import {
 import { RULE_TYPES } from "../../rules/validate";
 import { requireKey } from "../auth";
 import { router } from "../context";
+import { versionParam } from "../params";
 import { body, json, problemResponses } from "../schemas";
 
 const security = [{ bearer: [] }];
 const RuleRef = z.string().min(1).max(128).openapi({ param: { name: "rule", in: "path" }, description: "Rule id or alias" });
-const Version = z.coerce.number().int().positive().openapi({ param: { name: "version", in: "path" } });
+// Authoring sees every version, so here `latest` is the newest one, as in GET /api/rules/{rule}.
+const Version = versionParam("the rule's newest version, published or not (its latestVersion)");
 
 export const NewRule = z
   .object({

@@ -1,0 +1,60 @@
+// Save-time check of what a flow's BUSINESS_RULE nodes name: a decision table of the same space, and
+// a version it has. Pure, like the other checks: the rules service looks the named rules up and passes them in.
+import type { FlowDefinition } from "../flow/definition";
+import { BusinessRuleData } from "../flow/nodes/business-rule";
+import type { FieldError } from "../http/problems";
+import { nodePath } from "./paths";
+
+/** What the check needs to know of a rule of the space. */
+export interface KnownRule {
+  id: string;
+  alias: string | null;
+  type: "integration-flow" | "decision-table";
+  latestVersion: number;
+}
+
+/** The space's rules a definition names, by id and by alias (a node may use either). */
+export type KnownRules = ReadonlyMap<string, KnownRule>;
+
+export const NO_RULES: KnownRules = new Map();
+
+/** Ids and aliases are at most 64 characters: a longer name cannot match, so it is never looked up. */
+const LONGEST_REFERENCE = 128;
+
+/**
+ * The rule names the BUSINESS_RULE nodes of an unvalidated definition use, for the service to look
+ * up before validation. Tolerant of any shape: what is not a node with a string `rule` is left to validation.
+ */
+export function referencedRules(definition: unknown): string[] {
+  const nodes = (definition as { nodes?: unknown } | null)?.nodes;
+  if (!Array.isArray(nodes)) return [];
+  const names = new Set<string>();
+  for (const node of nodes) {
+    if ((node as { type?: unknown } | null)?.type !== "BUSINESS_RULE") continue;
+    const rule = (node as { data?: { rule?: unknown } }).data?.rule;
+    if (typeof rule === "string" && rule.length > 0 && rule.length <= LONGEST_REFERENCE) names.add(rule);
+  }
+  return [...names];
+}
+
+export function checkReferences(definition: FlowDefinition, rules: KnownRules): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const node of definition.nodes) {
+    if (node.type !== "BUSINESS_RULE") continue;
+    // Data that does not parse is already reported by the node's own check.
+    const data = BusinessRuleData.safeParse(node.data ?? {});
+    if (!data.success) continue;
+    const { rule: name, version } = data.data;
+    const path = `${nodePath(node.name)}.data`;
+    const rule = rules.get(name);
+    if (!rule) {
+      errors.push({ path: `${path}.rule`, message: `is '${name}', but no rule of this space has that id or alias; save the decision table first` });
+    } else if (rule.type !== "decision-table") {
+      errors.push({ path: `${path}.rule`, message: `is '${name}', an integration flow; a BUSINESS_RULE evaluates a decision table` });
+    } else if (version !== "latest" && version > rule.latestVersion) {
+      const versions = rule.latestVersion === 1 ? "only version 1" : `versions 1 to ${rule.latestVersion}`;
+      errors.push({ path: `${path}.version`, message: `is ${version}, but decision table '${name}' has ${versions}` });
+    }
+  }
+  return errors;
+}
