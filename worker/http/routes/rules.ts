@@ -14,6 +14,7 @@ import { RULE_TYPES } from "../../rules/validate";
 import { requireKey } from "../auth";
 import { router } from "../context";
 import { versionParam } from "../params";
+import { registerRuleDefinitions, RuleDefinition } from "../rule-definitions";
 import { body, json, problemResponses } from "../schemas";
 
 const security = [{ bearer: [] }];
@@ -29,13 +30,13 @@ export const NewRule = z
       .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "lowercase letters, digits, '-' and '_', at most 64")
       .optional(),
     type: z.enum(RULE_TYPES),
-    definition: z.unknown(),
+    definition: RuleDefinition,
     publish: z.boolean().optional(),
   })
   .openapi("NewRule");
 export type NewRule = z.infer<typeof NewRule>;
 
-export const NewVersion = z.object({ definition: z.unknown(), publish: z.boolean().optional() }).openapi("NewVersion");
+export const NewVersion = z.object({ definition: RuleDefinition, publish: z.boolean().optional() }).openapi("NewVersion");
 
 const VersionStatus = z.enum(["pending", "published"]);
 const CreatedRule = z
@@ -52,13 +53,14 @@ export const Rule = z
     latestPublishedVersion: z.number().nullable(),
     version: z.number(),
     status: VersionStatus,
-    definition: z.unknown(),
+    definition: RuleDefinition,
     createdAt: z.string(),
     publishedAt: z.string().nullable(),
   })
   .openapi("Rule");
 
 export const rulesApi = router();
+registerRuleDefinitions(rulesApi.openAPIRegistry);
 rulesApi.use("/api/rules", requireKey("management"));
 rulesApi.use("/api/rules/*", requireKey("management"));
 
