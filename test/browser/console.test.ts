@@ -1,11 +1,13 @@
 /// <reference types="node" />
 // The console in a real browser (Debian's Chromium via playwright-core) against `npm start`:
 // sign in, live jobs list, filters and search, a running job's graph and logs, cancel, the flow
-// page, usage and pay-as-you-go, webhooks with deliveries, API keys, keyboard use, rows that stay
-// still under live updates, and the phone layout. Each test has its own signed-in tab.
+// page, decision tables, readable ids, usage and pay-as-you-go, webhooks with deliveries, API keys,
+// keyboard use, one time format, rows that stay still under live updates, the sidebar on long
+// pages, and the phone layout. Each test has its own signed-in tab.
 import { createServer, type Server } from "node:http";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { formatDay } from "../../web/src/lib/format";
 import { launch, screenshot, signedInPage, signIn, tabTo } from "./browser";
 import { call, freePort, startServer, type TestServer } from "./server";
 
@@ -30,6 +32,9 @@ const recordLayoutShifts = (tab: Page) =>
     }).observe({ type: "layout-shift" });
   });
 const layoutShifts = (tab: Page) => tab.evaluate(() => (window as any).__shifts);
+/** The state each node of the job's graph is drawn in, by node id. */
+const graphStates = (tab: Page) =>
+  tab.locator("[data-node]").evaluateAll((nodes) => Object.fromEntries(nodes.map((node) => [node.getAttribute("data-node"), node.getAttribute("data-node-state")])));
 
 beforeAll(async () => {
   server = await startServer();
@@ -167,6 +172,10 @@ describe("console", () => {
     await expect.poll(() => page.locator(".job-title .badge").textContent(), { timeout: 15_000 }).toBe("Canceled");
     expect(await page.evaluate(() => (window as any).__states)).toEqual(["RUNNING", "CANCELING", "CANCELED"]);
     await page.getByText("JOB_USER_CANCELED").first().waitFor();
+    // The nodes it was in (the loop and its WAIT) are drawn canceled, not running, as the API says.
+    await page.locator('[data-node="nap"][data-node-state="canceled"]').waitFor();
+    expect(await page.locator('[data-node-state="running"]').count()).toBe(0);
+    expect(await graphStates(page)).toEqual((await call(server.base, server.managementKey, "GET", `/api/jobs/${job.jobId}`)).nodeStates);
     await screenshot(page, "job-canceled");
   });
 
@@ -357,7 +366,7 @@ describe("console", () => {
     expect(await page.locator(".simple-table tbody tr").count()).toBe(Math.max(usage.bySpace.length, 1));
     for (const space of usage.bySpace) await page.locator(".simple-table tbody tr").filter({ hasText: space.name }).waitFor();
     const bars = await page.getByRole("img", { name: "Job seconds per day" }).locator("rect title").allTextContents();
-    for (const day of usage.daily) expect(bars.some((title) => title.startsWith(`${day.day}: `))).toBe(true);
+    for (const day of usage.daily) expect(bars.some((title) => title.startsWith(`${formatDay(day.day)}: `))).toBe(true);
     await screenshot(page, "usage");
 
     const before = usage.payAsYouGo as boolean;
@@ -401,11 +410,17 @@ describe("console", () => {
       await card.getByRole("button", { name: "Show deliveries" }).click();
       await card.locator('[data-delivery-status="succeeded"]').first().waitFor({ timeout: 60_000 });
       expect(await card.locator(".attempts").first().textContent()).toContain("200");
+      // Attempts are named in words, with what a retry and a redelivery are said once above them.
+      expect(await card.locator(".attempts li .attempt-label").first().textContent()).toBe("First try");
+      expect(await card.getByTestId("attempts-explained").textContent()).toMatch(/retried on its own.*Redeliver starts the tries over/);
       await screenshot(page, "webhook-deliveries");
 
       await card.getByRole("button", { name: "Redeliver" }).first().click();
       await expect.poll(() => received.length, { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
       await expect.poll(() => card.locator(".attempts li").count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+      const redelivered = card.locator(".delivery").filter({ has: page.locator(".attempt-label", { hasText: "Redelivery 1" }) });
+      await expect.poll(() => redelivered.locator(".attempt-label").allTextContents(), { timeout: 30_000 }).toEqual(["First try", "Redelivery 1"]);
+      expect(await card.locator(".attempts").first().textContent()).not.toMatch(/#\d+\.\d+/);
 
       await card.getByRole("switch").click();
       await expect.poll(() => card.locator(".badge").first().textContent()).toBe("Disabled");
@@ -504,7 +519,7 @@ describe("console", () => {
     expect(await focusShows()).toBe(true);
     await page.keyboard.press("Enter");
     await expect.poll(() => page.url()).toContain("state=CANCELED");
-    await tabTo(page, row(job.jobId).getByRole("link", { name: /…/ }));
+    await tabTo(page, row(job.jobId).getByRole("link", { name: job.jobId }));
     await page.keyboard.press("Enter");
     await expect.poll(() => new URL(page.url()).pathname).toBe(`/jobs/${job.jobId}`);
     await page.locator(".job-title .badge").waitFor();
@@ -563,6 +578,205 @@ describe("console", () => {
     await row(arrived.jobId).waitFor({ state: "attached", timeout: 30_000 });
     // Within a pixel: rows are 43.5 px tall and the scroll offset snaps to whole pixels.
     expect(Math.abs((await y()) - before)).toBeLessThanOrEqual(1);
+  });
+
+  it("renders a decision table's page from the Flows page: its hit policy, columns and rows", async () => {
+    const alias = `prices-${run}`;
+    await call(server.base, server.managementKey, "POST", "/api/rules", {
+      name: `Prices ${run}`,
+      alias,
+      type: "decision-table",
+      publish: true,
+      definition: {
+        hitPolicy: "FIRST_MATCH",
+        inputs: [{ id: "tier", expression: "customer.tier", name: "Tier" }, { id: "qty", expression: "qty" }],
+        outputs: [{ id: "price", path: "price.unit", name: "Unit price" }, { id: "note", path: "note" }],
+        rows: [
+          { conditions: { tier: { op: "=", value: "gold" }, qty: { op: ">=", value: 10 } }, outputs: { price: { value: 8 }, note: { expression: "'bulk ' & qty" } }, description: "Gold bulk" },
+          { conditions: { qty: { op: "BTW", value: [1, 9] } }, outputs: { price: { value: 10 } } },
+          { active: false, conditions: { tier: { op: "IN", value: ["test", "demo"] } }, outputs: { price: { value: 0 } } },
+        ],
+      },
+    });
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(`${server.base}/flows`);
+    await page.getByRole("link", { name: new RegExp(`Prices ${run}`) }).click();
+    await page.getByTestId("hit-policy").waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/flows/${alias}`);
+    expect(errors).toEqual([]);
+    expect(await page.getByRole("alert").count()).toBe(0);
+    expect(await page.getByTestId("hit-policy").textContent()).toMatch(/First match/);
+    const header = (await page.locator(".decision-table thead th").allTextContents()).map((text) => text.replace(/\s+/g, " ").trim());
+    expect(header).toEqual(["#", "when Tier customer.tier", "when qty qty", "then Unit price → price.unit", "then note → note", "Description"]);
+    const rows = await page.locator(".decision-table tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent!.trim())));
+    expect(rows).toEqual([
+      ["1", '= "gold"', "≥ 10", "8", "'bulk ' & qty", "Gold bulk"],
+      ["2", "any", "between 1 and 9", "10", "null", ""],
+      ["3 inactive", 'in "test", "demo"', "any", "0", "null", ""],
+    ]);
+    // The decision table has no jobs: no jobs panel, no "start a job" hint.
+    expect(await page.getByRole("complementary", { name: "Jobs of this flow" }).count()).toBe(0);
+    await screenshot(page, "decision-table");
+  });
+
+  it("shows job and correlation ids readable and distinct per row, the whole id on hover and copy", async () => {
+    // Correlation ids that share a long prefix, as ULID job ids share their time prefix.
+    const jobs = [];
+    for (let index = 1; index <= 4; index++) jobs.push(await start("hello", { name: `Id ${index}` }, `ids-${run}-customer-order-2030-01-05-000${index}`));
+    await page.goto(`${server.base}/`);
+    for (const job of jobs) await row(job.jobId).waitFor({ timeout: 30_000 });
+    /** What a reader sees of the id in a cell: its text, its hover text, and which of its characters are in view. */
+    const shown = (jobId: string, label: string) =>
+      row(jobId)
+        .locator(`td[data-label="${label}"]`)
+        .evaluate((cell) => {
+          const id = cell.querySelector(".id-text")!;
+          const text = id.querySelector("bdi")!.firstChild!;
+          const box = id.getBoundingClientRect();
+          const inView = (index: number) => {
+            const range = document.createRange();
+            range.setStart(text, index);
+            range.setEnd(text, index + 1);
+            const glyph = range.getBoundingClientRect();
+            return glyph.left >= box.left - 0.5 && glyph.right <= box.right + 0.5;
+          };
+          const length = text.textContent!.length;
+          const visible = [...text.textContent!].filter((_, index) => inView(index)).join("");
+          return { text: id.textContent, title: id.getAttribute("title"), visible, endInView: inView(length - 1) && box.right <= cell.getBoundingClientRect().right + 0.5 };
+        });
+    const seen = { Job: new Set<string>(), "Correlation id": new Set<string>() };
+    for (const [index, job] of jobs.entries()) {
+      const correlationId = `ids-${run}-customer-order-2030-01-05-000${index + 1}`;
+      for (const [label, id] of [["Job", job.jobId], ["Correlation id", correlationId]] as const) {
+        const cell = await shown(job.jobId, label);
+        expect(cell).toMatchObject({ text: id, title: id, endInView: true });
+        // At least the last eight characters show (a ULID's random part), and the id ends with what shows.
+        expect(cell.visible.length).toBeGreaterThanOrEqual(8);
+        expect(id.endsWith(cell.visible)).toBe(true);
+        seen[label].add(cell.visible);
+      }
+    }
+    expect(seen.Job.size).toBe(jobs.length);
+    expect(seen["Correlation id"].size).toBe(jobs.length);
+    // Selecting the cut id selects all of it: a copy is the whole id.
+    const selected = await row(jobs[0].jobId).locator('td[data-label="Correlation id"] .id-text').evaluate((element) => {
+      getSelection()!.selectAllChildren(element);
+      return getSelection()!.toString();
+    });
+    expect(selected).toBe(`ids-${run}-customer-order-2030-01-05-0001`);
+    await screenshot(page, "jobs-ids");
+  });
+
+  it("shows the alias a webhook's flow filter was given, not the rule id", async () => {
+    const hello = await call(server.base, server.managementKey, "GET", "/api/rules/hello");
+    const port = await freePort();
+    await page.goto(`${server.base}/webhooks`);
+    await page.getByRole("button", { name: "New webhook" }).click();
+    await page.getByLabel("URL").fill(`http://127.0.0.1:${port}/alias-${run}`);
+    await page.getByLabel(/^Flows/).fill("hello");
+    await page.getByRole("button", { name: "Create webhook" }).click();
+    await page.getByRole("button", { name: "Done" }).click();
+    const card = page.locator(".webhook").filter({ hasText: `alias-${run}` });
+    await expect.poll(() => card.getByTestId("webhook-filter").textContent()).toContain("flows: hello");
+    expect(await card.textContent()).not.toContain(hello.ruleId);
+    // Stored as the rule id (what deliveries match on), edited as the alias.
+    const id = await card.getAttribute("data-webhook-id");
+    const hooks = (await call(server.base, server.managementKey, "GET", "/api/webhooks")).items;
+    expect(hooks.find((hook: { id: string }) => hook.id === id).flows).toEqual([hello.ruleId]);
+    await card.getByRole("button", { name: "Edit" }).click();
+    expect(await page.locator(`.webhook[data-webhook-id="${id}"]`).getByLabel(/^Flows/).inputValue()).toBe("hello");
+    await call(server.base, server.managementKey, "DELETE", `/api/webhooks/${id}`);
+  });
+
+  it("formats every time one way on each page", async () => {
+    const job = await start("hello", { name: "Clock" }, `clock-${run}`);
+    await expect.poll(async () => (await call(server.base, server.managementKey, "GET", `/job/${job.jobId}`)).status.state, { timeout: 30_000 }).toBe("COMPLETED");
+    const shape = /^[A-Z][a-z]{2} \d{1,2}, \d{2}:\d{2}:\d{2}$/;
+    for (const [path, ready] of [
+      ["/", () => row(job.jobId).waitFor()],
+      [`/jobs/${job.jobId}`, () => page.getByTestId("logs").getByText("Hello, Clock").waitFor()],
+      ["/keys", () => page.locator("tr[data-key-id]").first().waitFor()],
+      ["/flows/hello", () => page.locator(".panel-item").first().waitFor()],
+    ] as const) {
+      await page.goto(`${server.base}${path}`);
+      await ready();
+      const { times, stray } = await page.evaluate(() => {
+        const times = [...document.querySelectorAll("main time")].map((element) => element.textContent!);
+        // Any other time or date in the page's text is a second format.
+        const main = document.querySelector("main")!.cloneNode(true) as HTMLElement;
+        main.querySelectorAll("time, pre").forEach((element) => element.remove());
+        const stray = main.textContent!.match(/\b\d{1,2}:\d{2}:\d{2}\b|\b\d{1,2}:\d{2}\s?[AP]M\b|\b\d{1,2}\/\d{1,2}\/\d{2,4}\b/g) ?? [];
+        return { times, stray };
+      });
+      expect(times.length, path).toBeGreaterThan(0);
+      for (const time of times) expect(time, path).toMatch(shape);
+      expect(stray, path).toEqual([]);
+    }
+  });
+
+  it("paints the sidebar the whole length of a long page", async () => {
+    for (let index = 0; index < 20; index++) await start("hello", { name: `Long ${index}` }, `long-${run}`);
+    await page.setViewportSize({ width: 1360, height: 500 });
+    await page.goto(`${server.base}/`);
+    await expect.poll(() => page.locator("tbody tr").count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(20);
+    const column = () =>
+      page.evaluate(() => {
+        const sidebar = document.querySelector(".sidebar")!.getBoundingClientRect();
+        const nav = document.querySelector('nav[aria-label="Main"]')!.getBoundingClientRect();
+        const bottomLeft = document.elementFromPoint(20, innerHeight - 5);
+        return {
+          pageHeight: document.documentElement.scrollHeight,
+          sidebarHeight: Math.round(sidebar.height),
+          viewport: innerHeight,
+          navInView: nav.top >= 0 && nav.bottom <= innerHeight,
+          bottomLeftInSidebar: Boolean(bottomLeft?.closest(".sidebar")),
+        };
+      });
+    const top = await column();
+    expect(top.pageHeight).toBeGreaterThan(top.viewport * 2);
+    expect(top.sidebarHeight).toBeGreaterThanOrEqual(top.pageHeight - 1);
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    expect(await column()).toMatchObject({ navInView: true, bottomLeftInSidebar: true });
+    await screenshot(page, "sidebar-long-page");
+  });
+
+  it("draws both branches of a SWITCH that alternates inside a FOREACH done, with run counts, as the API says", async () => {
+    const alias = `alternating-${run}`;
+    await call(server.base, server.managementKey, "POST", "/api/rules", {
+      name: "Alternating",
+      alias,
+      type: "integration-flow",
+      publish: true,
+      definition: {
+        nodes: [
+          { id: "start", type: "START", name: "start" },
+          { id: "each", type: "FOREACH", name: "each", data: { items: "[1, 2, 3, 4, 5]" } },
+          { id: "route", type: "SWITCH", name: "route", data: { cases: [{ when: "each.index % 2 = 0", port: "even" }, { when: "true", port: "odd" }] } },
+          { id: "even", type: "LOG", name: "even", data: { message: "'even ' & each.index" } },
+          { id: "odd", type: "LOG", name: "odd", data: { message: "'odd ' & each.index" } },
+          { id: "end", type: "END", name: "end", data: { output: "{}" } },
+        ],
+        connections: [
+          { source: "start", target: "each" },
+          { source: "each", target: "route", port: "loop" },
+          { source: "route", target: "even", port: "even" },
+          { source: "route", target: "odd", port: "odd" },
+          { source: "each", target: "end", port: "done" },
+        ],
+      },
+    });
+    const job = await start(alias, {});
+    await page.goto(`${server.base}/jobs/${job.jobId}`);
+    await expect.poll(() => page.locator(".job-title .badge").textContent(), { timeout: 30_000 }).toBe("Completed");
+    await page.locator('[data-node="odd"][data-node-state="done"]').waitFor();
+    const detail = await call(server.base, server.managementKey, "GET", `/api/jobs/${job.jobId}`);
+    expect(await graphStates(page)).toEqual(detail.nodeStates);
+    expect(detail.nodeStates).toMatchObject({ even: "done", odd: "done" });
+    const badge = (id: string) => page.locator(`[data-node="${id}"] .run-badge text`).textContent();
+    expect([await badge("route"), await badge("even"), await badge("odd")]).toEqual(["×5", "×3", "×2"]);
+    expect(await page.locator('[data-node="start"] .run-badge').count()).toBe(0);
+    await screenshot(page, "job-alternating");
   });
 
   it("fits a 375 px wide phone", async () => {

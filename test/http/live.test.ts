@@ -16,7 +16,7 @@ function parseEvents(text: string) {
 }
 
 describe("live job view", () => {
-  it("streams the job, its node states and its log lines as Server-Sent Events, then ends", async () => {
+  it("streams the job, its node states with run counts and its log lines as Server-Sent Events, then ends", async () => {
     const tenant = await createTenant();
     await publishFlow(tenant, helloFlow, "hello");
     const jobId = (await trigger(tenant, "hello", { name: "Cy" })).body.jobId;
@@ -30,7 +30,7 @@ describe("live job view", () => {
     const events = parseEvents(await response.text());
     expect(events.map((event) => event.event)).toEqual(["job", "nodes", "logs", "end"]);
     expect(events[0].data).toMatchObject({ jobId, status: { state: "COMPLETED" } });
-    expect(events[1].data).toMatchObject({ greet: "done", say: "done", end: "done" });
+    expect(events[1].data).toEqual({ states: { start: "done", greet: "done", say: "done", end: "done" }, runs: { start: 1, greet: 1, say: 1, end: 1 } });
     expect(events[2].data).toEqual([expect.objectContaining({ message: "Hello, Cy", node: "say" })]);
     expect(events[3].data).toEqual({ state: "COMPLETED" });
   });

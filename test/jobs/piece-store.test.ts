@@ -61,6 +61,18 @@ describe("the runner's piece store", () => {
     expect(loaded).toEqual(checkpoint);
   });
 
+  it("keeps the per-node run counts in the core, and loads a core written before they existed with none", async () => {
+    const counted = { ...checkpointWith({ input: null }), runs: { start: 1, body: 12_000 } };
+    const [loaded, old] = await withStore((store, _written, reopen) => {
+      store.saveCheckpoint(counted);
+      const withCounts = reopen().loadCheckpoint();
+      store.saveCheckpoint(checkpointWith({ input: null }));
+      return [withCounts, reopen().loadCheckpoint()];
+    });
+    expect(loaded).toEqual(counted);
+    expect(old).not.toHaveProperty("runs");
+  });
+
   it("writes only what changed: an unchanged input is not rewritten, a grown array only its new elements", async () => {
     const input = { big: "x".repeat(1_000_000) };
     const results: unknown[] = Array.from({ length: 10_000 }, (_, index) => ({ index }));

@@ -1,7 +1,7 @@
 // The flow graph's layout input and dagre's output for the demo countdown flow.
 import { describe, expect, it } from "vitest";
 import type { FlowDefinition } from "../../web/src/api/types";
-import { edgePath, graphInput, layoutFlow, NODE_HEIGHT, NODE_WIDTH, nodeStateOf } from "../../web/src/lib/graph-layout";
+import { edgePath, graphInput, layoutFlow, NODE_HEIGHT, NODE_WIDTH, nodeStateOf, runBadge } from "../../web/src/lib/graph-layout";
 
 const countdown: FlowDefinition = {
   nodes: [
@@ -58,5 +58,15 @@ describe("layoutFlow", () => {
     expect(nodeStateOf({ a: "running", b: "weird" }, "a")).toBe("running");
     expect(nodeStateOf({ a: "running", b: "weird" }, "b")).toBe("pending");
     expect(nodeStateOf(undefined, "a")).toBe("pending");
+    expect(nodeStateOf({ a: "canceled" }, "a")).toBe("canceled");
+    expect(nodeStateOf({}, "constructor")).toBe("pending");
+  });
+
+  it("badges a node with its run count only when it ran more than once", () => {
+    expect(runBadge({ a: 3, b: 1 }, "a")).toBe("×3");
+    expect(runBadge({ a: 3, b: 1 }, "b")).toBeNull();
+    expect(runBadge({ a: 3 }, "never")).toBeNull();
+    expect(runBadge(undefined, "a")).toBeNull();
+    expect(runBadge({}, "constructor")).toBeNull();
   });
 });

@@ -42,6 +42,13 @@ export interface Checkpoint {
   sleep: { node: string; until: number; output: unknown } | null;
   /** Node executions so far (see FlowEngine.steps). */
   steps: number;
+  /**
+   * Per node id, how many times it has finished, across every iteration of every loop (a loop node
+   * counts once per time its loop ends). Frames keep only the current iteration's states, so this is
+   * what tells a node that ran in an earlier iteration from one that never ran. Absent in
+   * checkpoints stored before it existed: read as empty.
+   */
+  runs?: Record<string, number>;
   /** Set once the run is over; every later step returns it. */
   final: FinalResult | null;
 }
@@ -54,6 +61,7 @@ export function createCheckpoint(definition: FlowDefinition, input: unknown, job
     frames: [openFrame(graphOf(definition), null, null)],
     sleep: null,
     steps: 0,
+    runs: {},
     final: null,
   };
 }

@@ -6,7 +6,7 @@ import { evaluateExpression } from "./expressions";
 import { FlowFailure } from "./failure";
 import { finishNode, openFrame } from "./frames";
 import { graphOf, type FlowGraph } from "./graph";
-import { nodeStatesOf, type NodeState } from "./node-states";
+import { nodeStatesOf, type JobEnding, type NodeState } from "./node-states";
 import type { NodeContext, NodeResult } from "./nodes/handler";
 import { NODE_HANDLERS, type NodeHandlers } from "./nodes/index";
 import type { EngineServices, JobRef } from "./services";
@@ -83,6 +83,16 @@ export class FlowEngine {
     return nodeStatesOf(this.graph, this.state);
   }
 
+  /** The node states of a job the runner ended (a cancel, a timeout, the poison-slice rule): nothing left running. */
+  nodeStatesEnded(ending: JobEnding): Record<string, NodeState> {
+    return nodeStatesOf(this.graph, this.state, ending);
+  }
+
+  /** Per node id, how many times it finished (nodes that never finished are absent). */
+  get nodeRuns(): Record<string, number> {
+    return { ...this.state.runs };
+  }
+
   /** Executes at most one node; skipped nodes are propagated for free along the way. */
   async step(now: number): Promise<StepResult> {
     const state = this.state;
@@ -156,7 +166,7 @@ export class FlowEngine {
         context[node.name] = result.output;
         if (result.vars) Object.assign(context.vars, result.vars);
         if (iterationEnded) this.closeLoop(node.id, frame);
-        finishNode(this.graph, frame, node.id, result.ports ?? [DEFAULT_PORT]);
+        this.finished(frame, node.id, result.ports ?? [DEFAULT_PORT]);
         return { kind: "ran" };
       case "iterate": {
         if (!this.graph.scopes.has(node.id)) return this.fail(node, frame, "only loop nodes can iterate");
@@ -169,7 +179,7 @@ export class FlowEngine {
       case "sleep":
         if (result.until <= now) {
           context[node.name] = result.output;
-          finishNode(this.graph, frame, node.id, [DEFAULT_PORT]);
+          this.finished(frame, node.id, [DEFAULT_PORT]);
           return { kind: "ran" };
         }
         this.state.sleep = { node: node.id, until: result.until, output: result.output };
@@ -177,6 +187,7 @@ export class FlowEngine {
       case "end":
         context[node.name] = result.output;
         frame.states[node.id] = "done";
+        this.countRun(node.id);
         return this.finish({ kind: "completed", output: result.output });
       case "invalid-input": {
         frame.states[node.id] = "error";
@@ -200,8 +211,19 @@ export class FlowEngine {
     const frame = this.state.frames[this.state.frames.length - 1];
     this.state.context[this.graph.nodes[sleep.node].name] = sleep.output;
     this.state.sleep = null;
-    finishNode(this.graph, frame, sleep.node, [DEFAULT_PORT]);
+    this.finished(frame, sleep.node, [DEFAULT_PORT]);
     return { kind: "ran" };
+  }
+
+  private finished(frame: Frame, id: string, ports: readonly string[]): void {
+    finishNode(this.graph, frame, id, ports);
+    this.countRun(id);
+  }
+
+  private countRun(id: string): void {
+    // Checkpoints stored before the counts existed have none: they start counting from here.
+    const runs = (this.state.runs ??= {});
+    runs[id] = (Object.hasOwn(runs, id) ? runs[id] : 0) + 1;
   }
 
   /** A runtime failure of `node`: the message says which node, then what went wrong. */

@@ -1,7 +1,7 @@
 // Live view of one job for the console: Server-Sent Events. The Worker polls D1 and the job's runner
-// once a second and sends only what changed (state, progress, node states, new log lines); the
-// stream ends with the final state. Polling keeps the runner free of connection state; a second of
-// latency is what the console needs.
+// once a second and sends only what changed (state, progress, node states with run counts, new log
+// lines); the stream ends with the final state. Polling keeps the runner free of connection state; a
+// second of latency is what the console needs.
 import type { SSEStreamingApi } from "hono/streaming";
 import type { Env } from "../env";
 import { runnerFor } from "./dispatcher";
@@ -33,7 +33,7 @@ export async function streamJob(env: Env, spaceId: string, jobId: string, stream
       const runner = runnerFor(env, jobId);
       const snapshot: RunnerSnapshot = await runner.snapshot();
       const logs: LogPage = await runner.logs(logCursor, 500);
-      const nodesText = JSON.stringify(snapshot.nodeStates);
+      const nodesText = JSON.stringify({ states: snapshot.nodeStates, runs: snapshot.nodeRuns });
       if (nodesText !== lastNodes) {
         await stream.writeSSE({ event: "nodes", data: nodesText, id: String(++id) });
         lastNodes = nodesText;

@@ -1,8 +1,8 @@
 // The runner's job state in pieces, in rows of its SQLite: no stored value can grow past the 2 MB
 // limit (storage-limits.ts), and a slice writes only what changed. The checkpoint is split into a
-// core (frames, sleep, steps, final: small and rewritten each slice), one piece per context entry
-// (input, each node's output) and per flow variable (written only when replaced), and long arrays
-// (FOREACH items and results) stored apart in groups, of which only the new ones are written.
+// core (frames, sleep, steps, per-node run counts, final: small and rewritten each slice), one piece
+// per context entry (input, each node's output) and per flow variable (written only when replaced),
+// and long arrays (FOREACH items and results) stored apart in groups, of which only the new ones are written.
 // Any text is cut into parts of at most PART_CHARS characters, so a 3 MB node output is three rows.
 //
 // Change detection is by identity: the engine replaces a node's output or a variable by a new value
@@ -47,6 +47,8 @@ interface Core {
   frames: Checkpoint["frames"];
   sleep: Checkpoint["sleep"];
   steps: number;
+  /** Absent in cores written before run counts existed. */
+  runs?: Checkpoint["runs"];
   final: Checkpoint["final"];
   contextKeys: string[];
   varKeys: string[];
@@ -100,6 +102,7 @@ export class PieceStore {
       frames: checkpoint.frames,
       sleep: checkpoint.sleep,
       steps: checkpoint.steps,
+      runs: checkpoint.runs,
       final: checkpoint.final,
       contextKeys,
       varKeys,
@@ -129,7 +132,9 @@ export class PieceStore {
     const context: Checkpoint["context"] = { input: null, vars: {} };
     for (const key of core.contextKeys) context[key] = this.loadPiece(`cp/ctx/${key}`, loadedArrays);
     for (const key of core.varKeys) context.vars[key] = this.loadPiece(`cp/var/${key}`, loadedArrays);
-    return { version: core.version, context, frames: core.frames, sleep: core.sleep, steps: core.steps, final: core.final };
+    const checkpoint: Checkpoint = { version: core.version, context, frames: core.frames, sleep: core.sleep, steps: core.steps, final: core.final };
+    if (core.runs) checkpoint.runs = core.runs;
+    return checkpoint;
   }
 
   /** Forgets what was saved: the next save writes every piece (after a rolled-back transaction). */

@@ -9,6 +9,7 @@ import { database } from "../db/client";
 import { loadPublishedTable } from "../decisions/store";
 import { FlowDefinition } from "../flow/definition";
 import { createCheckpoint, FlowEngine, NodeCrashed, type StepResult } from "../flow/engine";
+import type { JobEnding, NodeState } from "../flow/node-states";
 import type { Env } from "../env";
 import { clockFor, TickCadence, type Clock } from "./clock";
 import { sendTrigger } from "./dispatcher";
@@ -42,7 +43,9 @@ export interface RunnerSnapshot {
   phase: "running" | "final" | null;
   steps: number;
   currentNode: string | null;
-  nodeStates: Record<string, string>;
+  nodeStates: Record<string, NodeState>;
+  /** Per node id, how many times it finished (absent: never). */
+  nodeRuns: Record<string, number>;
   sleepingUntil: number | null;
 }
 
@@ -144,11 +147,12 @@ export class JobRunner extends DurableObject<Env> {
     return this.store.logs(after, limit);
   }
 
-  /** What the console shows of a job in flight: live from the engine when it is loaded. */
+  /** What the console shows of a job: live from the engine when it is loaded, else from the stored checkpoint. */
   async snapshot(): Promise<RunnerSnapshot> {
     const control = this.store.control;
     let engine = this.engine;
-    if (!engine && control?.phase === "running" && this.store.hasCheckpoint()) {
+    // A final job's checkpoint is read too (after an eviction nothing is loaded), or its graph would show nothing run.
+    if (!engine && control && this.store.hasCheckpoint()) {
       try {
         engine = this.loadEngine();
       } catch {
@@ -160,7 +164,10 @@ export class JobRunner extends DurableObject<Env> {
       phase: control?.phase ?? null,
       steps: engine?.steps ?? control?.progress.steps ?? 0,
       currentNode: engine?.currentNode ?? control?.progress.currentNode ?? null,
-      nodeStates: engine?.nodeStates ?? {},
+      // The runner, not the flow, may have ended the job (a cancel, a timeout, the poison rule): then
+      // the nodes it was in are not running any more.
+      nodeStates: (control?.final ? engine?.nodeStatesEnded(endingOf(control.final)) : engine?.nodeStates) ?? {},
+      nodeRuns: engine?.nodeRuns ?? {},
       sleepingUntil: control?.sleepingUntil ?? null,
     };
   }
@@ -450,6 +457,11 @@ export class JobRunner extends DurableObject<Env> {
     if (wakeAt === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(wakeAt);
   }
+}
+
+function endingOf(final: NonNullable<Control["final"]>): JobEnding {
+  const state = final.status.state === "COMPLETED" || final.status.state === "CANCELED" ? final.status.state : "ERROR";
+  return { state, node: final.error?.node ?? null };
 }
 
 function cancelOutcome(request: NonNullable<Control["cancelRequest"]>): Outcome {

@@ -57,7 +57,8 @@ export class SseParser {
 
 export interface LiveHandlers {
   job(job: Job): void;
-  nodes(states: Record<string, NodeState>): void;
+  /** The node states and run counts, as GET /api/jobs/{id} answers them in nodeStates and nodeRuns. */
+  nodes(nodes: { states: Record<string, NodeState>; runs: Record<string, number> }): void;
   logs(lines: LogLine[]): void;
   end(): void;
   error?(error: unknown): void;

@@ -1,15 +1,17 @@
 // Wire types, inferred from the Worker's zod schemas (types only: nothing from worker/ is bundled).
 import type { z } from "zod";
-import type { Job as JobSchema, JobDetail as JobDetailSchema, JobSummary as JobSummarySchema, LogLineSchema } from "../../../worker/http/schemas";
+import type { Job as JobSchema, JobSummary as JobSummarySchema, LogLineSchema } from "../../../worker/http/schemas";
+import type { DecisionTable as DecisionTableSchema } from "../../../worker/decisions/table";
+import type { NodeState as EngineNodeState } from "../../../worker/flow/node-states";
 import type { Usage as UsageSchema } from "../../../worker/http/routes/usage";
 import type { Rule as RuleSchema } from "../../../worker/http/routes/rules";
 import type { Delivery as DeliverySchema, Webhook as WebhookSchema, NewWebhook as NewWebhookSchema } from "../../../worker/http/routes/webhooks";
-import type { JobCounts as JobCountsSchema, JobPage as JobPageSchema } from "../../../worker/http/routes/console-jobs";
+import type { JobCounts as JobCountsSchema, JobPage as JobPageSchema, JobWithNodes as JobWithNodesSchema } from "../../../worker/http/routes/console-jobs";
 import type { ApiKey as ApiKeySchema, CreatedApiKey as CreatedApiKeySchema, NewKey as NewKeySchema } from "../../../worker/http/routes/keys";
 
 export type Job = z.infer<typeof JobSchema>;
 export type JobSummary = z.infer<typeof JobSummarySchema>;
-export type JobDetail = z.infer<typeof JobDetailSchema>;
+export type JobDetail = z.infer<typeof JobWithNodesSchema>;
 export type JobPage = z.infer<typeof JobPageSchema>;
 export type JobCounts = z.infer<typeof JobCountsSchema>;
 export type StateCount = JobCounts["counts"][JobState];
@@ -31,7 +33,8 @@ export interface Me {
   key: { id: string; name: string; kind: string };
 }
 
-export type NodeState = "done" | "running" | "pending" | "skipped" | "error";
+export type NodeState = EngineNodeState;
+export type DecisionTable = z.infer<typeof DecisionTableSchema>;
 
 export interface FlowNode {
   id: string;

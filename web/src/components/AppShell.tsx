@@ -25,27 +25,30 @@ function SignedIn(props: RouteSectionProps) {
     <div class="shell">
       {/* The router would take a #main link for a navigation: move the focus by hand. */}
       <a class="skip-link" href="#main" onClick={(event) => { event.preventDefault(); document.getElementById("main")?.focus(); }}>Skip to content</a>
+      {/* The aside paints the column the page's whole length; its inner part is what stays in view. */}
       <aside class="sidebar">
-        <div class="brand"><span class="brand-mark" aria-hidden="true" />flowjobs</div>
-        <nav class="nav" aria-label="Main">
-          <A href="/" end>Jobs</A>
-          <A href="/flows">Flows</A>
-          <A href="/usage">Usage</A>
-          <A href="/webhooks">Webhooks</A>
-          <A href="/keys">API keys</A>
-        </nav>
-        <div class="account">
-          <Suspense>
-            <Show when={me()}>
-              {(value) => (
-                <>
-                  <span class="account-name" data-testid="account-name">{value().account.name}</span>
-                  <span class="muted small" data-testid="space-name">{value().space.name}</span>
-                </>
-              )}
-            </Show>
-          </Suspense>
-          <button class="button button-small" onClick={signOut}>Sign out</button>
+        <div class="sidebar-inner">
+          <div class="brand"><span class="brand-mark" aria-hidden="true" />flowjobs</div>
+          <nav class="nav" aria-label="Main">
+            <A href="/" end>Jobs</A>
+            <A href="/flows">Flows</A>
+            <A href="/usage">Usage</A>
+            <A href="/webhooks">Webhooks</A>
+            <A href="/keys">API keys</A>
+          </nav>
+          <div class="account">
+            <Suspense>
+              <Show when={me()}>
+                {(value) => (
+                  <>
+                    <span class="account-name" data-testid="account-name">{value().account.name}</span>
+                    <span class="muted small" data-testid="space-name">{value().space.name}</span>
+                  </>
+                )}
+              </Show>
+            </Suspense>
+            <button class="button button-small" onClick={signOut}>Sign out</button>
+          </div>
         </div>
       </aside>
       <main id="main" class="content" tabindex="-1">

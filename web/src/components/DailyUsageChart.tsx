@@ -1,6 +1,6 @@
 import { For } from "solid-js";
 import type { Usage } from "../api/types";
-import { formatSeconds } from "../lib/format";
+import { formatDay, formatSeconds } from "../lib/format";
 import { dailySeries, niceMax } from "../lib/usage";
 
 const HEIGHT = 140;
@@ -30,7 +30,7 @@ export function DailyUsageChart(props: { usage: Usage }) {
               rx="2"
               class="bar"
             >
-              <title>{`${day.day}: ${formatSeconds(day.usedSeconds)}`}</title>
+              <title>{`${formatDay(day.day)}: ${formatSeconds(day.usedSeconds)}`}</title>
             </rect>
             <text x={AXIS + index() * (BAR + GAP) + GAP / 2 + BAR / 2} y={HEIGHT + 14} class="axis-label" text-anchor="middle">
               {Number(day.day.slice(8, 10))}

@@ -2,17 +2,19 @@ import { A, createAsync, useAction, useNavigate } from "@solidjs/router";
 import { createMemo, createSignal, Show } from "solid-js";
 import { cancelJob, getRuleVersion, runAgain } from "../api/queries";
 import type { FlowDefinition } from "../api/types";
-import { formatDuration, formatSeconds, formatTime, jobDurationMs } from "../lib/format";
+import { formatDuration, formatSeconds, jobDurationMs } from "../lib/format";
 import { createLiveJob } from "../lib/live-job";
 import { now } from "../lib/now";
 import { isCancelable, isFinalState } from "../lib/states";
 import { ConfirmButton } from "./ConfirmButton";
 import { FlowGraph } from "./FlowGraph";
+import { IdText } from "./IdText";
 import { JobStateBadge } from "./JobStateBadge";
 import { JobTimeline } from "./JobTimeline";
 import { JsonView } from "./JsonView";
 import { LogStream } from "./LogStream";
 import { ProblemMessage } from "./ProblemMessage";
+import { Time } from "./Time";
 
 /** Everything about one job, kept live while it runs. `hrefFor` links to another job (Run again). */
 export function JobDetailView(props: { jobId: string; hrefFor?: (jobId: string) => string }) {
@@ -86,20 +88,20 @@ export function JobDetailView(props: { jobId: string; hrefFor?: (jobId: string) 
 
           <dl class="facts">
             <div><dt>Flow</dt><dd><A href={`/flows/${job().ruleReference.alias ?? job().ruleReference.baseId}`}>{job().ruleReference.alias ?? job().ruleReference.baseId}</A> v{job().ruleReference.version}</dd></div>
-            <div><dt>Created</dt><dd>{formatTime(job().createdAt)}</dd></div>
-            <div><dt>Started</dt><dd>{formatTime(job().claimedAt)}</dd></div>
+            <div><dt>Created</dt><dd><Time at={job().createdAt} /></dd></div>
+            <div><dt>Started</dt><dd><Time at={job().claimedAt} /></dd></div>
             <div><dt>Duration</dt><dd>{formatDuration(jobDurationMs(job(), now()))}</dd></div>
             <div><dt>Execution</dt><dd data-testid="execution-seconds">{formatSeconds(job().usage.executionMs / 1000)}</dd></div>
             <div><dt>Steps</dt><dd>{job().progress.steps}</dd></div>
             <div><dt>Current node</dt><dd>{job().progress.currentNode ?? "—"}</dd></div>
-            <div><dt>Correlation id</dt><dd class="mono ellipsis">{job().correlationId}</dd></div>
+            <div><dt>Correlation id</dt><dd><IdText id={job().correlationId} /></dd></div>
           </dl>
 
           <div class="detail-grid">
             <section class="card">
               <h3>Flow</h3>
               <Show when={rule()} fallback={<p class="muted">Loading the flow…</p>}>
-                {(version) => <FlowGraph definition={version().definition as FlowDefinition} nodeStates={job().nodeStates} errorNode={job().error?.node} />}
+                {(version) => <FlowGraph definition={version().definition as FlowDefinition} nodeStates={job().nodeStates} nodeRuns={job().nodeRuns} />}
               </Show>
             </section>
             <section class="card">

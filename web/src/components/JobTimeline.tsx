@@ -1,6 +1,7 @@
 import { For } from "solid-js";
 import type { JobDetail } from "../api/types";
 import { JobStateBadge } from "./JobStateBadge";
+import { Time } from "./Time";
 
 /** The job's state transitions, oldest first. */
 export function JobTimeline(props: { events: JobDetail["events"] }) {
@@ -9,7 +10,7 @@ export function JobTimeline(props: { events: JobDetail["events"] }) {
       <For each={props.events}>
         {(event) => (
           <li>
-            <time datetime={event.at}>{new Date(event.at).toLocaleString()}</time>
+            <Time at={event.at} />
             <JobStateBadge state={event.state} />
             <span class="muted mono">{event.code}</span>
             <span>{event.description}</span>

@@ -2,11 +2,13 @@ import { A, useAction } from "@solidjs/router";
 import { For, Show } from "solid-js";
 import { cancelJob } from "../api/queries";
 import type { JobSummary } from "../api/types";
-import { formatDuration, formatSeconds, formatTime, jobDurationMs, shortId } from "../lib/format";
+import { formatDuration, formatSeconds, jobDurationMs } from "../lib/format";
 import { isCancelable } from "../lib/states";
 import { now } from "../lib/now";
 import { ConfirmButton } from "./ConfirmButton";
+import { IdText } from "./IdText";
 import { JobStateBadge } from "./JobStateBadge";
+import { Time } from "./Time";
 
 /**
  * The jobs table; on a phone each row becomes a card (labels from data-label). Columns have fixed
@@ -29,7 +31,7 @@ export function JobsTable(props: { jobs: JobSummary[]; onCanceled?: () => void; 
         <colgroup>
           <col class="col-state" />
           <col class="col-job" />
-          <col />
+          <col class="col-flow" />
           <col class="col-time" />
           <col class="col-time" />
           <col class="col-number" />
@@ -56,17 +58,17 @@ export function JobsTable(props: { jobs: JobSummary[]; onCanceled?: () => void; 
               <tr data-job-id={job.jobId}>
                 <td data-label="State"><JobStateBadge state={job.status.state} /></td>
                 <td data-label="Job">
-                  <A href={`/jobs/${job.jobId}`} class="mono" title={job.jobId}>{shortId(job.jobId)}</A>
+                  <A href={`/jobs/${job.jobId}`} class="id-link"><IdText id={job.jobId} /></A>
                 </td>
                 <td data-label="Flow">
-                  <A href={`/flows/${job.ruleReference.alias ?? job.ruleReference.baseId}`}>{job.ruleReference.alias ?? shortId(job.ruleReference.baseId)}</A>
+                  <A href={`/flows/${job.ruleReference.alias ?? job.ruleReference.baseId}`}>{job.ruleReference.alias ?? <IdText id={job.ruleReference.baseId} />}</A>
                   <span class="muted"> v{job.ruleReference.version}</span>
                 </td>
-                <td data-label="Created">{formatTime(job.createdAt)}</td>
-                <td data-label="Started">{formatTime(job.claimedAt)}</td>
+                <td data-label="Created"><Time at={job.createdAt} /></td>
+                <td data-label="Started"><Time at={job.claimedAt} /></td>
                 <td data-label="Duration" class="ticking">{formatDuration(jobDurationMs(job, now()))}</td>
                 <td data-label="Execution" class="ticking">{formatSeconds(job.usage.executionMs / 1000)}</td>
-                <td data-label="Correlation id" class="mono ellipsis" title={job.correlationId}>{job.correlationId}</td>
+                <td data-label="Correlation id"><IdText id={job.correlationId} /></td>
                 <td class="actions">
                   <Show when={isCancelable(job.status.state)}>
                     <ConfirmButton label="Cancel" question="Cancel this job?" confirmLabel="Cancel job" onConfirm={() => doCancel(job.jobId)} />

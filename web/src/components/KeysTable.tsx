@@ -2,7 +2,7 @@
 // Fixed columns, and the confirmation floats over the row, so asking never re-flows the table.
 import { For, Show } from "solid-js";
 import type { ApiKey } from "../api/types";
-import { formatTime } from "../lib/format";
+import { Time } from "./Time";
 import { ConfirmButton } from "./ConfirmButton";
 
 export function KeysTable(props: { keys: ApiKey[]; currentKeyId?: string; onDelete: (key: ApiKey) => Promise<void> }) {
@@ -38,8 +38,8 @@ export function KeysTable(props: { keys: ApiKey[]; currentKeyId?: string; onDele
                   <td data-label="Kind">
                     <span class={`badge ${key.kind === "management" ? "badge-purple" : "badge-info"}`}>{key.kind === "management" ? "Management" : "Solver"}</span>
                   </td>
-                  <td data-label="Created" title={key.createdAt}>{formatTime(key.createdAt)}</td>
-                  <td data-label="Last used" title={key.lastUsedAt ?? "never used"}>{key.lastUsedAt ? formatTime(key.lastUsedAt) : "Never"}</td>
+                  <td data-label="Created"><Time at={key.createdAt} /></td>
+                  <td data-label="Last used"><Time at={key.lastUsedAt} fallback="Never" /></td>
                   <td class="actions">
                     <ConfirmButton
                       label="Delete"

@@ -1,5 +1,6 @@
 import { createEffect, createSignal, For, on, Show } from "solid-js";
 import type { LogLine } from "../api/types";
+import { Time } from "./Time";
 
 /** The job's log lines; in follow mode the view sticks to the newest line while lines arrive. */
 export function LogStream(props: { lines: LogLine[]; live: boolean; dropped?: number }) {
@@ -45,7 +46,7 @@ export function LogStream(props: { lines: LogLine[]; live: boolean; dropped?: nu
           <For each={props.lines}>
             {(line) => (
               <div class={`log-line log-${line.level}`}>
-                <span class="log-time">{new Date(line.at).toLocaleTimeString()}</span>
+                <span class="log-time"><Time at={line.at} /></span>
                 <Show when={line.node}><span class="log-node">{line.node}</span></Show>
                 <span class="log-message">{line.message}</span>
               </div>

@@ -1,4 +1,5 @@
-// Small display helpers for times and durations.
+// Small display helpers for times, days and durations. Every time in the console goes through
+// formatTime, so a page never shows two shapes of time side by side.
 
 /** Milliseconds the job has run: until it ended, or until `now` while it runs; null if never started. */
 export function jobDurationMs(job: { claimedAt: string | null; endedAt: string | null }, now: number): number | null {
@@ -22,25 +23,28 @@ export function formatDuration(ms: number | null): string {
 // jobs (several cells per row) pays for on every render.
 const secondsSmall = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
 const secondsLarge = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
-const timeToday = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-const timeOtherDay = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+// One shape whatever the day ("Jan 5, 14:03:07"): with the date always there, rows from yesterday
+// and today read alike. The full ISO time is on hover (the Time component).
+const timeFormat = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+// Billing periods and usage days are UTC days (worker/billing): shown as such, not shifted to local time.
+const dayFormat = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", year: "numeric", timeZone: "UTC" });
 
 /** Execution seconds: "3,600 s", "12.5 s", "0.04 s" (two decimals below ten seconds). */
 export function formatSeconds(seconds: number): string {
   return `${(Math.abs(seconds) < 10 ? secondsSmall : secondsLarge).format(seconds)} s`;
 }
 
-export function formatTime(iso: string | null): string {
+/** "Jan 5, 14:03:07" in the browser's time zone; "—" for none. */
+export function formatTime(iso: string | null | undefined): string {
   if (!iso) return "—";
-  const date = new Date(iso);
-  const sameDay = new Date().toDateString() === date.toDateString();
-  return (sameDay ? timeToday : timeOtherDay).format(date);
+  return timeFormat.format(new Date(iso));
+}
+
+/** "Jan 5, 2030" for a UTC day ("2030-01-05") or the UTC day of an ISO time. */
+export function formatDay(dayOrIso: string): string {
+  return dayFormat.format(new Date(dayOrIso.length === 10 ? `${dayOrIso}T00:00:00Z` : dayOrIso));
 }
 
 export function formatMoney(amount: number): string {
   return amount.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 4 });
-}
-
-export function shortId(id: string): string {
-  return id.length > 12 ? `${id.slice(0, 6)}…${id.slice(-4)}` : id;
 }

@@ -84,8 +84,16 @@ export function edgePath(points: { x: number; y: number }[]): string {
   return points.map((point, index) => `${index ? "L" : "M"}${point.x.toFixed(1)},${point.y.toFixed(1)}`).join(" ");
 }
 
-/** A node's state for drawing: the job's node states, else "pending" while nothing ran yet. */
+const DRAWN_STATES: ReadonlySet<string> = new Set<NodeState>(["done", "running", "pending", "skipped", "error", "canceled"]);
+
+/** A node's state for drawing: the job's node states (as the API answers them), else "pending" while nothing ran yet. */
 export function nodeStateOf(states: Record<string, string> | undefined, nodeId: string): NodeState {
-  const state = states?.[nodeId];
-  return state === "done" || state === "running" || state === "skipped" || state === "error" ? state : "pending";
+  const state = states && Object.hasOwn(states, nodeId) ? states[nodeId] : undefined;
+  return state !== undefined && DRAWN_STATES.has(state) ? (state as NodeState) : "pending";
+}
+
+/** The run-count badge: "×3" for a node that ran three times, nothing for one that ran once or never. */
+export function runBadge(runs: Record<string, number> | undefined, nodeId: string): string | null {
+  const count = runs && Object.hasOwn(runs, nodeId) ? runs[nodeId] : 0;
+  return count > 1 ? `×${count}` : null;
 }

@@ -63,7 +63,10 @@ export function createLiveJob(jobId: () => string) {
                   void reload(id).catch(() => {});
                 }
               },
-              nodes: (states) => setDetail("value", "nodeStates", reconcile(states)),
+              nodes: ({ states, runs }) => {
+                setDetail("value", "nodeStates", reconcile(states));
+                setDetail("value", "nodeRuns", reconcile(runs));
+              },
               logs: addLogs,
               end: () => void reload(id).catch(() => {}),
               error: setError,

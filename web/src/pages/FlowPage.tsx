@@ -1,31 +1,103 @@
+// A rule's page. An integration flow: the left-hand Jobs panel of its jobs, and its versions' graphs
+// or the chosen job. A decision table: its versions' rows (a table has no jobs of its own).
 import { A, createAsync, useParams, useSearchParams } from "@solidjs/router";
 import { createMemo, For, Show } from "solid-js";
 import { getRuleVersions } from "../api/queries";
-import type { FlowDefinition } from "../api/types";
+import type { FlowDefinition, Rule } from "../api/types";
+import { DecisionTableView } from "../components/DecisionTableView";
 import { EmptyState, StartJobHint } from "../components/EmptyState";
 import { FlowGraph } from "../components/FlowGraph";
+import { IdText } from "../components/IdText";
 import { JobDetailView } from "../components/JobDetailView";
 import { JobStateBadge } from "../components/JobStateBadge";
 import { ProblemMessage } from "../components/ProblemMessage";
-import { formatTime, shortId } from "../lib/format";
+import { Time } from "../components/Time";
 import { createJobList } from "../lib/job-list";
 
-/** A flow: the left-hand Jobs panel of its jobs; the main area shows a version or the chosen job. */
 export function FlowPage() {
   const params = useParams<{ rule: string }>();
-  const [search, setSearch] = useSearchParams<{ job?: string; version?: string }>();
   const versions = createAsync(() => getRuleVersions(params.rule));
-  const jobs = createJobList(() => ({ flow: params.rule }));
+  // Until the rule is read it is taken for a flow, so the jobs panel starts loading at once.
+  return (
+    <Show when={versions()?.[0]?.type === "decision-table"} fallback={<IntegrationFlowPage rule={params.rule} versions={versions()} />}>
+      <DecisionTablePage rule={params.rule} versions={versions()!} />
+    </Show>
+  );
+}
+
+/** The version the URL asks for (`?version=`), else the newest. */
+function useShownVersion(versions: () => Rule[] | undefined) {
+  const [search, setSearch] = useSearchParams<{ version?: string }>();
   const shown = createMemo(() => {
     const all = versions();
     if (!all) return undefined;
     return all.find((version) => String(version.version) === search.version) ?? all[0];
   });
-  const jobHref = (jobId: string) => `/flows/${params.rule}?job=${jobId}`;
+  return { shown, show: (version: number) => setSearch({ version: String(version) }) };
+}
+
+function RuleHeader(props: { version: Rule; versions: Rule[]; onShow: (version: number) => void }) {
+  return (
+    <>
+      <header class="page-header">
+        <div>
+          <h1>{props.version.name}</h1>
+          <p class="muted">
+            <span class="mono">{props.version.alias ?? props.version.ruleId}</span> · {props.version.type}
+          </p>
+        </div>
+      </header>
+      <div class="chips" role="group" aria-label="Versions">
+        <For each={props.versions}>
+          {(item) => (
+            <button class="chip" aria-pressed={item.version === props.version.version} onClick={() => props.onShow(item.version)}>
+              v{item.version} <span class="chip-count">{item.status}</span>
+            </button>
+          )}
+        </For>
+      </div>
+    </>
+  );
+}
+
+function VersionHeading(props: { version: Rule }) {
+  return (
+    <h3>
+      Version {props.version.version}{" "}
+      <span class="muted small">{props.version.publishedAt ? <>published <Time at={props.version.publishedAt} /></> : "not published"}</span>
+    </h3>
+  );
+}
+
+function DecisionTablePage(props: { rule: string; versions: Rule[] }) {
+  const { shown, show } = useShownVersion(() => props.versions);
+  return (
+    <section class="page">
+      <nav class="breadcrumb"><A href="/flows">Flows</A> / <span>{props.versions[0].name}</span></nav>
+      <Show when={shown()}>
+        {(version) => (
+          <>
+            <RuleHeader version={version()} versions={props.versions} onShow={show} />
+            <section class="card">
+              <VersionHeading version={version()} />
+              <DecisionTableView definition={version().definition} />
+            </section>
+          </>
+        )}
+      </Show>
+    </section>
+  );
+}
+
+function IntegrationFlowPage(props: { rule: string; versions: Rule[] | undefined }) {
+  const [search] = useSearchParams<{ job?: string }>();
+  const { shown, show } = useShownVersion(() => props.versions);
+  const jobs = createJobList(() => ({ flow: props.rule }));
+  const jobHref = (jobId: string) => `/flows/${props.rule}?job=${jobId}`;
 
   return (
     <section class="page flow-page">
-      <nav class="breadcrumb"><A href="/flows">Flows</A> / <span>{versions()?.[0]?.name ?? params.rule}</span></nav>
+      <nav class="breadcrumb"><A href="/flows">Flows</A> / <span>{props.versions?.[0]?.name ?? props.rule}</span></nav>
       <div class="flow-layout">
         <aside class="jobs-panel card" aria-label="Jobs of this flow">
           <h2>Jobs</h2>
@@ -37,8 +109,8 @@ export function FlowPage() {
                   <li>
                     <A href={jobHref(job.jobId)} class="panel-item" activeClass="" classList={{ selected: search.job === job.jobId }}>
                       <JobStateBadge state={job.status.state} />
-                      <span class="mono">{shortId(job.jobId)}</span>
-                      <span class="muted small">v{job.ruleReference.version} · {formatTime(job.createdAt)}</span>
+                      <IdText id={job.jobId} />
+                      <span class="muted small">v{job.ruleReference.version} · <Time at={job.createdAt} /></span>
                     </A>
                   </li>
                 )}
@@ -57,25 +129,9 @@ export function FlowPage() {
               <Show when={shown()} fallback={<p class="muted loading">Loading flow…</p>}>
                 {(version) => (
                   <>
-                    <header class="page-header">
-                      <div>
-                        <h1>{version().name}</h1>
-                        <p class="muted">
-                          <span class="mono">{version().alias ?? version().ruleId}</span> · {version().type}
-                        </p>
-                      </div>
-                    </header>
-                    <div class="chips" role="group" aria-label="Versions">
-                      <For each={versions()}>
-                        {(item) => (
-                          <button class="chip" aria-pressed={item.version === version().version} onClick={() => setSearch({ version: String(item.version) })}>
-                            v{item.version} <span class="chip-count">{item.status}</span>
-                          </button>
-                        )}
-                      </For>
-                    </div>
+                    <RuleHeader version={version()} versions={props.versions!} onShow={show} />
                     <section class="card">
-                      <h3>Version {version().version} <span class="muted small">{version().publishedAt ? `published ${formatTime(version().publishedAt)}` : "not published"}</span></h3>
+                      <VersionHeading version={version()} />
                       <FlowGraph definition={version().definition as FlowDefinition} />
                     </section>
                     <Show when={!jobs.loading() && jobs.items.length === 0}>
@@ -86,7 +142,7 @@ export function FlowPage() {
               </Show>
             }
           >
-            <p><A href={`/flows/${params.rule}`}>← Back to the flow</A></p>
+            <p><A href={`/flows/${props.rule}`}>← Back to the flow</A></p>
             <JobDetailView jobId={search.job!} hrefFor={jobHref} />
           </Show>
         </div>

@@ -2,7 +2,7 @@ import { A, createAsync } from "@solidjs/router";
 import { For, Show } from "solid-js";
 import { getRules } from "../api/queries";
 import { EmptyState } from "../components/EmptyState";
-import { formatTime } from "../lib/format";
+import { Time } from "../components/Time";
 
 export function FlowsPage() {
   const rules = createAsync(() => getRules());
@@ -34,7 +34,7 @@ export function FlowsPage() {
                   </A>
                   <span class="muted">
                     {rule.type} · v{rule.latestVersion}
-                    {rule.latestPublishedVersion ? ` · published v${rule.latestPublishedVersion}` : " · not published"} · {formatTime(rule.createdAt)}
+                    {rule.latestPublishedVersion ? ` · published v${rule.latestPublishedVersion}` : " · not published"} · <Time at={rule.createdAt} />
                   </span>
                 </li>
               )}

@@ -4,15 +4,16 @@ import { getUsage } from "../api/queries";
 import { DailyUsageChart } from "../components/DailyUsageChart";
 import { PayAsYouGoSwitch } from "../components/PayAsYouGoSwitch";
 import { UsageMeter } from "../components/UsageMeter";
-import { formatMoney, formatSeconds } from "../lib/format";
+import { formatDay, formatMoney, formatSeconds } from "../lib/format";
 
 export function UsagePage() {
   const usage = createAsync(() => getUsage());
   const period = () => {
     const value = usage();
     if (!value) return "";
-    const end = new Date(Date.parse(value.period.end) - 1);
-    return `${new Date(value.period.start).toLocaleDateString()} – ${end.toLocaleDateString()}`;
+    // The period's end is the first instant of the next month: its last day is the one before.
+    const lastDay = new Date(Date.parse(value.period.end) - 1).toISOString();
+    return `${formatDay(value.period.start)} – ${formatDay(lastDay)}`;
   };
   return (
     <section class="page">

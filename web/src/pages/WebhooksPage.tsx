@@ -1,6 +1,7 @@
-import { createAsyncStore, useAction } from "@solidjs/router";
-import { createSignal, For, Show } from "solid-js";
-import { createWebhook, deleteWebhook, getWebhooks, updateWebhook } from "../api/queries";
+// The space's webhooks: create (the secret shown once), edit, enable, delete, and each one's deliveries.
+import { createAsync, createAsyncStore, useAction } from "@solidjs/router";
+import { createMemo, createSignal, For, Show } from "solid-js";
+import { createWebhook, deleteWebhook, getRules, getWebhooks, updateWebhook } from "../api/queries";
 import type { CreatedWebhook, NewWebhook, Webhook } from "../api/types";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { CopyButton } from "../components/CopyButton";
@@ -11,6 +12,11 @@ import { WebhookForm } from "../components/WebhookForm";
 
 export function WebhooksPage() {
   const webhooks = createAsyncStore(() => getWebhooks(), { reconcile: { key: "id" } });
+  const rules = createAsync(() => getRules());
+  // The API keeps a webhook's flows as rule ids (what deliveries match on); the user named them by
+  // alias, so that is what the card and the form show, for every rule that has one.
+  const aliases = createMemo(() => new Map((rules() ?? []).map((rule) => [rule.ruleId, rule.alias ?? rule.ruleId])));
+  const flowName = (ruleId: string) => aliases().get(ruleId) ?? ruleId;
   const create = useAction(createWebhook);
   const [creating, setCreating] = createSignal(false);
   const [created, setCreated] = createSignal<CreatedWebhook>();
@@ -60,7 +66,7 @@ export function WebhooksPage() {
       <Show when={webhooks()} fallback={<p class="muted loading">Loading webhooks…</p>}>
         <Show when={webhooks()!.length || creating()} fallback={<EmptyState title="No webhooks yet"><p>Add one with “New webhook” to be told when jobs finish.</p></EmptyState>}>
           <ul class="webhook-list">
-            <For each={webhooks()}>{(hook) => <WebhookCard webhook={hook} onError={setError} />}</For>
+            <For each={webhooks()}>{(hook) => <WebhookCard webhook={hook} flowName={flowName} onError={setError} />}</For>
           </ul>
         </Show>
       </Show>
@@ -68,7 +74,7 @@ export function WebhooksPage() {
   );
 }
 
-function WebhookCard(props: { webhook: Webhook; onError: (error: unknown) => void }) {
+function WebhookCard(props: { webhook: Webhook; flowName: (ruleId: string) => string; onError: (error: unknown) => void }) {
   const update = useAction(updateWebhook);
   const remove = useAction(deleteWebhook);
   const [editing, setEditing] = createSignal(false);
@@ -87,7 +93,7 @@ function WebhookCard(props: { webhook: Webhook; onError: (error: unknown) => voi
         when={!editing()}
         fallback={
           <WebhookForm
-            initial={props.webhook}
+            initial={{ ...props.webhook, flows: props.webhook.flows?.map(props.flowName) ?? null }}
             submitLabel="Save"
             onSubmit={(value) => run(async () => { await update(props.webhook.id, value); setEditing(false); })}
             onCancel={() => setEditing(false)}
@@ -114,8 +120,8 @@ function WebhookCard(props: { webhook: Webhook; onError: (error: unknown) => voi
             <ConfirmButton label="Delete" question="Delete this webhook?" confirmLabel="Delete" onConfirm={() => run(() => remove(props.webhook.id))} />
           </div>
         </div>
-        <p class="muted small">
-          {props.webhook.events.join(", ")} · {props.webhook.flows?.length ? `flows: ${props.webhook.flows.join(", ")}` : "all flows"}
+        <p class="muted small" data-testid="webhook-filter">
+          {props.webhook.events.join(", ")} · {props.webhook.flows?.length ? `flows: ${props.webhook.flows.map(props.flowName).join(", ")}` : "all flows"}
         </p>
         <button class="link-button" aria-expanded={open()} onClick={() => setOpen(!open())}>
           {open() ? "Hide deliveries" : "Show deliveries"}

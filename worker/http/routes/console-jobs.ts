@@ -7,6 +7,7 @@ import { database } from "../../db/client";
 import { runnerFor } from "../../jobs/dispatcher";
 import { countJobs, jobEvents, listJobs } from "../../jobs/list";
 import { streamJob } from "../../jobs/live";
+import { NODE_STATES } from "../../flow/node-states";
 import type { RunnerSnapshot } from "../../jobs/runner";
 import type { LogPage } from "../../jobs/runner-storage";
 import { loadJobRow } from "../../jobs/service";
@@ -48,6 +49,18 @@ export const JobCounts = z
     cap: z.number().int(),
   })
   .openapi("JobCounts");
+
+/** The job with the flow's picture: what each node did, and how often the ones that ran in loops ran. */
+export const JobWithNodes = JobDetail.extend({
+  nodeStates: z.record(z.string(), z.enum(NODE_STATES)).openapi({
+    description:
+      "Per node id: done (ran, in any iteration), running (only while the job runs), pending (has not run), skipped (its branch was not taken), " +
+      "error (failed, or was running when the job failed), canceled (was running when the job was canceled). Empty before the job's first slice.",
+  }),
+  nodeRuns: z.record(z.string(), z.number().int().positive()).openapi({
+    description: "Per node id, how many times it finished (a node in a loop body: once per iteration it ran in); nodes that never finished are absent.",
+  }),
+});
 
 export const JobPage = z.object({ items: z.array(JobSummary), nextCursor: z.string().nullable() }).openapi("JobPage");
 const LogPage = z.object({ items: z.array(LogLineSchema), next: z.number().int().nullable() }).openapi("LogPage");
@@ -132,14 +145,14 @@ consoleJobsApi.openapi(
     tags: ["Console"],
     security,
     request: { params: z.object({ jobId: JobId }) },
-    responses: { 200: json(JobDetail, "The job"), ...problemResponses(401, 404) },
+    responses: { 200: json(JobWithNodes, "The job"), ...problemResponses(401, 404) },
   }),
   async (c) => {
     const row = await loadJobRow(c.env.DB, c.var.caller.spaceId, c.req.valid("param").jobId);
     const events = await jobEvents(c.env, row.id);
     // A job that never claimed a slot has no runner; do not create one just to ask.
     const snapshot: RunnerSnapshot | null = row.claimed_at === null ? null : await runnerFor(c.env, row.id).snapshot();
-    return c.json({ ...jobView(row), events, nodeStates: snapshot?.nodeStates ?? {} }, 200);
+    return c.json({ ...jobView(row), events, nodeStates: snapshot?.nodeStates ?? {}, nodeRuns: snapshot?.nodeRuns ?? {} }, 200);
   },
 );
 
