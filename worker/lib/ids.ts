@@ -1,53 +1,28 @@
-// ULID identifiers: 48-bit millisecond time + 80 random bits in Crockford base32. They sort by
-// creation time, so "newest first" and date ranges are primary-key scans.
-const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+// ULID identifiers (ulidx): 48-bit millisecond time + 80 random bits in Crockford base32. They sort
+// by creation time, so "newest first", "oldest waiting first" and date ranges are primary-key scans.
+import { encodeTime, monotonicFactory } from "ulidx";
 
-let lastTime = -1;
-let lastRandom: number[] = [];
+/** The largest time a ULID can hold (2^48 - 1 ms, the year 10889). */
+const MAX_TIME = 2 ** 48 - 1;
 
-function encodeTime(ms: number): string {
-  let out = "";
-  for (let i = 9; i >= 0; i--) {
-    const mod = ms % 32;
-    out = ALPHABET[mod] + out;
-    ms = (ms - mod) / 32;
-  }
-  return out;
-}
+// One uniform base32 digit per call: 2^32 is a multiple of 32, so floor(x * 32) has no bias (ulidx's
+// default divides a single byte by 255, which makes some digits rarer than others).
+const randomFraction = () => crypto.getRandomValues(new Uint32Array(1))[0] / 2 ** 32;
 
-function randomDigits(): number[] {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b % 32);
-}
-
-/** Increments the random part so ids minted in the same millisecond stay in mint order. */
-function increment(digits: number[]): number[] {
-  const next = [...digits];
-  for (let i = next.length - 1; i >= 0; i--) {
-    if (next[i] < 31) {
-      next[i]++;
-      return next;
-    }
-    next[i] = 0;
-  }
-  return randomDigits();
-}
+// Monotonic: an id minted in the same millisecond as the previous one (or with an earlier `now`)
+// keeps the previous time and increments its random part, so ids in one isolate sort in mint order.
+const mint = monotonicFactory(randomFraction);
 
 export function newId(now = Date.now()): string {
-  if (now <= lastTime) {
-    lastRandom = increment(lastRandom);
-  } else {
-    lastTime = now;
-    lastRandom = randomDigits();
-  }
-  return encodeTime(Math.max(now, lastTime)) + lastRandom.map((d) => ALPHABET[d]).join("");
+  return mint(now);
 }
 
 /** The smallest id that can be minted at `ms`: lets a time range filter use the primary key. */
 export function idFloorForTime(ms: number): string {
-  return encodeTime(Math.max(0, Math.floor(ms))) + "0".repeat(16);
+  return encodeTime(Math.min(MAX_TIME, Math.max(0, Math.floor(ms))), 10) + "0".repeat(16);
 }
 
+/** A ULID as newId writes it: upper case, first digit 0–7 (48 bits of time). */
 export function isId(value: string): boolean {
-  return /^[0-9A-HJKMNP-TV-Z]{26}$/.test(value);
+  return /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/.test(value);
 }
