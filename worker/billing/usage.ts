@@ -1,7 +1,7 @@
 // Usage of an account in a period: the counters the gate reads, their breakdowns by space and day,
 // the quota gate itself, and a drift check that recomputes the counters from the ledger.
 import type { Env } from "../env";
-import { Problem } from "../http/problems";
+import { Problem } from "../errors";
 import { periodBounds, periodOf } from "./periods";
 
 interface Counters {

@@ -2,12 +2,13 @@
 // /api/admin/*. Keys are looked up by id and their secret hash compared in constant time.
 import { createMiddleware } from "hono/factory";
 import { database } from "../db/client";
+import { Problem } from "../errors";
 import { cachedCaller, rememberCaller } from "../keys/cache";
 import { verifyKey, type KeyKind } from "../keys/keys";
 import { claimUseWrite, noteStoredUse, writeUse } from "../keys/last-used";
 import { constantTimeEqual } from "../lib/crypto";
 import type { AppEnv } from "./context";
-import { Forbidden, Problem, Unauthorized } from "./problems";
+import { Forbidden, Unauthorized } from "./problems";
 
 function bearer(header: string | undefined): string | null {
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? "");

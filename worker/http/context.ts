@@ -1,8 +1,9 @@
 // The Hono environment shared by every route: bindings plus what the middleware resolved.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Env } from "../env";
+import { Problem, type FieldError } from "../errors";
 import type { Caller } from "../keys/keys";
-import { InvalidBody, Problem, type FieldError } from "./problems";
+import { InvalidBody } from "./problems";
 
 export interface AppEnv {
   Bindings: Env;

@@ -2,10 +2,11 @@
 // elsewhere) and its nesting (MAX_JSON_DEPTH), in one pass over the bytes as they arrive; and where a
 // body is required, says so when it is empty (a parser would only call it "not valid JSON").
 import { createMiddleware } from "hono/factory";
+import { BadRequest, Problem } from "../errors";
 import { findTooDeep, formatJsonPath, MAX_JSON_DEPTH, type JsonPath } from "../lib/json-depth";
 import { InvalidDefinition } from "../rules/validate";
 import type { AppEnv } from "./context";
-import { BadRequest, InvalidBody, Problem } from "./problems";
+import { InvalidBody } from "./problems";
 import { readUpTo } from "../lib/streams";
 
 export const JOB_INPUT_LIMIT_BYTES = 1024 * 1024;

@@ -3,12 +3,11 @@
 import { periodOf } from "../billing/periods";
 import { QUOTA_ALLOWS_START, quotaRefusal } from "../billing/usage";
 import type { Env } from "../env";
-import { Conflict, NotFound, Problem } from "../http/problems";
+import { BadRequest, Conflict, NotFound, Problem } from "../errors";
 import type { Caller } from "../keys/keys";
 import { sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
 import { notPublished } from "../rules/service";
-import { BadRequest } from "../http/problems";
 import { enqueueDeliveries, jobsInScope, transitionDeliveries, type TransitionScope } from "../webhooks/fanout";
 import { runnerFor, sendTrigger } from "./dispatcher";
 import { CANCELING_STATUS, SLOT_HOLDING_STATES, sqlStates, statusForOutcome, WAITING_STATUS, type Status } from "./states";

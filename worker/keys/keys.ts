@@ -4,7 +4,7 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { apiKeys, spaces } from "../db/schema";
-import { NotFound } from "../http/problems";
+import { NotFound } from "../errors";
 import { constantTimeEqual, randomToken, sha256Hex } from "../lib/crypto";
 import { isId, newId } from "../lib/ids";
 import { forgetKey } from "./cache";

@@ -4,7 +4,7 @@
 // node reachable, and each node's data and expressions (node-checks.ts).
 import { LOOP_NODE_TYPES, type FlowDefinition, type FlowNode } from "../flow/definition";
 import { graphOf, type FlowGraph } from "../flow/graph";
-import type { FieldError } from "../http/problems";
+import type { FieldError } from "../errors";
 import { checkNode } from "./node-checks";
 import { connectionPath, DEFINITION, nodePath } from "./paths";
 

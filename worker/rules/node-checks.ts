@@ -3,7 +3,7 @@
 import { DEFAULT_PORT, type FlowNode } from "../flow/definition";
 import { syntaxProblem } from "../flow/expressions";
 import { NODE_HANDLERS } from "../flow/nodes/index";
-import type { FieldError } from "../http/problems";
+import type { FieldError } from "../errors";
 import { joinPath, nodePath } from "./paths";
 
 export interface NodeCheck {

@@ -1,7 +1,7 @@
 // Paths of validation errors, relative to the request body: `definition.nodes[fetch-orders].data.url`
 // names a node by its name (what the author sees), `definition.connections[3].target` a connection.
 import type { z } from "zod";
-import type { FieldError } from "../http/problems";
+import type { FieldError } from "../errors";
 
 export const DEFINITION = "definition";
 

@@ -2,7 +2,7 @@
 // a version it has. Pure, like the other checks: the rules service looks the named rules up and passes them in.
 import type { FlowDefinition } from "../flow/definition";
 import { BusinessRuleData } from "../flow/nodes/business-rule";
-import type { FieldError } from "../http/problems";
+import type { FieldError } from "../errors";
 import { nodePath } from "./paths";
 
 /** What the check needs to know of a rule of the space. */

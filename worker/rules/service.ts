@@ -3,7 +3,7 @@
 import { and, desc, eq, inArray, or } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { rules, ruleVersions } from "../db/schema";
-import { BadRequest, Conflict, NotFound } from "../http/problems";
+import { BadRequest, Conflict, NotFound } from "../errors";
 import { newId } from "../lib/ids";
 import { NO_RULES, referencedRules, type KnownRule, type KnownRules } from "./references";
 import { validateDefinition } from "./validate";

@@ -3,7 +3,7 @@
 // that compile as JSONata.
 import type { DecisionTable } from "../decisions/table";
 import { syntaxProblem } from "../flow/expressions";
-import type { FieldError } from "../http/problems";
+import type { FieldError } from "../errors";
 import { DEFINITION } from "./paths";
 
 export function checkTable(table: DecisionTable): FieldError[] {

@@ -5,7 +5,7 @@
 import { DecisionTable } from "../decisions/table";
 import { FlowDefinition } from "../flow/definition";
 import { JsonSchema } from "../flow/json-schema";
-import { Problem, type FieldError } from "../http/problems";
+import { Problem, type FieldError } from "../errors";
 import { checkFlow } from "./flow-checks";
 import { DEFINITION, nodePath, zodErrors } from "./paths";
 import { checkReferences, type KnownRules } from "./references";

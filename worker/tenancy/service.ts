@@ -5,7 +5,7 @@ import { database, type Database } from "../db/client";
 import { accounts, spaces } from "../db/schema";
 import type { Env } from "../env";
 import { cancelJobsOfDisabledAccount } from "../jobs/service";
-import { NotFound } from "../http/problems";
+import { NotFound } from "../errors";
 import { newId } from "../lib/ids";
 
 export type AccountRow = typeof accounts.$inferSelect;

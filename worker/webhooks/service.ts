@@ -1,7 +1,7 @@
 // Webhook endpoints of a space: create (the secret is shown once), list, update, delete, their
 // deliveries with every attempt, and redelivery. Scoped by space in every query.
 import type { Env } from "../env";
-import { NotFound, Problem } from "../http/problems";
+import { NotFound, Problem } from "../errors";
 import { newId } from "../lib/ids";
 import { database } from "../db/client";
 import { findRule } from "../rules/service";

@@ -2,7 +2,7 @@
 // Webhooks signature keys HMAC-SHA256 with the base64-decoded part over "id.timestamp.body", and
 // X-Webhook-Signature (for the product this implements) is the hex HMAC of the raw body keyed with
 // the whole secret string. Secrets are stored AES-GCM encrypted with a key from a Worker secret.
-import { Problem } from "../http/problems";
+import { Problem } from "../errors";
 
 const encoder = new TextEncoder();
 

@@ -1,11 +1,11 @@
 // Admin API (DESIGN.md §4.4): accounts, spaces and keys, behind the ADMIN_TOKEN secret.
 import { createRoute, z } from "@hono/zod-openapi";
 import { database } from "../../db/client";
+import { NotFound } from "../../errors";
 import { createKey } from "../../keys/keys";
 import { createAccount, createSpace, patchAccount } from "../../tenancy/service";
 import { requireAdmin } from "../auth";
 import { router } from "../context";
-import { NotFound } from "../problems";
 import { body, json, problemResponses } from "../schemas";
 import { NewKey } from "./keys";
 

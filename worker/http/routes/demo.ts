@@ -2,8 +2,8 @@
 // real HTTP endpoint and works offline under `npm start`. Read-only, deterministic, no secrets;
 // served only when ENVIRONMENT is "development" (npm start), and left out of the OpenAPI document.
 import { createRoute, z } from "@hono/zod-openapi";
+import { Problem } from "../../errors";
 import { router } from "../context";
-import { Problem } from "../problems";
 
 const CUSTOMERS: Record<string, { id: string; name: string; segment: "gold" | "silver" | "bronze"; country: string }> = {
   "c-100": { id: "c-100", name: "Ada Lovelace", segment: "gold", country: "GB" },

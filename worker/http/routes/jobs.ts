@@ -3,12 +3,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { database } from "../../db/client";
+import { BadRequest, Problem } from "../../errors";
 import { cancelAllWaiting, cancelJob, getJob, startJob } from "../../jobs/service";
 import { findRule, latestPublished, notPublished } from "../../rules/service";
 import { requireKey } from "../auth";
 import { router, type AppEnv } from "../context";
 import { versionParam } from "../params";
-import { BadRequest, Problem } from "../problems";
 import { Job, JobInput, problemResponses } from "../schemas";
 
 const security = [{ bearer: [] }];
