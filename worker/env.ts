@@ -22,6 +22,8 @@ declare global {
       JOB_RETENTION_DAYS?: string;
       /** Optional: shortens every watchdog grace period (ms); the crash suite uses it. */
       WATCHDOG_GRACE_MS?: string;
+      /** A running job mirrors progress and charges to D1 at most this often (ms, default 15000). */
+      MIRROR_INTERVAL_MS?: string;
       /** "io-only" runs runners under a model of production's clock, which moves only on I/O (tests). */
       RUNNER_CLOCK?: string;
       /** "development" under `npm start`, "test" in tests, "production" when deployed. */

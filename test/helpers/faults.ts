@@ -13,6 +13,8 @@ export interface D1Faults {
   batches?: { times: number };
   /** How many failures were injected so far. */
   injected: number;
+  /** How many batches (the runner's mirrors) were asked for, failed or not. */
+  batchesSeen?: number;
 }
 
 export function faultyD1(db: D1Database, faults: D1Faults): D1Database {
@@ -38,6 +40,7 @@ export function faultyD1(db: D1Database, faults: D1Faults): D1Database {
       }
       if (property === "batch") {
         return (statements: D1PreparedStatement[]) => {
+          faults.batchesSeen = (faults.batchesSeen ?? 0) + 1;
           const rule = faults.batches;
           if (rule && rule.times > 0) {
             rule.times--;

@@ -5,6 +5,17 @@ import { chargeStatement } from "../billing/charge";
 import type { Control, RunnerHeader } from "./runner-storage";
 import { SLOT_HOLDING_STATES, sqlStates, statesBefore } from "./states";
 
+/**
+ * A running job writes D1 on its transitions and at most this often in between (DESIGN.md §12: one
+ * D1 database runs one statement at a time, so per-slice mirrors of many jobs would saturate it).
+ */
+export const DEFAULT_MIRROR_INTERVAL_MS = 15_000;
+
+export function mirrorIntervalMs(env: { MIRROR_INTERVAL_MS?: string }): number {
+  const configured = Number(env.MIRROR_INTERVAL_MS);
+  return Number.isFinite(configured) && configured >= 0 && env.MIRROR_INTERVAL_MS ? configured : DEFAULT_MIRROR_INTERVAL_MS;
+}
+
 export interface Progress {
   steps: number;
   currentNode: string | null;

@@ -74,6 +74,8 @@ export interface Control {
   /** Progress at the last committed slice: what D1 mirrors, even when the engine cannot be rebuilt. */
   progress: { steps: number; currentNode: string | null };
   attempts: Attempts;
+  /** When progress and charges last reached D1 (epoch ms); null before the first mirror. Absent in older records. */
+  lastMirrorAt?: number | null;
   /** Passing platform failures in a row (D1 unavailable, an object reset): retried with backoff, never fatal. */
   passingFailures: number;
 }

@@ -14,7 +14,7 @@ import type { Env } from "../env";
 import { clockFor, TickCadence, type Clock } from "./clock";
 import { sendTrigger } from "./dispatcher";
 import { describeFailure, failureKind } from "./failures";
-import { mirrorFinal, mirrorProgress, type Progress } from "./mirror";
+import { mirrorFinal, mirrorIntervalMs, mirrorProgress, type Progress } from "./mirror";
 import { RunnerStorage, type Control, type LogPage, type PendingCharge, type RunnerHeader, type RunnerInit } from "./runner-storage";
 import { statusForOutcome, type Outcome } from "./states";
 import { deliveryStatements, enqueueDelivery, matchingWebhooks } from "../webhooks/fanout";
@@ -34,8 +34,6 @@ export const POISON_ATTEMPTS = 5;
 const ATTEMPT_RETRY_MS = [1000, 2000, 4000, 8000];
 /** Backoff for passing platform failures and failed D1 mirrors; the last step repeats for as long as it lasts. */
 const PASSING_RETRY_MS = [1000, 2000, 5000, 10_000, 30_000, 60_000];
-/** Charges waiting for D1 beyond this many are merged (a long D1 outage must not grow the control record without bound). */
-const PENDING_CHARGES_KEPT = 100;
 
 export type ReviveResult = "armed" | "missing" | "final";
 
@@ -54,6 +52,8 @@ export class JobRunner extends DurableObject<Env> {
   readonly store: RunnerStorage;
   /** Injected so tests can run the runner under production's I/O-only clock (clock.ts). */
   clock: Clock;
+  /** Progress and charges reach D1 at most this often between transitions (tests shorten it). */
+  mirrorIntervalMs: number;
   private engine: FlowEngine | null = null;
   /** The slice in progress, if any: slices never overlap, even when a test drives the alarm by hand. */
   private running: Promise<void> | null = null;
@@ -63,6 +63,7 @@ export class JobRunner extends DurableObject<Env> {
     super(ctx, env);
     this.store = new RunnerStorage(ctx.storage);
     this.clock = clockFor(env.RUNNER_CLOCK);
+    this.mirrorIntervalMs = mirrorIntervalMs(env);
   }
 
   /**
@@ -275,7 +276,8 @@ export class JobRunner extends DurableObject<Env> {
       return this.sliceFailed(init, control, error);
     }
     if (control.final) return this.publishFinal(init, control);
-    await this.publishProgress(init, control);
+    if (this.mirrorDue(control)) await this.publishProgress(init, control);
+    else await this.arm(control);
   }
 
   /** Runs nodes until the budget, a WAIT, the end or a cancel, then commits the checkpoint and the control record in one transaction. */
@@ -391,11 +393,21 @@ export class JobRunner extends DurableObject<Env> {
     return { steps: control.progress.steps, currentNode: control.progress.currentNode };
   }
 
+  /**
+   * The write budget: the first slice, a job going to sleep (D1 must know it sleeps, or the watchdog
+   * would think it stuck) and then once per interval; transitions are written by publishFinal.
+   */
+  private mirrorDue(control: Control): boolean {
+    const last = control.lastMirrorAt ?? null;
+    return last === null || control.sleepingUntil !== null || this.clock.now() - last >= this.mirrorIntervalMs;
+  }
+
   private async publishProgress(init: RunnerHeader, control: Control) {
     const now = this.clock.now();
     try {
       await mirrorProgress(this.env.DB, init, control, this.progress(control), now);
       this.clock.moved();
+      control.lastMirrorAt = now;
       control.pendingCharges = [];
       control.mirrorFailures = 0;
       this.store.saveControl();
@@ -476,10 +488,14 @@ function finishInto(control: Control, outcome: Outcome, error: { node: string | 
   control.final = { status: statusForOutcome(outcome), error, endedAt };
 }
 
-/** Slices waiting for their D1 mirror; past PENDING_CHARGES_KEPT, a charge merges into the previous one of the same month. */
+/**
+ * Slices waiting for their D1 mirror merge into one charge per month (a ledger row per mirror, not per
+ * slice; the month boundary still splits them, by the time each slice ended). The merged charge takes
+ * the last slice's number, so a repeated mirror still inserts it once.
+ */
 function addCharge(control: Control, charge: PendingCharge) {
   const last = control.pendingCharges[control.pendingCharges.length - 1];
-  if (last && control.pendingCharges.length >= PENDING_CHARGES_KEPT && sameMonth(last.endedAt, charge.endedAt)) {
+  if (last && sameMonth(last.endedAt, charge.endedAt)) {
     control.pendingCharges[control.pendingCharges.length - 1] = { slice: charge.slice, ms: last.ms + charge.ms, endedAt: charge.endedAt };
   } else {
     control.pendingCharges.push(charge);

@@ -9,6 +9,7 @@ import { enqueueDeliveries, enqueueDelivery, transitionDeliveries } from "../web
 import { fillSlots, runnerFor, sendTrigger, startRunner, type TriggerMessage } from "./dispatcher";
 import { purgeExpiredJobs } from "./retention";
 import { SLOT_HOLDING_STATES, sqlStates, statusForOutcome, statesBefore } from "./states";
+import { mirrorIntervalMs } from "./mirror";
 
 /** A running job mirrors at least every slice (about a second); this much silence means stuck. */
 export const STALE_AFTER_MS = 60_000;
@@ -122,7 +123,8 @@ type Pass = "stale" | "cancels" | "accounts";
 function graces(env: Env) {
   const override = env.WATCHDOG_GRACE_MS ? Number(env.WATCHDOG_GRACE_MS) : null;
   return {
-    stale: override ?? STALE_AFTER_MS,
+    // A running job is silent for up to one mirror interval by design: stale is several of them.
+    stale: override ?? Math.max(STALE_AFTER_MS, 4 * mirrorIntervalMs(env)),
     triggerLost: override ?? TRIGGER_LOST_AFTER_MS,
     cancelLost: override ?? CANCEL_LOST_AFTER_MS,
     deliveryLost: override ?? DELIVERY_LOST_AFTER_MS,
