@@ -8,6 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { formatDay } from "../../web/src/lib/format";
+import { alternatingFlow } from "../support/flows.mjs";
 import { launch, screenshot, signedInPage, signIn, tabTo } from "./browser";
 import { call, freePort, startServer, type TestServer } from "./server";
 
@@ -748,25 +749,9 @@ describe("console", () => {
       alias,
       type: "integration-flow",
       publish: true,
-      definition: {
-        nodes: [
-          { id: "start", type: "START", name: "start" },
-          { id: "each", type: "FOREACH", name: "each", data: { items: "[1, 2, 3, 4, 5]" } },
-          { id: "route", type: "SWITCH", name: "route", data: { cases: [{ when: "each.index % 2 = 0", port: "even" }, { when: "true", port: "odd" }] } },
-          { id: "even", type: "LOG", name: "even", data: { message: "'even ' & each.index" } },
-          { id: "odd", type: "LOG", name: "odd", data: { message: "'odd ' & each.index" } },
-          { id: "end", type: "END", name: "end", data: { output: "{}" } },
-        ],
-        connections: [
-          { source: "start", target: "each" },
-          { source: "each", target: "route", port: "loop" },
-          { source: "route", target: "even", port: "even" },
-          { source: "route", target: "odd", port: "odd" },
-          { source: "each", target: "end", port: "done" },
-        ],
-      },
+      definition: alternatingFlow,
     });
-    const job = await start(alias, {});
+    const job = await start(alias, { items: [1, 2, 3, 4, 5] });
     await page.goto(`${server.base}/jobs/${job.jobId}`);
     await expect.poll(() => page.locator(".job-title .badge").textContent(), { timeout: 30_000 }).toBe("Completed");
     await page.locator('[data-node="odd"][data-node-state="done"]').waitFor();

@@ -5,7 +5,7 @@ import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, createTenant, publishFlow, trigger, type Tenant } from "../helpers/api";
 import { dispatch, runAlarm, runner, runToEnd } from "../helpers/drive";
-import { countingFlow } from "../helpers/flows";
+import { alternatingFlow, countingFlow } from "../helpers/flows";
 
 async function detail(tenant: Tenant, jobId: string) {
   const response = await call("GET", `/api/jobs/${jobId}`, { key: tenant.managementKey });
@@ -30,24 +30,6 @@ const nappingLoop = {
   ],
 };
 
-/** A SWITCH inside a FOREACH taking port `even` on even iterations and `odd` on odd ones. */
-const alternatingLoop = {
-  nodes: [
-    { id: "start", type: "START", name: "start" },
-    { id: "each", type: "FOREACH", name: "each", data: { items: "[1, 2, 3, 4]" } },
-    { id: "route", type: "SWITCH", name: "route", data: { cases: [{ when: "each.index % 2 = 0", port: "even" }, { when: "true", port: "odd" }] } },
-    { id: "even", type: "LOG", name: "even", data: { message: "'even'" } },
-    { id: "odd", type: "LOG", name: "odd", data: { message: "'odd'" } },
-    { id: "end", type: "END", name: "end", data: { output: "{}" } },
-  ],
-  connections: [
-    { source: "start", target: "each" },
-    { source: "each", target: "route", port: "loop" },
-    { source: "route", target: "even", port: "even" },
-    { source: "route", target: "odd", port: "odd" },
-    { source: "each", target: "end", port: "done" },
-  ],
-};
 
 describe("node states of a job", () => {
   it("shows no node running after a cancel: the WAIT and its loop canceled, what ran done, what never ran pending", async () => {
@@ -88,8 +70,8 @@ describe("node states of a job", () => {
 
   it("shows both branches of a SWITCH that alternates inside a FOREACH done, with how often each ran", async () => {
     const tenant = await createTenant();
-    await publishFlow(tenant, alternatingLoop, "alternating");
-    const jobId = (await trigger(tenant, "alternating")).body.jobId;
+    await publishFlow(tenant, alternatingFlow, "alternating");
+    const jobId = (await trigger(tenant, "alternating", { items: [1, 2, 3, 4] })).body.jobId;
     await dispatch(tenant.accountId);
     expect(await runToEnd(jobId)).toBe("COMPLETED");
 

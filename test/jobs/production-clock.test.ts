@@ -10,32 +10,14 @@ import { IoOnlyClock, platformClock } from "../../worker/jobs/clock";
 import { SLICE_BUDGET_MS, type JobRunner } from "../../worker/jobs/runner";
 import { call, createTenant, getJob, publishFlow, trigger } from "../helpers/api";
 import { dispatch, jobState, runAlarm, runner, runToEnd } from "../helpers/drive";
-
-/** A loop whose every step sums a long list through JSONata: pure CPU, a few milliseconds a step. */
-const busyFlow = {
-  nodes: [
-    { id: "start", type: "START", name: "start" },
-    { id: "init", type: "ASSIGN", name: "init", data: { vars: { i: "0" } } },
-    { id: "loop", type: "FOREACH", name: "loop", data: { while: "vars.i < input.n", maxIterations: 1000000000 } },
-    { id: "work", type: "ASSIGN", name: "work", data: { vars: { i: "vars.i + 1", total: "$sum(input.numbers.($ * 2))" } } },
-    { id: "end", type: "END", name: "end", data: { output: "{ 'i': vars.i }" } },
-  ],
-  connections: [
-    { source: "start", target: "init" },
-    { source: "init", target: "loop" },
-    { source: "loop", target: "work", port: "loop" },
-    { source: "loop", target: "end", port: "done" },
-  ],
-};
-
-const input = { n: 1_000_000_000, numbers: Array.from({ length: 5_000 }, (_, index) => index) };
+import { cpuBoundFlow, cpuBoundInput } from "../helpers/flows";
 
 const clocks = { "I/O-only (deployed)": () => new IoOnlyClock(), "local platform": () => platformClock };
 
 async function busyJob(makeClock: () => JobRunner["clock"]) {
   const tenant = await createTenant();
-  await publishFlow(tenant, busyFlow, "busy");
-  const jobId = (await trigger(tenant, "busy", input)).body.jobId as string;
+  await publishFlow(tenant, cpuBoundFlow, "busy");
+  const jobId = (await trigger(tenant, "busy", cpuBoundInput)).body.jobId as string;
   await runInDurableObject(runner(jobId), (instance: JobRunner) => {
     instance.clock = makeClock();
     // Every slice mirrored, so each slice's charge is its own ledger row (the write budget merges them).

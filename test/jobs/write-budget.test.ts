@@ -9,21 +9,9 @@ import { SLICE_BUDGET_MS, type JobRunner } from "../../worker/jobs/runner";
 import { call, createTenant, getJob, publishFlow, trigger } from "../helpers/api";
 import { dispatch, runAlarm, runner, runToEnd } from "../helpers/drive";
 import { injectD1Faults, type D1Faults } from "../helpers/faults";
+import { cpuBoundFlow, cpuBoundInput } from "../helpers/flows";
 
 const INTERVAL_MS = 2000;
-
-/** Every step sums a long list through JSONata: pure CPU, so each slice runs its full 1 s budget. */
-const busyFlow = {
-  nodes: [
-    { id: "start", type: "START", name: "start" },
-    { id: "loop", type: "FOREACH", name: "loop", data: { while: "true", maxIterations: 1000000000 } },
-    { id: "work", type: "ASSIGN", name: "work", data: { assign: { total: "$sum(input.numbers.($ * 2))" } } },
-  ],
-  connections: [
-    { source: "start", target: "loop" },
-    { source: "loop", target: "work", port: "loop" },
-  ],
-};
 
 async function ledger(jobId: string) {
   return (await env.DB.prepare("SELECT count(*) AS rows, coalesce(sum(ms), 0) AS ms FROM usage_ledger WHERE job_id = ?")
@@ -34,8 +22,8 @@ async function ledger(jobId: string) {
 describe("write budget of a running job", () => {
   it("mirrors 8 s of slices at most once per interval, one ledger row per mirror, the gate's lag bounded", async () => {
     const tenant = await createTenant();
-    await publishFlow(tenant, busyFlow, "busy");
-    const jobId = (await trigger(tenant, "busy", { numbers: Array.from({ length: 5_000 }, (_, index) => index) })).body.jobId as string;
+    await publishFlow(tenant, cpuBoundFlow, "busy");
+    const jobId = (await trigger(tenant, "busy", cpuBoundInput)).body.jobId as string;
     const counted: D1Faults = { injected: 0 };
     await injectD1Faults(runner(jobId), counted);
     await runInDurableObject(runner(jobId), (instance: JobRunner) => {

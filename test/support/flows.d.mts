@@ -5,3 +5,4 @@ interface Flow {
 }
 export const countingFlow: Flow;
 export const sleepyFlow: Flow;
+export const alternatingFlow: Flow;

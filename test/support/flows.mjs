@@ -34,3 +34,22 @@ export const sleepyFlow = {
     { source: "after", target: "end" },
   ],
 };
+
+/** A SWITCH inside a FOREACH over `input.items`: port `even` on even iterations, `odd` on odd ones. */
+export const alternatingFlow = {
+  nodes: [
+    { id: "start", type: "START", name: "start" },
+    { id: "each", type: "FOREACH", name: "each", data: { items: "input.items" } },
+    { id: "route", type: "SWITCH", name: "route", data: { cases: [{ when: "each.index % 2 = 0", port: "even" }, { when: "true", port: "odd" }] } },
+    { id: "even", type: "LOG", name: "even", data: { message: "'even ' & each.index" } },
+    { id: "odd", type: "LOG", name: "odd", data: { message: "'odd ' & each.index" } },
+    { id: "end", type: "END", name: "end", data: { output: "{}" } },
+  ],
+  connections: [
+    { source: "start", target: "each" },
+    { source: "each", target: "route", port: "loop" },
+    { source: "route", target: "even", port: "even" },
+    { source: "route", target: "odd", port: "odd" },
+    { source: "each", target: "end", port: "done" },
+  ],
+};
