@@ -20,7 +20,8 @@ export default defineConfig({
                 WEBHOOK_DELIVERIES: { queueName: "webhook-deliveries-held-in-tests" },
               },
               bindings: {
-                TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+                TEST_DIRECTORY_MIGRATIONS: await readD1Migrations("./migrations/directory"),
+                TEST_SHARD_MIGRATIONS: await readD1Migrations("./migrations/shard"),
                 ADMIN_TOKEN: "test-admin-token",
                 WEBHOOK_SECRET_KEY: "test-webhook-secret-key",
                 WEBHOOK_TIMEOUT_MS: "300",

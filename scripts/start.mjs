@@ -5,6 +5,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { demoFlows, sampleOrders } from "./demo-flows.mjs";
+import { databaseNames } from "./databases.mjs";
 
 const port = Number(process.env.PORT ?? 8787);
 const base = `http://127.0.0.1:${port}`;
@@ -62,8 +63,7 @@ function ensureDevVars() {
  * after each migration. Its own output is shown only when it fails.
  */
 function applyMigrations() {
-  const databases = [...readFileSync("wrangler.toml", "utf8").matchAll(/^\s*database_name\s*=\s*"([^"]+)"/gm)].map((match) => match[1]);
-  for (const database of databases) {
+  for (const database of databaseNames()) {
     const args = ["wrangler", "d1", "migrations", "apply", database, "--local", "--persist-to", stateDir];
     const result = spawnSync("npx", args, { env: { ...childEnv, WRANGLER_HIDE_BANNER: "true" }, encoding: "utf8" });
     if (result.status !== 0) {

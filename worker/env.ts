@@ -7,7 +7,12 @@ import type { DeliveryMessage } from "./webhooks/fanout";
 declare global {
   namespace Cloudflare {
     interface Env {
-      DB: D1Database;
+      /** The directory database (worker/db/databases.ts is the only reader of the raw bindings). */
+      DIRECTORY: D1Database;
+      /** The job shards' binding names, comma-separated ("JOBS_0,JOBS_1"). */
+      JOB_SHARDS: string;
+      /** Job inputs and outputs larger than 64 KiB. */
+      PAYLOADS: R2Bucket;
       JOB_TRIGGERS: Queue<TriggerMessage>;
       WEBHOOK_DELIVERIES: Queue<DeliveryMessage>;
       JOB_RUNNER: DurableObjectNamespace<JobRunner>;
@@ -29,9 +34,12 @@ declare global {
       /** "development" under `npm start`, "test" in tests, "production" when deployed. */
       ENVIRONMENT: string;
       /** Tests only: the D1 migrations, read in Node by vitest.config.ts. */
-      TEST_MIGRATIONS?: D1Migration[];
+      TEST_DIRECTORY_MIGRATIONS?: D1Migration[];
+      TEST_SHARD_MIGRATIONS?: D1Migration[];
       /** Tests only: base URL of the webhook receiver (test/webhooks/receiver.ts). */
       RECEIVER_URL?: string;
+      /** The job shards themselves, one D1 binding each (JOBS_0, JOBS_1, …). */
+      [shard: `JOBS_${string}`]: D1Database;
     }
     /** Types `exports` of "cloudflare:workers" (ctx.exports, and the tests' exports.default). */
     interface GlobalProps {

@@ -1,5 +1,7 @@
 // Imports run downward (http → domain → storage): no file outside worker/http imports the HTTP
 // layer; worker/index.ts, which only wires the app into the Worker's handlers, is the one exception.
+// And one way to each database: only worker/db/databases.ts reads the raw D1 bindings, so every
+// other module holds a typed Directory or JobShard handle.
 // The sources come in through Vite's `?raw` glob, bundled into the test (workerd has no file system).
 import { describe, expect, it } from "vitest";
 
@@ -67,5 +69,27 @@ describe("layers", () => {
       .filter(({ file }) => !file.startsWith("worker/http/") && !WIRING.has(file))
       .flatMap(({ file, source }) => importsOfHttp(file, source).map((specifier) => `${file} imports ${specifier}`));
     expect(upward).toEqual([]);
+  });
+});
+
+/** Reads of the raw D1 bindings: env.DIRECTORY, env.JOBS_<n>, or a binding looked up by name. */
+function rawBindingReads(source: string): string[] {
+  return [...source.matchAll(/\b(?:env|ENV|bindings)\s*(?:\.\s*(?:DIRECTORY|JOBS_\w+)\b|\[)/g)].map((match) => match[0]);
+}
+
+describe("one way to each database", () => {
+  it("recognises a raw binding read", () => {
+    expect(rawBindingReads("const db = env.DIRECTORY;")).toHaveLength(1);
+    expect(rawBindingReads("await c.env.JOBS_0.prepare(sql)")).toHaveLength(1);
+    expect(rawBindingReads("const d1 = env[name];")).toHaveLength(1);
+    expect(rawBindingReads("const shard = jobShard(env, caller.shard);")).toEqual([]);
+  });
+
+  it("has only worker/db/databases.ts read the D1 bindings", () => {
+    const readers = Object.entries(sources)
+      .map(([key, source]) => ({ file: repoPath(key), source }))
+      .filter(({ file, source }) => file !== "worker/db/databases.ts" && rawBindingReads(source).length > 0)
+      .map(({ file, source }) => `${file}: ${rawBindingReads(source).join(", ")}`);
+    expect(readers).toEqual([]);
   });
 });

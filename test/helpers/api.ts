@@ -1,6 +1,7 @@
 // Test helpers that act as a user would: through the Worker's own fetch handler, with the admin
 // token and the keys the admin API hands out. Each test builds its own tenant.
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import { shardNameOf } from "./db";
 import { expect } from "vitest";
 
 export const ADMIN_TOKEN = "test-admin-token";
@@ -29,6 +30,9 @@ export interface Tenant {
   spaceId: string;
   solverKey: string;
   managementKey: string;
+  /** The job shard the account was placed on, and its database. */
+  shard: string;
+  db: D1Database;
 }
 
 export async function createTenant(settings: Record<string, unknown> = {}): Promise<Tenant> {
@@ -50,7 +54,15 @@ export async function addSpace(accountId: string): Promise<Tenant> {
   });
   expect(solver.status).toBe(201);
   expect(management.status).toBe(201);
-  return { accountId, spaceId: space.body.id, solverKey: solver.body.key, managementKey: management.body.key };
+  const shard = await shardNameOf(accountId);
+  return {
+    accountId,
+    spaceId: space.body.id,
+    solverKey: solver.body.key,
+    managementKey: management.body.key,
+    shard,
+    db: env[shard as `JOBS_${string}`],
+  };
 }
 
 export async function publishFlow(tenant: Tenant, definition: unknown, alias?: string): Promise<string> {

@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import worker from "../../worker/index";
 import type { TriggerMessage } from "../../worker/jobs/dispatcher";
 import type { JobRunner } from "../../worker/jobs/runner";
+import { shardOfJob } from "./db";
 
 let messageCounter = 0;
 
@@ -41,7 +42,7 @@ export async function runAlarm(jobId: string): Promise<boolean> {
 }
 
 export async function jobState(jobId: string): Promise<string> {
-  const row = await env.DB.prepare("SELECT state FROM jobs WHERE id = ?").bind(jobId).first<{ state: string }>();
+  const row = await (await shardOfJob(jobId)).prepare("SELECT state FROM jobs WHERE id = ?").bind(jobId).first<{ state: string }>();
   return row!.state;
 }
 

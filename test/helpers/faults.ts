@@ -56,10 +56,11 @@ export function faultyD1(db: D1Database, faults: D1Faults): D1Database {
   });
 }
 
-/** Gives the runner of `stub` a D1 binding with `faults` (until it is evicted). */
+/** Gives the runner of `stub` job-shard bindings with `faults` (until it is evicted); it writes to one of them. */
 export async function injectD1Faults(stub: DurableObjectStub<JobRunner>, faults: D1Faults) {
   await runInDurableObject(stub, (instance: JobRunner) => {
     const env = (instance as unknown as { env: Env }).env;
-    (instance as unknown as { env: Env }).env = Object.create(env, { DB: { value: faultyD1(env.DB, faults) } });
+    const shards = env.JOB_SHARDS.split(",").map((name) => [name, { value: faultyD1(env[name as `JOBS_${string}`], faults) }]);
+    (instance as unknown as { env: Env }).env = Object.create(env, Object.fromEntries(shards));
   });
 }

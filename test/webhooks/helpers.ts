@@ -6,6 +6,7 @@ import { expect } from "vitest";
 import worker from "../../worker/index";
 import type { DeliveryMessage } from "../../worker/webhooks/fanout";
 import { call, publishFlow, trigger, type Tenant } from "../helpers/api";
+import { shardDatabases } from "../helpers/db";
 import { dispatch, runToEnd } from "../helpers/drive";
 import { helloFlow } from "../helpers/flows";
 
@@ -50,9 +51,11 @@ export async function deliveries(tenant: Tenant, webhookId: string) {
  * Delivers one message to the consumer. Returns whether it was acknowledged and, when it was sent
  * back for a retry, the delay the delivery now waits (from its nextAttemptAt, in seconds).
  */
-export async function deliver(message: DeliveryMessage) {
+export async function deliver(message: Omit<DeliveryMessage, "shard"> & { shard?: string }) {
+  const shard = message.shard ?? (await shardHoldingDelivery(message.deliveryId));
+  const body: DeliveryMessage = { ...message, shard };
   const batch = createMessageBatch<DeliveryMessage>("webhook-deliveries", [
-    { id: `delivery-${++counter}`, timestamp: new Date(), attempts: 1, body: message },
+    { id: `delivery-${++counter}`, timestamp: new Date(), attempts: 1, body },
   ]);
   const ctx = createExecutionContext();
   await worker.queue(batch, env, ctx);
@@ -60,8 +63,17 @@ export async function deliver(message: DeliveryMessage) {
   const acked = result.explicitAcks.length === 1;
   expect(acked || result.retryMessages.length === 1).toBe(true);
   if (acked) return { acked, retryDelay: null };
-  const row = await env.DB.prepare("SELECT next_attempt_at FROM webhook_deliveries WHERE id = ?")
+  const row = await env[shard as `JOBS_${string}`]
+    .prepare("SELECT next_attempt_at FROM webhook_deliveries WHERE id = ?")
     .bind(message.deliveryId)
     .first<{ next_attempt_at: number }>();
   return { acked, retryDelay: Math.round((row!.next_attempt_at - Date.now()) / 1000) };
+}
+
+/** The shard whose webhook_deliveries holds the delivery (the queue message names it; tests look it up). */
+export async function shardHoldingDelivery(deliveryId: string): Promise<string> {
+  for (const { name, db } of shardDatabases()) {
+    if (await db.prepare("SELECT 1 FROM webhook_deliveries WHERE id = ?").bind(deliveryId).first()) return name;
+  }
+  throw new Error(`no shard holds delivery ${deliveryId}`);
 }

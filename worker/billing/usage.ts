@@ -1,6 +1,6 @@
 // Usage of an account in a period: the counters the gate reads, their breakdowns by space and day,
 // the quota gate itself, and a drift check that recomputes the counters from the ledger.
-import type { Env } from "../env";
+import type { Directory, JobShard } from "../db/databases";
 import { Problem } from "../errors";
 import { periodBounds, periodOf } from "./periods";
 
@@ -26,48 +26,53 @@ export class QuotaExceeded extends Problem {
 }
 
 /**
- * The gate of §5 as a SQL condition, for the job INSERT itself (the trigger is the hot path, so the
- * check costs no extra round trip): true when pay-as-you-go is on or free seconds are left.
- * Parameters: ?17 the account id, ?18 the period.
+ * The gate of §5 as a SQL condition on the account's shard, for the job INSERT itself (the trigger
+ * is the hot path, so the check costs no extra round trip): true when the account is enabled and
+ * pay-as-you-go is on or free seconds are left. Parameters: ?3 the account id, ?19 the period.
  */
 export const QUOTA_ALLOWS_START = `EXISTS (
-  SELECT 1 FROM accounts
-  LEFT JOIN usage_counters ON usage_counters.account_id = accounts.id AND usage_counters.period = ?18
-  WHERE accounts.id = ?17 AND (accounts.pay_as_you_go = 1 OR coalesce(usage_counters.free_used_ms, 0) < accounts.free_seconds * 1000))`;
+  SELECT 1 FROM account_limits
+  LEFT JOIN usage_counters ON usage_counters.account_id = account_limits.account_id AND usage_counters.period = ?19
+  WHERE account_limits.account_id = ?3 AND account_limits.disabled = 0
+    AND (account_limits.pay_as_you_go = 1 OR coalesce(usage_counters.free_used_ms, 0) < account_limits.free_seconds * 1000))`;
 
 /** The refusal of a trigger the gate stopped, saying how much was used of how much; null if the gate is open now. */
-export async function quotaRefusal(env: Env, accountId: string, now: number): Promise<QuotaExceeded | null> {
-  const row = await env.DB.prepare(
-    `SELECT accounts.free_seconds, accounts.pay_as_you_go, coalesce(usage_counters.free_used_ms, 0) AS free_used_ms
-     FROM accounts LEFT JOIN usage_counters ON usage_counters.account_id = accounts.id AND usage_counters.period = ?
-     WHERE accounts.id = ?`,
-  )
+export async function quotaRefusal(shard: JobShard, accountId: string, now: number): Promise<QuotaExceeded | null> {
+  const row = await shard
+    .prepare(
+      `SELECT account_limits.free_seconds, account_limits.pay_as_you_go, coalesce(usage_counters.free_used_ms, 0) AS free_used_ms
+       FROM account_limits LEFT JOIN usage_counters ON usage_counters.account_id = account_limits.account_id AND usage_counters.period = ?
+       WHERE account_limits.account_id = ?`,
+    )
     .bind(periodOf(now), accountId)
     .first<{ free_seconds: number; pay_as_you_go: number; free_used_ms: number }>();
   if (!row || row.pay_as_you_go || row.free_used_ms < row.free_seconds * 1000) return null;
   return new QuotaExceeded(seconds(row.free_used_ms), row.free_seconds);
 }
 
-export async function usageReport(env: Env, accountId: string, period: string) {
-  const account = await env.DB.prepare(
-    "SELECT free_seconds, pay_as_you_go, price_per_second FROM accounts WHERE id = ?",
-  )
-    .bind(accountId)
-    .first<{ free_seconds: number; pay_as_you_go: number; price_per_second: number }>();
-  const [total, bySpace, daily] = await env.DB.batch<Counters & { space_id?: string; name?: string; day?: string }>([
-    env.DB.prepare("SELECT free_used_ms, overage_ms, unbilled_ms FROM usage_counters WHERE account_id = ? AND period = ?").bind(
+/** The usage of the account in a period: counters and limits from its shard, space names from the directory. */
+export async function usageReport(shard: JobShard, db: Directory, accountId: string, period: string) {
+  const [limits, total, bySpace, daily] = await shard.batch<
+    Counters & { space_id?: string; day?: string; free_seconds?: number; pay_as_you_go?: number; price_per_second?: number }
+  >([
+    shard.prepare("SELECT free_seconds, pay_as_you_go, price_per_second FROM account_limits WHERE account_id = ?").bind(accountId),
+    shard.prepare("SELECT free_used_ms, overage_ms, unbilled_ms FROM usage_counters WHERE account_id = ? AND period = ?").bind(
       accountId,
       period,
     ),
-    env.DB.prepare(
-      `SELECT usage_by_space.space_id, spaces.name, free_used_ms, overage_ms, unbilled_ms
-       FROM usage_by_space JOIN spaces ON spaces.id = usage_by_space.space_id
-       WHERE usage_by_space.account_id = ? AND period = ? ORDER BY spaces.name`,
+    shard.prepare(
+      "SELECT space_id, free_used_ms, overage_ms, unbilled_ms FROM usage_by_space WHERE account_id = ? AND period = ?",
     ).bind(accountId, period),
-    env.DB.prepare(
+    shard.prepare(
       "SELECT day, free_used_ms, overage_ms, unbilled_ms FROM usage_daily WHERE account_id = ? AND day >= ? AND day < ? ORDER BY day",
     ).bind(accountId, `${period}-01`, `${period}-99`),
   ]);
+  const account = limits.results[0];
+  const names = new Map(
+    (
+      await db.prepare("SELECT id, name FROM spaces WHERE account_id = ?").bind(accountId).all<{ id: string; name: string }>()
+    ).results.map((space) => [space.id, space.name]),
+  );
   const counters = total.results[0] ?? ZERO;
   const breakdown = (row: Counters) => ({
     usedSeconds: seconds(row.free_used_ms + row.overage_ms + row.unbilled_ms),
@@ -85,28 +90,31 @@ export async function usageReport(env: Env, accountId: string, period: string) {
     pricePerSecond,
     // Rounded to a millionth, so floating point never shows as 0.30000000000000004.
     estimatedCost: Math.round(overall.overageSeconds * pricePerSecond * 1e6) / 1e6,
-    bySpace: bySpace.results.map((row) => ({ spaceId: row.space_id!, name: row.name!, ...breakdown(row) })),
+    bySpace: bySpace.results
+      .map((row) => ({ spaceId: row.space_id!, name: names.get(row.space_id!) ?? row.space_id!, ...breakdown(row) }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
     daily: daily.results.map((row) => ({ day: row.day!, ...breakdown(row) })),
   };
 }
 
 /**
- * Recomputes the period's counters from the ledger and reports any difference, and lists finished
- * jobs charged in the period whose executionMs differs from the sum of their charged slices.
- * Both lists are empty when the §5 invariant holds.
+ * Recomputes the period's counters from the ledger (plus what retention took out of it with purged
+ * jobs) and reports any difference, and lists finished jobs charged in the period whose executionMs
+ * differs from the sum of their charges. Both lists are empty when the §5 invariant holds.
  */
-export async function usageDrift(env: Env, accountId: string, period: string) {
-  const [ledger, counters, jobs] = await env.DB.batch<Record<string, number | string>>([
-    env.DB.prepare(
+export async function usageDrift(shard: JobShard, accountId: string, period: string) {
+  const [ledger, counters, jobs] = await shard.batch<Record<string, number | string>>([
+    shard.prepare(
       `SELECT coalesce(sum(free_ms), 0) AS free_used_ms, coalesce(sum(overage_ms), 0) AS overage_ms,
               coalesce(sum(unbilled_ms), 0) AS unbilled_ms
-       FROM usage_ledger WHERE account_id = ? AND period = ?`,
+       FROM (SELECT free_ms, overage_ms, unbilled_ms FROM usage_ledger WHERE account_id = ?1 AND period = ?2
+             UNION ALL SELECT free_ms, overage_ms, unbilled_ms FROM usage_purged WHERE account_id = ?1 AND period = ?2)`,
     ).bind(accountId, period),
-    env.DB.prepare("SELECT free_used_ms, overage_ms, unbilled_ms FROM usage_counters WHERE account_id = ? AND period = ?").bind(
+    shard.prepare("SELECT free_used_ms, overage_ms, unbilled_ms FROM usage_counters WHERE account_id = ? AND period = ?").bind(
       accountId,
       period,
     ),
-    env.DB.prepare(
+    shard.prepare(
       `SELECT jobs.id AS job_id, jobs.execution_ms, (SELECT sum(ms) FROM usage_ledger l WHERE l.job_id = jobs.id) AS charged_ms
        FROM jobs WHERE jobs.account_id = ? AND jobs.ended_at IS NOT NULL
          AND jobs.id IN (SELECT job_id FROM usage_ledger WHERE account_id = ? AND period = ?)

@@ -1,8 +1,8 @@
 // Loads the decision table a BUSINESS_RULE node asks for, from D1, scoped to the job's space: by rule
 // id or alias, a published version number or the latest published one. Errors name what to fix.
 import { and, desc, eq, or } from "drizzle-orm";
-import type { Database } from "../db/client";
-import { rules, ruleVersions } from "../db/schema";
+import type { Database } from "../db/databases";
+import { rules, ruleVersions } from "../db/directory-schema";
 import { FlowFailure } from "../flow/failure";
 
 export type TableVersion = number | "latest";

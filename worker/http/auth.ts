@@ -1,7 +1,7 @@
 // Authentication (DESIGN.md §4.1): solver and management keys per space, the admin token for
 // /api/admin/*. Keys are looked up by id and their secret hash compared in constant time.
 import { createMiddleware } from "hono/factory";
-import { database } from "../db/client";
+import { directory } from "../db/databases";
 import { Problem } from "../errors";
 import { cachedCaller, rememberCaller } from "../keys/cache";
 import { verifyKey, type KeyKind } from "../keys/keys";
@@ -23,7 +23,7 @@ export function requireKey(...kinds: KeyKind[]) {
     const now = Date.now();
     let caller = cachedCaller(presented, now);
     if (!caller) {
-      const verified = await verifyKey(database(c.env.DB), presented);
+      const verified = await verifyKey(directory(c.env).orm(), presented);
       if (!verified) throw new Unauthorized("The API key is not valid or was revoked.");
       caller = verified.caller;
       noteStoredUse(caller.keyId, verified.lastUsedAt);
@@ -39,7 +39,7 @@ export function requireKey(...kinds: KeyKind[]) {
     if (c.res.status < 400 && claimUseWrite(caller.keyId, now)) {
       const keyId = caller.keyId;
       c.executionCtx.waitUntil(
-        writeUse(database(c.env.DB), keyId, now).catch((error) => console.error("could not record key use", { keyId, error })),
+        writeUse(directory(c.env).orm(), keyId, now).catch((error) => console.error("could not record key use", { keyId, error })),
       );
     }
   });

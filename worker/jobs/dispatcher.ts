@@ -2,24 +2,29 @@
 // slot"; the consumer claims the account's oldest WAITING jobs while slots are free and starts their
 // runners. Queue delivery is at least once, and the claim is one conditional UPDATE, so a duplicate
 // message can never start a job twice or over-fill the parallel limit.
+import { directory, jobShard, shardOfAccount, type JobShard } from "../db/databases";
 import type { Env } from "../env";
+import { loadPayload } from "./payloads";
 import { RUNNING_STATUS, SLOT_HOLDING_STATES, sqlStates } from "./states";
 import type { RunnerInit } from "./runner-storage";
 
 export interface TriggerMessage {
   accountId: string;
+  /** The account's job shard; looked up in the directory when a message lacks it. */
+  shard?: string;
   /** Why the message was sent: for logs and the console, not for the logic. */
   reason: "created" | "slot-freed" | "watchdog";
   jobId?: string;
 }
 
-interface ClaimedJob {
+export interface ClaimedJob {
   id: string;
   account_id: string;
   space_id: string;
   rule_id: string;
   rule_version: number;
   input: string;
+  input_ref: string | null;
 }
 
 export async function sendTrigger(env: Env, message: TriggerMessage): Promise<boolean> {
@@ -46,7 +51,14 @@ export async function handleTriggerBatch(batch: MessageBatch<TriggerMessage>, en
   }
   for (const [accountId, messages] of byAccount) {
     try {
-      await fillSlots(env, accountId);
+      const named = messages.find((message) => typeof message.body.shard === "string")?.body.shard;
+      const shard = named ? jobShard(env, named) : await shardOfAccount(env, accountId);
+      if (!shard) {
+        console.error("job-triggers: message for an unknown account dropped", { accountId });
+        for (const message of messages) message.ack();
+        continue;
+      }
+      await fillSlots(env, shard, accountId);
       for (const message of messages) message.ack();
     } catch (error) {
       console.error("job-triggers: dispatch failed; the message will be retried", { accountId, error });
@@ -56,21 +68,22 @@ export async function handleTriggerBatch(batch: MessageBatch<TriggerMessage>, en
 }
 
 /** Starts the account's oldest waiting jobs while it has free slots; returns the ids started. */
-export async function fillSlots(env: Env, accountId: string): Promise<string[]> {
+export async function fillSlots(env: Env, shard: JobShard, accountId: string): Promise<string[]> {
   const started: string[] = [];
   for (;;) {
-    const job = await claimNext(env.DB, accountId, Date.now());
+    const job = await claimNext(shard, accountId, Date.now());
     if (!job) return started;
-    await startRunner(env, job);
+    await startRunner(env, shard, job);
     started.push(job.id);
   }
 }
 
 /**
- * Claims the oldest WAITING job of the account if fewer than parallel_limit of its jobs hold a slot.
- * One UPDATE, so the count and the claim are atomic (D1 runs statements one at a time).
+ * Claims the oldest WAITING job of the account if it is enabled and fewer than parallel_limit of its
+ * jobs hold a slot. One UPDATE on the account's shard, so the count and the claim are atomic (D1 runs
+ * statements one at a time), and a job that slipped in while the account was being disabled never starts.
  */
-async function claimNext(db: D1Database, accountId: string, now: number): Promise<ClaimedJob | null> {
+async function claimNext(db: JobShard, accountId: string, now: number): Promise<ClaimedJob | null> {
   const holding = sqlStates(SLOT_HOLDING_STATES);
   return db
     .prepare(
@@ -79,8 +92,8 @@ async function claimNext(db: D1Database, accountId: string, now: number): Promis
              claimed_at = ?6, heartbeat_at = ?6, updated_at = ?6
        WHERE id = (SELECT id FROM jobs WHERE account_id = ?1 AND state = 'WAITING' ORDER BY id LIMIT 1)
          AND (SELECT count(*) FROM jobs WHERE account_id = ?1 AND state IN (${holding}))
-             < (SELECT parallel_limit FROM accounts WHERE id = ?1)
-       RETURNING id, account_id, space_id, rule_id, rule_version, input`,
+             < (SELECT parallel_limit FROM account_limits WHERE account_id = ?1 AND disabled = 0)
+       RETURNING id, account_id, space_id, rule_id, rule_version, input, input_ref`,
     )
     .bind(
       accountId,
@@ -93,20 +106,25 @@ async function claimNext(db: D1Database, accountId: string, now: number): Promis
     .first<ClaimedJob>();
 }
 
-/** Hands a claimed job to its runner. Idempotent: the runner ignores a second start. */
-export async function startRunner(env: Env, job: ClaimedJob): Promise<void> {
-  const version = await env.DB.prepare("SELECT definition FROM rule_versions WHERE rule_id = ? AND version = ?")
-    .bind(job.rule_id, job.rule_version)
-    .first<{ definition: string }>();
+/** Hands a claimed job to its runner, with its flow version from the directory. Idempotent: the runner ignores a second start. */
+export async function startRunner(env: Env, shard: JobShard, job: ClaimedJob): Promise<void> {
+  const [version, input] = await Promise.all([
+    directory(env)
+      .prepare("SELECT definition FROM rule_versions WHERE rule_id = ? AND version = ?")
+      .bind(job.rule_id, job.rule_version)
+      .first<{ definition: string }>(),
+    loadPayload(env, { text: job.input, ref: job.input_ref }),
+  ]);
   if (!version) throw new Error(`rule version ${job.rule_id}@${job.rule_version} is missing`);
   const init: RunnerInit = {
     jobId: job.id,
     accountId: job.account_id,
+    shard: shard.name,
     spaceId: job.space_id,
     ruleId: job.rule_id,
     ruleVersion: job.rule_version,
     definition: version.definition,
-    input: job.input,
+    input,
     attempt: 1,
   };
   await runnerFor(env, job.id).start(init);

@@ -3,6 +3,7 @@
 // lines); the stream ends with the final state. Polling keeps the runner free of connection state; a
 // second of latency is what the console needs.
 import type { SSEStreamingApi } from "hono/streaming";
+import type { JobShard } from "../db/databases";
 import type { Env } from "../env";
 import { runnerFor } from "./dispatcher";
 import type { RunnerSnapshot } from "./runner";
@@ -15,14 +16,14 @@ export const LIVE_TICK_MS = 1000;
 /** A stream lasts at most this long; EventSource reconnects by itself. */
 export const LIVE_MAX_MS = 5 * 60_000;
 
-export async function streamJob(env: Env, spaceId: string, jobId: string, stream: SSEStreamingApi, afterLog = 0) {
+export async function streamJob(env: Env, shard: JobShard, spaceId: string, jobId: string, stream: SSEStreamingApi, afterLog = 0) {
   let lastJob = "";
   let lastNodes = "";
   let logCursor = afterLog;
   const startedAt = Date.now();
   let id = 0;
   while (!stream.aborted && Date.now() - startedAt < LIVE_MAX_MS) {
-    const row = await loadJobRow(env.DB, spaceId, jobId);
+    const row = await loadJobRow(env, shard, spaceId, jobId);
     const job = jobView(row);
     const jobText = JSON.stringify(job);
     if (jobText !== lastJob) {

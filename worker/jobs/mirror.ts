@@ -1,7 +1,9 @@
 // The runner's writes to D1: progress and heartbeat after each slice, and the final transition.
 // Both set absolute values and are conditional on the current state, so a retried mirror is harmless
 // and a final state is never overwritten.
-import { chargeStatement } from "../billing/charge";
+import { chargeStatement, rollUpStatements } from "../billing/charge";
+import type { JobShard } from "../db/databases";
+import type { StoredPayload } from "./payloads";
 import type { Control, RunnerHeader } from "./runner-storage";
 import { SLOT_HOLDING_STATES, sqlStates, statesBefore } from "./states";
 
@@ -21,7 +23,7 @@ export interface Progress {
   currentNode: string | null;
 }
 
-export async function mirrorProgress(db: D1Database, init: RunnerHeader, control: Control, progress: Progress, now: number) {
+export async function mirrorProgress(db: JobShard, init: RunnerHeader, control: Control, progress: Progress, now: number) {
   await db.batch([
     db
       .prepare(
@@ -33,23 +35,26 @@ export async function mirrorProgress(db: D1Database, init: RunnerHeader, control
   ]);
 }
 
-/** The slices executed since the last mirror, charged in the same batch as the progress they made. */
-function charges(db: D1Database, init: RunnerHeader, control: Control) {
-  return control.pendingCharges.map((charge) =>
-    chargeStatement(db, { jobId: init.jobId, accountId: init.accountId, spaceId: init.spaceId, ...charge }),
-  );
+/**
+ * The slices executed since the last mirror, charged in the same batch as the progress they made,
+ * in the order of their keys (a charge is refused once the job has a row keyed at or after it).
+ */
+function charges(db: JobShard, init: RunnerHeader, control: Control) {
+  return [...control.pendingCharges]
+    .sort((a, b) => a.slice - b.slice)
+    .map((charge) => chargeStatement(db, { jobId: init.jobId, accountId: init.accountId, spaceId: init.spaceId, ...charge }));
 }
 
 /**
- * Writes the final transition, the last charges, the output (of a completed job) and the webhook
- * deliveries in one batch; returns the
- * ids of the deliveries this call created (none when a retry finds them made already).
+ * Writes the final transition, the last charges and the ledger's roll-up, the output (of a completed
+ * job; a large one is in R2 already and only its key is written) and the webhook deliveries in one
+ * batch; returns the ids of the deliveries this call created (none when a retry finds them made already).
  */
 export async function mirrorFinal(
-  db: D1Database,
+  db: JobShard,
   init: RunnerHeader,
   control: Control,
-  output: unknown,
+  output: StoredPayload | null,
   progress: Progress,
   note: string,
   deliveries: D1PreparedStatement[],
@@ -78,12 +83,12 @@ export async function mirrorFinal(
         init.jobId,
       ),
   ];
-  statements.push(...charges(db, init, control));
-  if (final.status.state === "COMPLETED") {
+  statements.push(...charges(db, init, control), ...rollUpStatements(db, init.jobId));
+  if (final.status.state === "COMPLETED" && output) {
     statements.push(
       db
-        .prepare("INSERT INTO job_outputs (job_id, output) VALUES (?, ?) ON CONFLICT (job_id) DO NOTHING")
-        .bind(init.jobId, JSON.stringify(output ?? null)),
+        .prepare("INSERT INTO job_outputs (job_id, output, output_ref) VALUES (?, ?, ?) ON CONFLICT (job_id) DO NOTHING")
+        .bind(init.jobId, output.text, output.ref),
     );
   }
   const results = await db.batch<{ id: string }>([...deliveries, ...statements]);

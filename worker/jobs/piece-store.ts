@@ -12,6 +12,22 @@ import type { Checkpoint } from "../flow/checkpoint";
 
 /** At most 800 KB a part even as UTF-16: far inside the 2 MB value limit with its key. */
 export const PART_CHARS = 400_000;
+
+/**
+ * `text` in parts of at most PART_CHARS UTF-16 units (at least one part, "" for an empty text). A cut
+ * never falls inside a surrogate pair: storage writes each part as UTF-8, and half a pair would come
+ * back as U+FFFD.
+ */
+export function* textParts(text: string): Generator<string> {
+  let offset = 0;
+  do {
+    let end = Math.min(offset + PART_CHARS, text.length);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    yield text.slice(offset, end);
+    offset = end;
+  } while (offset < text.length);
+}
 /** Arrays at least this long are stored as groups of GROUP_ELEMENTS elements. */
 const SPLIT_ARRAY_LENGTH = 64;
 const GROUP_ELEMENTS = 256;
@@ -67,8 +83,9 @@ export class PieceStore {
 
   writeText(name: string, text: string): void {
     this.sql.write(`piece '${name}'`, "DELETE FROM pieces WHERE name = ?", name);
-    for (let part = 0, offset = 0; offset < text.length || part === 0; part++, offset += PART_CHARS) {
-      this.sql.write(`piece '${name}'`, "INSERT INTO pieces (name, part, text) VALUES (?, ?, ?)", name, part, text.slice(offset, offset + PART_CHARS));
+    let part = 0;
+    for (const chunk of textParts(text)) {
+      this.sql.write(`piece '${name}'`, "INSERT INTO pieces (name, part, text) VALUES (?, ?, ?)", name, part++, chunk);
     }
   }
 
@@ -218,15 +235,9 @@ export class PieceStore {
     for (let group = firstGroup; group * GROUP_ELEMENTS < array.length; group++) {
       // Elements are written whole: arrays inside them are not split again.
       const text = JSON.stringify(array.slice(group * GROUP_ELEMENTS, (group + 1) * GROUP_ELEMENTS));
-      for (let part = 0, offset = 0; offset < text.length; part++, offset += PART_CHARS) {
-        this.sql.write(
-          `array group ${group}`,
-          "INSERT INTO array_groups (array_id, grp, part, text) VALUES (?, ?, ?, ?)",
-          id,
-          group,
-          part,
-          text.slice(offset, offset + PART_CHARS),
-        );
+      let part = 0;
+      for (const chunk of textParts(text)) {
+        this.sql.write(`array group ${group}`, "INSERT INTO array_groups (array_id, grp, part, text) VALUES (?, ?, ?, ?)", id, group, part++, chunk);
       }
     }
     this.savedArrays.set(id, { ref: array, length: array.length });

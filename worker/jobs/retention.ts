@@ -1,9 +1,11 @@
-// Retention (run by the watchdog): a job finished longer ago than the retention period is deleted
-// with everything it left behind — its row, output, timeline, webhook deliveries and attempts in D1,
-// and its runner's Durable Object storage (checkpoint, logs). The usage ledger is kept: charges are
-// the account's billing record, not the job's.
+// Retention (run by the watchdog on every shard): a job finished longer ago than the retention period
+// is deleted with everything it left behind — its row, output, timeline, webhook deliveries and
+// attempts, and ledger rows in D1 (their sums kept per space and period in usage_purged), its runner's
+// Durable Object storage (checkpoint, logs) and its R2 payloads. The counters keep the billing totals.
+import type { JobShard } from "../db/databases";
 import type { Env } from "../env";
 import { runnerFor } from "./dispatcher";
+import { deletePayloads } from "./payloads";
 import { FINAL_STATES, sqlStates } from "./states";
 
 /** Finished jobs are kept this long unless JOB_RETENTION_DAYS says otherwise. */
@@ -25,60 +27,74 @@ export function retentionMs(env: Env): number {
 const PENDING_DELIVERY = "SELECT 1 FROM webhook_deliveries d WHERE d.job_id = jobs.id AND +d.status = 'pending'";
 
 /** Finished jobs ended before ?1, oldest first (jobs_by_ended_at), without a pending delivery. */
-export const EXPIRED_JOBS_SQL = `SELECT id, claimed_at IS NOT NULL AS had_runner FROM jobs
+export const EXPIRED_JOBS_SQL = `SELECT id FROM jobs
   WHERE ended_at IS NOT NULL AND ended_at < ? AND state IN (${sqlStates(FINAL_STATES)})
     AND NOT EXISTS (${PENDING_DELIVERY})
   ORDER BY ended_at LIMIT ${PURGE_BATCH}`;
 
-/** Runners queued by earlier purges, oldest first. */
-export const QUEUED_RUNNERS_SQL = `SELECT job_id FROM runner_purges ORDER BY queued_at LIMIT ${PURGE_BATCH}`;
+/** Purged jobs whose runner or R2 objects are still to be deleted, oldest first. */
+export const PURGE_QUEUE_SQL = `SELECT job_id, runner, objects FROM purge_queue ORDER BY queued_at LIMIT ${PURGE_BATCH}`;
 
 /**
- * Deletes the rows of up to PURGE_BATCH expired jobs in one D1 batch, queueing their runners in
- * runner_purges, then empties the queued runners. A job with a webhook delivery still pending is
- * kept until the delivery ends. Returns the ids whose D1 rows were deleted.
+ * Deletes the rows of up to PURGE_BATCH expired jobs of one shard in one D1 batch, queueing their
+ * runners and R2 objects in purge_queue and folding their ledger rows into usage_purged (the
+ * counters keep the totals; the drift check adds usage_purged to the ledger), then empties the
+ * queue. A job with a webhook delivery still pending is kept until the delivery ends. Returns the
+ * ids whose D1 rows were deleted.
  */
-export async function purgeExpiredJobs(env: Env, now = Date.now()): Promise<string[]> {
-  const expired = await env.DB.prepare(EXPIRED_JOBS_SQL)
-    .bind(now - retentionMs(env))
-    .all<{ id: string; had_runner: number }>();
+export async function purgeExpiredJobs(env: Env, shard: JobShard, now = Date.now()): Promise<string[]> {
+  const expired = await shard.prepare(EXPIRED_JOBS_SQL).bind(now - retentionMs(env)).all<{ id: string }>();
   const purged: string[] = [];
   if (expired.results.length > 0) {
     const list = JSON.stringify(expired.results.map((row) => row.id));
-    const runners = JSON.stringify(expired.results.filter((row) => row.had_runner).map((row) => row.id));
     // Every statement re-checks the job (a redelivery may have made a delivery pending since the
     // read); the batch is one transaction, so a job's rows go together or not at all.
     const chosen = `SELECT id FROM jobs WHERE id IN (SELECT value FROM json_each(?1))
        AND NOT EXISTS (${PENDING_DELIVERY})`;
-    const results = await env.DB.batch([
-      env.DB.prepare(
-        `INSERT OR IGNORE INTO runner_purges (job_id, queued_at) SELECT value, ?2 FROM json_each(?3) WHERE value IN (${chosen})`,
-      ).bind(list, now, runners),
-      env.DB.prepare(
-        `DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE job_id IN (${chosen}))`,
-      ).bind(list),
-      env.DB.prepare(`DELETE FROM webhook_deliveries WHERE job_id IN (${chosen})`).bind(list),
-      env.DB.prepare(`DELETE FROM job_events WHERE job_id IN (${chosen})`).bind(list),
-      env.DB.prepare(`DELETE FROM job_outputs WHERE job_id IN (${chosen})`).bind(list),
-      env.DB.prepare(`DELETE FROM jobs WHERE id IN (${chosen}) RETURNING id`).bind(list),
+    const objects = `(SELECT json_group_array(ref) FROM (
+         SELECT jobs.input_ref AS ref UNION ALL SELECT output_ref FROM job_outputs WHERE job_outputs.job_id = jobs.id
+       ) WHERE ref IS NOT NULL)`;
+    const results = await shard.batch([
+      shard
+        .prepare(
+          `INSERT OR IGNORE INTO purge_queue (job_id, runner, objects, queued_at)
+           SELECT id, claimed_at IS NOT NULL, ${objects}, ?2 FROM jobs WHERE id IN (${chosen})`,
+        )
+        .bind(list, now),
+      shard
+        .prepare(
+          `INSERT INTO usage_purged (account_id, space_id, period, ms, free_ms, overage_ms, unbilled_ms)
+           SELECT account_id, space_id, period, sum(ms), sum(free_ms), sum(overage_ms), sum(unbilled_ms)
+           FROM usage_ledger WHERE job_id IN (${chosen}) GROUP BY account_id, space_id, period
+           ON CONFLICT (account_id, period, space_id) DO UPDATE SET ms = ms + excluded.ms, free_ms = free_ms + excluded.free_ms,
+             overage_ms = overage_ms + excluded.overage_ms, unbilled_ms = unbilled_ms + excluded.unbilled_ms`,
+        )
+        .bind(list),
+      shard.prepare(`DELETE FROM usage_ledger WHERE job_id IN (${chosen})`).bind(list),
+      shard
+        .prepare(`DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE job_id IN (${chosen}))`)
+        .bind(list),
+      shard.prepare(`DELETE FROM webhook_deliveries WHERE job_id IN (${chosen})`).bind(list),
+      shard.prepare(`DELETE FROM job_events WHERE job_id IN (${chosen})`).bind(list),
+      shard.prepare(`DELETE FROM job_outputs WHERE job_id IN (${chosen})`).bind(list),
+      shard.prepare(`DELETE FROM jobs WHERE id IN (${chosen}) RETURNING id`).bind(list),
     ]);
     purged.push(...(results.at(-1)!.results as { id: string }[]).map((row) => row.id));
   }
-  await emptyQueuedRunners(env);
+  await emptyPurgeQueue(env, shard);
   return purged;
 }
 
-/** Deletes the storage of runners queued by earlier purges, oldest first; a failure waits for the next run. */
-async function emptyQueuedRunners(env: Env) {
-  const queued = await env.DB.prepare(QUEUED_RUNNERS_SQL).all<{
-    job_id: string;
-  }>();
-  for (const { job_id } of queued.results) {
+/** Deletes the runners' storage and the R2 objects of purged jobs, oldest first; a failure waits for the next run. */
+async function emptyPurgeQueue(env: Env, shard: JobShard) {
+  const queued = await shard.prepare(PURGE_QUEUE_SQL).all<{ job_id: string; runner: number; objects: string }>();
+  for (const { job_id, runner, objects } of queued.results) {
     try {
-      await runnerFor(env, job_id).purge();
-      await env.DB.prepare("DELETE FROM runner_purges WHERE job_id = ?").bind(job_id).run();
+      if (runner) await runnerFor(env, job_id).purge();
+      await deletePayloads(env, JSON.parse(objects) as string[]);
+      await shard.prepare("DELETE FROM purge_queue WHERE job_id = ?").bind(job_id).run();
     } catch (error) {
-      console.error("retention: runner purge failed", job_id, error);
+      console.error("retention: purge of a job's runner or payloads failed", job_id, error);
     }
   }
 }

@@ -9,6 +9,8 @@ import { checkStoredSize, STORAGE_VALUE_LIMIT_BYTES } from "./storage-limits";
 export interface RunnerInit {
   jobId: string;
   accountId: string;
+  /** The job shard of the account: where the runner mirrors. */
+  shard: string;
   spaceId: string;
   ruleId: string;
   ruleVersion: number;

@@ -5,7 +5,7 @@
 // slice attempt is counted (poison-slice rule), passing platform failures are retried, and its
 // clock moves even when a slice only computes (clock.ts).
 import { DurableObject } from "cloudflare:workers";
-import { database } from "../db/client";
+import { directory, jobShard } from "../db/databases";
 import { loadPublishedTable } from "../decisions/store";
 import { FlowDefinition } from "../flow/definition";
 import { createCheckpoint, FlowEngine, NodeCrashed, type StepResult } from "../flow/engine";
@@ -15,6 +15,7 @@ import { clockFor, TickCadence, type Clock } from "./clock";
 import { sendTrigger } from "./dispatcher";
 import { describeFailure, failureKind } from "./failures";
 import { mirrorFinal, mirrorIntervalMs, mirrorProgress, type Progress } from "./mirror";
+import { storePayload } from "./payloads";
 import { RunnerStorage, type Control, type LogPage, type PendingCharge, type RunnerHeader, type RunnerInit } from "./runner-storage";
 import { statusForOutcome, type Outcome } from "./states";
 import { deliveryStatements, enqueueDelivery, matchingWebhooks } from "../webhooks/fanout";
@@ -223,7 +224,7 @@ export class JobRunner extends DurableObject<Env> {
           const key = `${rule}@${version}`;
           let table = decisionTables.get(key);
           if (!table) {
-            table = loadPublishedTable(database(runner.env.DB), init.spaceId, rule, version);
+            table = loadPublishedTable(directory(runner.env).orm(), init.spaceId, rule, version);
             decisionTables.set(key, table);
             // A failed read (say D1 briefly unavailable) is not remembered.
             table.catch(() => decisionTables.delete(key));
@@ -405,7 +406,7 @@ export class JobRunner extends DurableObject<Env> {
   private async publishProgress(init: RunnerHeader, control: Control) {
     const now = this.clock.now();
     try {
-      await mirrorProgress(this.env.DB, init, control, this.progress(control), now);
+      await mirrorProgress(jobShard(this.env, init.shard), init, control, this.progress(control), now);
       this.clock.moved();
       control.lastMirrorAt = now;
       control.pendingCharges = [];
@@ -423,16 +424,22 @@ export class JobRunner extends DurableObject<Env> {
     let deliveries: string[];
     try {
       const final = control.final!;
+      const shard = jobShard(this.env, init.shard);
       const finished = { jobId: init.jobId, spaceId: init.spaceId, ruleId: init.ruleId, state: final.status.state };
-      const webhookIds = await matchingWebhooks(this.env.DB, finished);
+      const webhookIds = await matchingWebhooks(directory(this.env), finished);
+      // A large output goes to R2 (the same key on every retry) before the row that points at it.
+      const output =
+        final.status.state === "COMPLETED"
+          ? await storePayload(this.env, init.jobId, "output", JSON.stringify(this.store.finalOutput ?? null))
+          : null;
       deliveries = await mirrorFinal(
-        this.env.DB,
+        shard,
         init,
         control,
-        final.status.state === "COMPLETED" ? this.store.finalOutput : null,
+        output,
         this.progress(control),
         transitionNote(control),
-        deliveryStatements(this.env.DB, finished, webhookIds, this.clock.now()),
+        deliveryStatements(shard, finished, webhookIds, this.clock.now()),
       );
       this.clock.moved();
       control.pendingCharges = [];
@@ -445,8 +452,8 @@ export class JobRunner extends DurableObject<Env> {
       return;
     }
     // The slot this job held is free: wake the next waiting job of the account.
-    await sendTrigger(this.env, { accountId: init.accountId, reason: "slot-freed", jobId: init.jobId });
-    for (const deliveryId of deliveries) await enqueueDelivery(this.env, { deliveryId, series: 1 });
+    await sendTrigger(this.env, { accountId: init.accountId, shard: init.shard, reason: "slot-freed", jobId: init.jobId });
+    for (const deliveryId of deliveries) await enqueueDelivery(this.env, { deliveryId, shard: init.shard, series: 1 });
   }
 
   private async retryMirrorLater(control: Control, error: unknown) {

@@ -1,17 +1,20 @@
-// Job operations behind the API: start, read, cancel, cancel-all. Every query is scoped by the
-// caller's space in the SQL itself; another space's job is the same 404 as no job.
+// Job operations behind the API: start, read, cancel, cancel-all. Every query runs on the caller's
+// job shard and is scoped by the caller's space in the SQL itself; another space's job is the same
+// 404 as no job.
 import { periodOf } from "../billing/periods";
 import { QUOTA_ALLOWS_START, quotaRefusal } from "../billing/usage";
+import { directory, jobShard, type Directory, type JobShard } from "../db/databases";
 import type { Env } from "../env";
 import { BadRequest, Conflict, NotFound, Problem } from "../errors";
 import type { Caller } from "../keys/keys";
 import { sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
 import { notPublished } from "../rules/service";
-import { enqueueDeliveries, jobsInScope, transitionDeliveries, type TransitionScope } from "../webhooks/fanout";
+import { enqueueDeliveries, jobsInScope, transitionDeliveries, webhooksOfScope, type TransitionScope } from "../webhooks/fanout";
 import { runnerFor, sendTrigger } from "./dispatcher";
 import { CANCELING_STATUS, SLOT_HOLDING_STATES, sqlStates, statusForOutcome, WAITING_STATUS, type Status } from "./states";
-import { JOB_COLUMNS, JOB_FROM, jobView, type JobRow, type JobView } from "./view";
+import { deletePayloads, loadPayload, storePayload, type StoredPayload } from "./payloads";
+import { JOB_COLUMNS, JOB_FROM, jobView, type JobRow, type JobView, type StoredJobRow } from "./view";
 
 export interface StartRequest {
   flow: string;
@@ -31,9 +34,9 @@ interface StartTarget {
 
 /**
  * The rule and the version a trigger names (the requested version, or the latest published one),
- * read only to explain a trigger the INSERT below did not accept.
+ * from the directory: one indexed read before the job's INSERT on the account's shard.
  */
-async function findStartTarget(db: D1Database, spaceId: string, flow: string, version: number | undefined) {
+async function findStartTarget(db: Directory, spaceId: string, flow: string, version: number | undefined) {
   const versionMatch = version === undefined ? "rule_versions.status = 'published'" : "rule_versions.version = ?3";
   return db
     .prepare(
@@ -45,14 +48,6 @@ async function findStartTarget(db: D1Database, spaceId: string, flow: string, ve
     )
     .bind(...(version === undefined ? [spaceId, flow] : [spaceId, flow, version]))
     .first<StartTarget>();
-}
-
-/** What the INSERT hands back: the version it resolved, and whether the account had a slot free. */
-interface Inserted {
-  rule_id: string;
-  rule_version: number;
-  rule_alias: string | null;
-  slot_free: number;
 }
 
 /** A trigger of an account the admin API disabled: no job is created until it is enabled again. */
@@ -68,22 +63,16 @@ export class AccountDisabled extends Problem {
 }
 
 /**
- * The trigger's one statement: resolves the flow's published version, refuses a disabled account,
- * applies the quota gate and inserts the job, or inserts nothing (then `checkTarget`, the account
- * and the quota say why). ?17/?18 are the gate's.
+ * The trigger's one statement on the account's shard: refuses a disabled account, applies the quota
+ * gate and inserts the job, or inserts nothing (then the account's limits say why). Returns whether
+ * the account had a slot free. ?3 is the account, ?19 the period.
  */
-const INSERT_JOB = `INSERT INTO jobs (id, space_id, account_id, rule_id, rule_version, correlation_id, idempotency_key,
-    request_hash, used_api_key_id, input, state, status_code, status_message, transition_note, created_at, updated_at)
-  SELECT ?1, ?2, ?3, rules.id, rule_versions.version, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16
-  FROM rules JOIN rule_versions ON rule_versions.rule_id = rules.id AND rule_versions.status = 'published'
-    AND (?5 IS NULL OR rule_versions.version = ?5)
-  WHERE rules.space_id = ?2 AND (rules.id = ?4 OR rules.alias = ?4) AND rules.type = 'integration-flow'
-    AND NOT EXISTS (SELECT 1 FROM accounts WHERE accounts.id = ?3 AND accounts.disabled = 1)
-    AND ${QUOTA_ALLOWS_START}
-  ORDER BY rule_versions.version DESC LIMIT 1
-  RETURNING rule_id, rule_version, (SELECT alias FROM rules WHERE rules.id = jobs.rule_id) AS rule_alias,
-    (SELECT count(*) FROM jobs AS holding WHERE holding.account_id = ?3 AND holding.state IN (${sqlStates(SLOT_HOLDING_STATES)}))
-      < (SELECT parallel_limit FROM accounts WHERE accounts.id = ?3) AS slot_free`;
+const INSERT_JOB = `INSERT INTO jobs (id, space_id, account_id, rule_id, rule_alias, rule_version, correlation_id, idempotency_key,
+    request_hash, used_api_key_id, input, input_ref, state, status_code, status_message, transition_note, created_at, updated_at)
+  SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18
+  WHERE ${QUOTA_ALLOWS_START}
+  RETURNING (SELECT count(*) FROM jobs AS holding WHERE holding.account_id = ?3 AND holding.state IN (${sqlStates(SLOT_HOLDING_STATES)}))
+      < (SELECT parallel_limit FROM account_limits WHERE account_id = ?3) AS slot_free`;
 
 export async function startJob(
   env: Env,
@@ -91,94 +80,124 @@ export async function startJob(
   request: StartRequest,
   defer: (work: Promise<unknown>) => void = () => {},
 ): Promise<{ job: JobView; replayed: boolean }> {
+  const shard = jobShard(env, caller.shard);
   const inputText = JSON.stringify(request.input);
   const requestHash = request.idempotencyKey
     ? await sha256Hex(`${request.flow}\n${request.version ?? "latest"}\n${inputText}`)
     : null;
   const correlationId = request.correlationId ?? crypto.randomUUID();
   const note = `Triggered with key '${caller.keyName}'; waiting for a slot`;
-  // A refusal is explained by reading what the INSERT checked; when nothing explains it (a version
-  // was published or the quota raised in between), the INSERT runs again.
+  const target = await findStartTarget(directory(env), caller.spaceId, request.flow, request.version);
+  checkTarget(target, request);
+  // A refusal the limits cannot explain (pay-as-you-go was switched on in between) is tried again.
   for (let attempt = 1; ; attempt++) {
-    const now = Date.now();
-    const jobId = newId(now);
-    let inserted: Inserted | null;
-    try {
-      inserted = await env.DB.prepare(INSERT_JOB)
-        .bind(
-          jobId,
-          caller.spaceId,
-          caller.accountId,
-          request.flow,
-          request.version ?? null,
-          correlationId,
-          request.idempotencyKey ?? null,
-          requestHash,
-          caller.keyId,
-          inputText,
-          WAITING_STATUS.state,
-          WAITING_STATUS.code,
-          WAITING_STATUS.message,
-          note,
-          now,
-          now,
-          caller.accountId,
-          periodOf(now),
-        )
-        .first<Inserted>();
-    } catch (error) {
-      // The Idempotency-Key is taken (the unique index): answer with its job, as a replay.
-      const previous = request.idempotencyKey ? await findByIdempotencyKey(env.DB, caller.spaceId, request.idempotencyKey) : null;
-      if (!previous) throw error;
-      return { job: replay(previous, requestHash!), replayed: true };
-    }
-    if (inserted) {
-      // The job is durable in D1 now; the trigger need not hold up the answer (a lost one is re-sent
-      // by the watchdog). With every slot taken there is nothing to claim: the job that frees a slot
-      // sends its own trigger, and that claim sees this row.
-      if (inserted.slot_free) defer(sendTrigger(env, { accountId: caller.accountId, reason: "created", jobId }));
-      const row: JobRow = {
-        id: jobId,
-        space_id: caller.spaceId,
-        account_id: caller.accountId,
-        rule_id: inserted.rule_id,
-        rule_version: inserted.rule_version,
-        rule_alias: inserted.rule_alias,
-        rule_type: "integration-flow",
-        correlation_id: correlationId,
-        used_api_key_id: caller.keyId,
-        input: inputText,
-        output: null,
-        state: WAITING_STATUS.state,
-        status_code: WAITING_STATUS.code,
-        status_message: WAITING_STATUS.message,
-        error: null,
-        created_at: now,
-        updated_at: now,
-        claimed_at: null,
-        ended_at: null,
-        steps: 0,
-        current_node: null,
-        execution_ms: 0,
-        idempotency_key: request.idempotencyKey ?? null,
-        request_hash: requestHash,
-      };
-      return { job: jobView(row), replayed: false };
-    }
-    // Nothing inserted: say why, in the order a caller fixes things.
-    const [target, previous, account] = await Promise.all([
-      findStartTarget(env.DB, caller.spaceId, request.flow, request.version),
-      request.idempotencyKey ? findByIdempotencyKey(env.DB, caller.spaceId, request.idempotencyKey) : null,
-      env.DB.prepare("SELECT disabled FROM accounts WHERE id = ?").bind(caller.accountId).first<{ disabled: number }>(),
-    ]);
-    checkTarget(target, request);
-    // A replay answers with a job created before the account was disabled; it creates nothing.
-    if (previous) return { job: replay(previous, requestHash!), replayed: true };
-    if (account?.disabled) throw new AccountDisabled();
-    const refusal = await quotaRefusal(env, caller.accountId, now);
+    const started = await insertJob(env, shard, caller, request, target, { inputText, requestHash, correlationId, note }, defer);
+    if (started) return started;
+    const refusal = await startRefusal(shard, caller.accountId, Date.now());
     if (refusal) throw refusal;
-    if (attempt === 3) throw new Error("The job was not inserted, and neither the flow nor the quota says why");
+    if (attempt === 3) throw new Error("The job was not inserted, and neither the account's limits nor its quota say why");
   }
+}
+
+/** One INSERT of the job; null when the gate refused it (and no replay answers instead). */
+async function insertJob(
+  env: Env,
+  shard: JobShard,
+  caller: Caller,
+  request: StartRequest,
+  target: StartTarget,
+  prepared: { inputText: string; requestHash: string | null; correlationId: string; note: string },
+  defer: (work: Promise<unknown>) => void,
+): Promise<{ job: JobView; replayed: boolean } | null> {
+  const { inputText, requestHash, correlationId, note } = prepared;
+  const now = Date.now();
+  const jobId = newId(now);
+  // A large input goes to R2 before the row that points at it.
+  const input = await storePayload(env, jobId, "input", inputText);
+  let inserted: { slot_free: number } | null;
+  try {
+    inserted = await shard
+      .prepare(INSERT_JOB)
+      .bind(
+        jobId,
+        caller.spaceId,
+        caller.accountId,
+        target.rule_id,
+        target.rule_alias,
+        target.version,
+        correlationId,
+        request.idempotencyKey ?? null,
+        requestHash,
+        caller.keyId,
+        input.text,
+        input.ref,
+        WAITING_STATUS.state,
+        WAITING_STATUS.code,
+        WAITING_STATUS.message,
+        note,
+        now,
+        now,
+        periodOf(now),
+      )
+      .first<{ slot_free: number }>();
+  } catch (error) {
+    await discardPayload(env, input);
+    // The Idempotency-Key is taken (the unique index): answer with its job, as a replay.
+    const previous = request.idempotencyKey ? await findByIdempotencyKey(env, shard, caller.spaceId, request.idempotencyKey) : null;
+    if (!previous) throw error;
+    return { job: replay(previous, requestHash!), replayed: true };
+  }
+  if (inserted) {
+    // The job is durable in D1 now; the trigger need not hold up the answer (a lost one is re-sent
+    // by the watchdog). With every slot taken there is nothing to claim: the job that frees a slot
+    // sends its own trigger, and that claim sees this row.
+    if (inserted.slot_free) defer(sendTrigger(env, { accountId: caller.accountId, shard: shard.name, reason: "created", jobId }));
+    const row: JobRow = {
+      id: jobId,
+      space_id: caller.spaceId,
+      account_id: caller.accountId,
+      rule_id: target.rule_id,
+      rule_version: target.version!,
+      rule_alias: target.rule_alias,
+      rule_type: "integration-flow",
+      correlation_id: correlationId,
+      used_api_key_id: caller.keyId,
+      input: inputText,
+      output: null,
+      state: WAITING_STATUS.state,
+      status_code: WAITING_STATUS.code,
+      status_message: WAITING_STATUS.message,
+      error: null,
+      created_at: now,
+      updated_at: now,
+      claimed_at: null,
+      ended_at: null,
+      steps: 0,
+      current_node: null,
+      execution_ms: 0,
+      idempotency_key: request.idempotencyKey ?? null,
+      request_hash: requestHash,
+    };
+    return { job: jobView(row), replayed: false };
+  }
+  // Nothing inserted. A replay answers with a job created before the account was disabled or ran
+  // out of free seconds; it creates nothing.
+  await discardPayload(env, input);
+  const previous = request.idempotencyKey ? await findByIdempotencyKey(env, shard, caller.spaceId, request.idempotencyKey) : null;
+  return previous ? { job: replay(previous, requestHash!), replayed: true } : null;
+}
+
+/** Why the gate refused a trigger: the account is disabled, or its free seconds are used up; null if it is open now. */
+async function startRefusal(shard: JobShard, accountId: string, now: number): Promise<Problem | null> {
+  const limits = await shard.prepare("SELECT disabled FROM account_limits WHERE account_id = ?").bind(accountId).first<{ disabled: number }>();
+  if (!limits) throw new Error(`account ${accountId} has no limits row on shard ${shard.name}`);
+  if (limits.disabled) return new AccountDisabled();
+  return quotaRefusal(shard, accountId, now);
+}
+
+/** Deletes the R2 object of a payload whose row was never written (best effort: an orphan costs storage, not correctness). */
+async function discardPayload(env: Env, payload: StoredPayload) {
+  if (payload.ref) await deletePayloads(env, [payload.ref]).catch((error) => console.error("could not delete an unused payload", payload.ref, error));
 }
 
 /** The problems of the flow a trigger names: unknown, not an integration flow, unknown version, unpublished. */
@@ -208,24 +227,35 @@ function replay(previous: JobRow, requestHash: string): JobView {
   return jobView(previous);
 }
 
-async function findByIdempotencyKey(db: D1Database, spaceId: string, key: string) {
-  return db
+async function findByIdempotencyKey(env: Env, shard: JobShard, spaceId: string, key: string) {
+  const row = await shard
     .prepare(`SELECT ${JOB_COLUMNS} FROM ${JOB_FROM} WHERE jobs.space_id = ? AND jobs.idempotency_key = ?`)
     .bind(spaceId, key)
-    .first<JobRow>();
+    .first<StoredJobRow>();
+  return row && withPayloads(env, row);
 }
 
-export async function loadJobRow(db: D1Database, spaceId: string, jobId: string): Promise<JobRow> {
-  const row = await db
+/** The job of the space, with its input and output read back from R2 when they live there. */
+export async function loadJobRow(env: Env, shard: JobShard, spaceId: string, jobId: string): Promise<JobRow> {
+  const row = await shard
     .prepare(`SELECT ${JOB_COLUMNS} FROM ${JOB_FROM} WHERE jobs.id = ? AND jobs.space_id = ?`)
     .bind(jobId, spaceId)
-    .first<JobRow>();
+    .first<StoredJobRow>();
   if (!row) throw new NotFound("job", jobId);
-  return row;
+  return withPayloads(env, row);
 }
 
-export async function getJob(env: Env, spaceId: string, jobId: string): Promise<JobView> {
-  return jobView(await loadJobRow(env.DB, spaceId, jobId));
+async function withPayloads(env: Env, row: StoredJobRow): Promise<JobRow> {
+  const { input_ref, output_ref, ...job } = row;
+  const [input, output] = await Promise.all([
+    loadPayload(env, { text: row.input, ref: input_ref }),
+    row.output === null ? null : loadPayload(env, { text: row.output, ref: output_ref }),
+  ]);
+  return { ...job, input, output };
+}
+
+export async function getJob(env: Env, caller: Pick<Caller, "spaceId" | "shard">, jobId: string): Promise<JobView> {
+  return jobView(await loadJobRow(env, jobShard(env, caller.shard), caller.spaceId, jobId));
 }
 
 /**
@@ -233,7 +263,8 @@ export async function getJob(env: Env, spaceId: string, jobId: string): Promise<
  * WAITING jobs); a RUNNING one becomes CANCELING and its runner is told directly.
  */
 export async function cancelJob(env: Env, caller: Caller, jobId: string): Promise<JobView> {
-  const row = await loadJobRow(env.DB, caller.spaceId, jobId);
+  const shard = jobShard(env, caller.shard);
+  const row = await loadJobRow(env, shard, caller.spaceId, jobId);
   const by = `key '${caller.keyName}'`;
   const now = Date.now();
   switch (row.state) {
@@ -245,6 +276,7 @@ export async function cancelJob(env: Env, caller: Caller, jobId: string): Promis
     case "WAITING": {
       const canceled = await cancelWaiting(
         env,
+        shard,
         { jobId, spaceId: caller.spaceId },
         statusForOutcome({ kind: "user-canceled" }),
         `Canceled while waiting, by ${by}`,
@@ -252,19 +284,20 @@ export async function cancelJob(env: Env, caller: Caller, jobId: string): Promis
       );
       // Lost a race with the dispatcher's claim: the job is running now, cancel it as such.
       if (canceled === 0) return cancelJob(env, caller, jobId);
-      return getJob(env, caller.spaceId, jobId);
+      return getJob(env, caller, jobId);
     }
     case "RUNNING":
     case "CANCELING": {
       // cancel_requested_at lets the watchdog forward a cancel whose call below failed.
-      await env.DB.prepare(
-        `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, updated_at = ?, cancel_requested_at = ?
-         WHERE id = ? AND state = 'RUNNING'`,
-      )
+      await shard
+        .prepare(
+          `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, updated_at = ?, cancel_requested_at = ?
+           WHERE id = ? AND state = 'RUNNING'`,
+        )
         .bind(CANCELING_STATUS.state, CANCELING_STATUS.code, CANCELING_STATUS.message, `Cancel requested by ${by}`, now, now, jobId)
         .run();
       await runnerFor(env, jobId).requestCancel(by);
-      return getJob(env, caller.spaceId, jobId);
+      return getJob(env, caller, jobId);
     }
   }
 }
@@ -279,7 +312,7 @@ export async function cancelAllWaiting(
   const jobs: TransitionScope = scope
     ? { spaceId: caller.spaceId, ruleId: scope.ruleId, ruleVersion: scope.version }
     : { spaceId: caller.spaceId };
-  return cancelWaiting(env, jobs, statusForOutcome({ kind: "user-canceled" }), note, Date.now());
+  return cancelWaiting(env, jobShard(env, caller.shard), jobs, statusForOutcome({ kind: "user-canceled" }), note, Date.now());
 }
 
 /**
@@ -287,16 +320,24 @@ export async function cancelAllWaiting(
  * (see transitionDeliveries: exactly the jobs moved get one per matching webhook), then queues the
  * deliveries. Returns how many jobs it canceled.
  */
-async function cancelWaiting(env: Env, scope: TransitionScope, status: Status, note: string, now: number): Promise<number> {
+export async function cancelWaiting(
+  env: Env,
+  shard: JobShard,
+  scope: TransitionScope,
+  status: Status,
+  note: string,
+  now: number,
+): Promise<number> {
   const { where, params } = jobsInScope(scope, 6);
-  const [deliveries, canceled] = await env.DB.batch<{ id: string }>([
-    transitionDeliveries(env.DB, status.state, ["WAITING"], scope, now),
-    env.DB.prepare(
+  const webhooks = await webhooksOfScope(directory(env), scope);
+  const [deliveries, canceled] = await shard.batch<{ id: string }>([
+    transitionDeliveries(shard, webhooks, status.state, ["WAITING"], scope, now),
+    shard.prepare(
       `UPDATE jobs SET state = ?1, status_code = ?2, status_message = ?3, transition_note = ?4, ended_at = ?5, updated_at = ?5
        WHERE state = 'WAITING' AND ${where} RETURNING id`,
     ).bind(status.state, status.code, status.message, note, now, ...params),
   ]);
-  await enqueueDeliveries(env, deliveries.results.map((row) => row.id));
+  await enqueueDeliveries(env, shard, deliveries.results.map((row) => row.id));
   // Counted from RETURNING: D1's meta.changes also counts the timeline rows the trigger writes.
   return canceled.results.length;
 }
@@ -311,19 +352,25 @@ const DISABLED_MESSAGE = "Canceled by the system: the account was disabled";
  * runner ends them CANCELED). The trigger INSERT already refuses the account, so no job can start
  * waiting after this; the watchdog forwards a cancel whose runner call failed here.
  */
-export async function cancelJobsOfDisabledAccount(env: Env, accountId: string): Promise<{ canceled: number; stopping: number }> {
+export async function cancelJobsOfDisabledAccount(
+  env: Env,
+  shard: JobShard,
+  accountId: string,
+): Promise<{ canceled: number; stopping: number }> {
   const now = Date.now();
   const canceled = await cancelWaiting(
     env,
+    shard,
     { accountId },
     statusForOutcome({ kind: "system-canceled", message: DISABLED_MESSAGE }),
     "Canceled while waiting: the account was disabled",
     now,
   );
-  const running = await env.DB.prepare(
-    `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, updated_at = ?, cancel_requested_at = ?
-     WHERE account_id = ? AND state = 'RUNNING' RETURNING id`,
-  )
+  const running = await shard
+    .prepare(
+      `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, updated_at = ?, cancel_requested_at = ?
+       WHERE account_id = ? AND state = 'RUNNING' RETURNING id`,
+    )
     .bind(CANCELING_STATUS.state, CANCELING_STATUS.code, CANCELING_STATUS.message, `Cancel requested by ${DISABLED_BY}`, now, now, accountId)
     .all<{ id: string }>();
   const ids = running.results.map((row) => row.id);

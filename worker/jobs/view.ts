@@ -28,14 +28,23 @@ export interface JobRow {
   request_hash: string | null;
 }
 
-/** The columns a Job object needs, joined with its rule and output. */
+/**
+ * The columns a Job object needs, with its output. Only integration flows run as jobs, so the type
+ * is constant; the alias is the one the rule had when the job was triggered.
+ */
 export const JOB_COLUMNS = `jobs.id, jobs.space_id, jobs.account_id, jobs.rule_id, jobs.rule_version,
-  rules.alias AS rule_alias, rules.type AS rule_type, jobs.correlation_id, jobs.used_api_key_id, jobs.input,
-  job_outputs.output AS output, jobs.state, jobs.status_code, jobs.status_message, jobs.error,
-  jobs.created_at, jobs.updated_at, jobs.claimed_at, jobs.ended_at, jobs.steps, jobs.current_node,
-  jobs.execution_ms, jobs.idempotency_key, jobs.request_hash`;
+  jobs.rule_alias, 'integration-flow' AS rule_type, jobs.correlation_id, jobs.used_api_key_id, jobs.input,
+  jobs.input_ref, job_outputs.output AS output, job_outputs.output_ref AS output_ref, jobs.state, jobs.status_code,
+  jobs.status_message, jobs.error, jobs.created_at, jobs.updated_at, jobs.claimed_at, jobs.ended_at, jobs.steps,
+  jobs.current_node, jobs.execution_ms, jobs.idempotency_key, jobs.request_hash`;
 
-export const JOB_FROM = `jobs JOIN rules ON rules.id = jobs.rule_id LEFT JOIN job_outputs ON job_outputs.job_id = jobs.id`;
+export const JOB_FROM = `jobs LEFT JOIN job_outputs ON job_outputs.job_id = jobs.id`;
+
+/** A job row as read from its shard: the payloads may still be R2 references (see loadJobRow). */
+export interface StoredJobRow extends JobRow {
+  input_ref: string | null;
+  output_ref: string | null;
+}
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

@@ -3,11 +3,14 @@
 // marks those whose state is gone ERROR/ZOMBIE_PROCESS, (2) forwards cancels that did not land,
 // also to jobs sleeping in a WAIT, (3) re-sends triggers for accounts with old WAITING jobs and a
 // free slot, (4) re-sends webhook deliveries whose queue message was lost, (5) purges jobs finished
-// longer ago than the retention period (retention.ts).
+// longer ago than the retention period (retention.ts). Each run walks every job shard in turn; a
+// shard's passes keep their cursors in that shard.
+import { allShards, directory, type JobShard } from "../db/databases";
 import type { Env } from "../env";
-import { enqueueDeliveries, enqueueDelivery, transitionDeliveries } from "../webhooks/fanout";
+import { enqueueDeliveries, enqueueDelivery, transitionDeliveries, webhooksOfScope } from "../webhooks/fanout";
 import { fillSlots, runnerFor, sendTrigger, startRunner, type TriggerMessage } from "./dispatcher";
 import { purgeExpiredJobs } from "./retention";
+import { cancelWaiting } from "./service";
 import { SLOT_HOLDING_STATES, sqlStates, statusForOutcome, statesBefore } from "./states";
 import { mirrorIntervalMs } from "./mirror";
 
@@ -42,6 +45,8 @@ export interface WatchdogReport {
   zombies: string[];
   cancelsForwarded: string[];
   retriggeredAccounts: string[];
+  /** Accounts disabled while a trigger was being accepted: their late WAITING jobs were canceled. */
+  disabledAccountsCleared: string[];
   resentDeliveries: string[];
   purged: string[];
   /** Jobs and accounts whose handling threw: logged, skipped, and tried again by the next run. */
@@ -92,11 +97,12 @@ export const WAITING_ACCOUNTS_SQL = `WITH RECURSIVE waiting(account_id) AS (
   SELECT account_id,
     (SELECT created_at FROM jobs WHERE state = 'WAITING' AND account_id = waiting.account_id ORDER BY id LIMIT 1) < ?3
       AND (SELECT count(*) FROM jobs WHERE account_id = waiting.account_id AND state IN (${HOLDING}))
-        < (SELECT parallel_limit FROM accounts WHERE id = waiting.account_id) AS starving
+        < (SELECT parallel_limit FROM account_limits WHERE account_id = waiting.account_id) AS starving,
+    coalesce((SELECT disabled FROM account_limits WHERE account_id = waiting.account_id), 0) AS disabled
   FROM waiting WHERE account_id IS NOT NULL`;
 
 /** The restart path's one read of a job's input (a stale job that never ran a node). */
-export const RESTART_INPUT_SQL = "SELECT input FROM jobs WHERE id = ?";
+export const RESTART_INPUT_SQL = "SELECT input, input_ref FROM jobs WHERE id = ?";
 
 /**
  * Pending deliveries past their next attempt by more than the grace, oldest first, at most 500 a
@@ -132,19 +138,27 @@ function graces(env: Env) {
 }
 
 export async function runWatchdog(env: Env, now = Date.now(), limits: Partial<WatchdogLimits> = {}): Promise<WatchdogReport> {
-  const grace = graces(env);
-  const { pageSize, stalePages, cancelPages, accountPages } = { ...WATCHDOG_LIMITS, ...limits };
   const report: WatchdogReport = {
     rearmed: [],
     restarted: [],
     zombies: [],
     cancelsForwarded: [],
     retriggeredAccounts: [],
+    disabledAccountsCleared: [],
     resentDeliveries: [],
     purged: [],
     skipped: [],
   };
-  const cursors = await loadCursors(env);
+  // One shard's failure (its database unreachable) is logged and the next shard is still watched.
+  for (const shard of allShards(env)) await isolated(`shard ${shard.name}`, () => watchShard(env, shard, now, limits, report));
+  return report;
+}
+
+/** The watchdog's passes over one shard, adding what they did to `report`. */
+async function watchShard(env: Env, shard: JobShard, now: number, limits: Partial<WatchdogLimits>, report: WatchdogReport) {
+  const grace = graces(env);
+  const { pageSize, stalePages, cancelPages, accountPages } = { ...WATCHDOG_LIMITS, ...limits };
+  const cursors = await loadCursors(shard);
   // A pass that fails (its page query, its cursor) is logged and the next pass still runs.
   const walk = <Row>(
     pass: Pass,
@@ -152,7 +166,7 @@ export async function runWatchdog(env: Env, now = Date.now(), limits: Partial<Wa
     page: (after: unknown) => Promise<Row[]>,
     position: (row: Row) => unknown,
     handle: (rows: Row[]) => Promise<void>,
-  ) => isolated(`${pass} pass`, () => walkPages(env, cursors, pass, pages, pageSize, page, position, handle));
+  ) => isolated(`${pass} pass of ${shard.name}`, () => walkPages(shard, cursors, pass, pages, pageSize, page, position, handle));
 
   // Each job is handled on its own: one that throws is logged and skipped, and the rest go on.
   const eachJob = (handle: (job: WatchedJob) => Promise<void>) => async (jobs: WatchedJob[]) => {
@@ -162,7 +176,7 @@ export async function runWatchdog(env: Env, now = Date.now(), limits: Partial<Wa
   };
   const jobPage = (sql: string, before: number) => async (after: unknown) => {
     const [position, id] = (after as [number, string] | null) ?? [-1, ""];
-    return (await env.DB.prepare(sql).bind(before, position, id, pageSize).all<WatchedJob>()).results;
+    return (await shard.prepare(sql).bind(before, position, id, pageSize).all<WatchedJob>()).results;
   };
   const jobPosition = (job: WatchedJob) => [job.position, job.id];
 
@@ -178,9 +192,9 @@ export async function runWatchdog(env: Env, now = Date.now(), limits: Partial<Wa
       // Claimed, but the runner never got its start call: start it now (start is idempotent). A
       // cancel stored first is taken up by start(), so a canceled job ends without running a node.
       if (cancelBy) await runner.requestCancel(cancelBy);
-      await restart(env, job);
+      await restart(env, shard, job);
       report.restarted.push(job.id);
-    } else if (await markZombie(env, job)) {
+    } else if (await markZombie(env, shard, job)) {
       report.zombies.push(job.id);
     }
   }));
@@ -200,16 +214,25 @@ export async function runWatchdog(env: Env, now = Date.now(), limits: Partial<Wa
     accountPages,
     async (after) =>
       (
-        await env.DB.prepare(WAITING_ACCOUNTS_SQL)
+        await shard
+          .prepare(WAITING_ACCOUNTS_SQL)
           .bind((after as string | null) ?? "", pageSize, now - grace.triggerLost)
-          .all<{ account_id: string; starving: number }>()
+          .all<{ account_id: string; starving: number; disabled: number }>()
       ).results,
     (row) => row.account_id,
     async (rows) => {
-      const starving = rows.filter((row) => row.starving).map((row) => row.account_id);
+      // A trigger accepted while its account was being disabled can land after the disable's cancel:
+      // the claim never starts it, and this ends it as the disable would have.
+      for (const { account_id } of rows.filter((row) => row.disabled)) {
+        const cleared = await isolated(`disabled account ${account_id}`, () =>
+          cancelWaiting(env, shard, { accountId: account_id }, DISABLED_STATUS, "Canceled while waiting: the account was disabled", now),
+        );
+        if (cleared) report.disabledAccountsCleared.push(account_id);
+      }
+      const starving = rows.filter((row) => row.starving && !row.disabled).map((row) => row.account_id);
       if (starving.length === 0) return;
       const messages = starving.map((accountId) => ({
-        body: { accountId, reason: "watchdog" } satisfies TriggerMessage,
+        body: { accountId, shard: shard.name, reason: "watchdog" } satisfies TriggerMessage,
         contentType: "json" as const,
       }));
       if (await isolated("trigger batch", () => env.JOB_TRIGGERS.sendBatch(messages))) {
@@ -218,26 +241,29 @@ export async function runWatchdog(env: Env, now = Date.now(), limits: Partial<Wa
       }
       // The queue refused: claim for these accounts here instead.
       for (const accountId of starving) {
-        if (!(await isolated(`account ${accountId}`, () => fillSlots(env, accountId)))) report.skipped.push(accountId);
+        if (!(await isolated(`account ${accountId}`, () => fillSlots(env, shard, accountId)))) report.skipped.push(accountId);
       }
     },
   );
 
-  await isolated("deliveries pass", async () => {
-    const lost = await env.DB.prepare(LOST_DELIVERIES_SQL)
+  await isolated(`deliveries pass of ${shard.name}`, async () => {
+    const lost = await shard
+      .prepare(LOST_DELIVERIES_SQL)
       .bind(now + grace.deliveryLost, now - grace.deliveryLost)
       .all<{ id: string; series: number }>();
     for (const delivery of lost.results) {
-      await enqueueDelivery(env, { deliveryId: delivery.id, series: delivery.series });
+      await enqueueDelivery(env, { deliveryId: delivery.id, shard: shard.name, series: delivery.series });
       report.resentDeliveries.push(delivery.id);
     }
   });
 
-  await isolated("retention pass", async () => {
-    report.purged = await purgeExpiredJobs(env, now);
+  await isolated(`retention pass of ${shard.name}`, async () => {
+    report.purged.push(...(await purgeExpiredJobs(env, shard, now)));
   });
-  return report;
 }
+
+/** How the watchdog ends the late WAITING jobs of a disabled account (as the disable itself does). */
+const DISABLED_STATUS = statusForOutcome({ kind: "system-canceled", message: "Canceled by the system: the account was disabled" });
 
 /** Runs one unit of the watchdog's work; a failure is logged with its cause and reported as false. */
 async function isolated(what: string, work: () => Promise<unknown>): Promise<boolean> {
@@ -251,10 +277,10 @@ async function isolated(what: string, work: () => Promise<unknown>): Promise<boo
 }
 
 /** Where each pass stopped last run; when that cannot be read, every pass starts from the oldest. */
-async function loadCursors(env: Env): Promise<Map<Pass, unknown>> {
+async function loadCursors(shard: JobShard): Promise<Map<Pass, unknown>> {
   const cursors = new Map<Pass, unknown>();
-  await isolated("reading the cursors", async () => {
-    const rows = await env.DB.prepare(CURSORS_SQL).all<{ pass: Pass; position: string }>();
+  await isolated(`reading the cursors of ${shard.name}`, async () => {
+    const rows = await shard.prepare(CURSORS_SQL).all<{ pass: Pass; position: string }>();
     for (const row of rows.results) cursors.set(row.pass, JSON.parse(row.position));
   });
   return cursors;
@@ -265,7 +291,7 @@ async function loadCursors(env: Env): Promise<Map<Pass, unknown>> {
  * next run starts again from the oldest); one that uses up its pages stores where it stopped.
  */
 async function walkPages<Row>(
-  env: Env,
+  shard: JobShard,
   cursors: Map<Pass, unknown>,
   pass: Pass,
   pages: number,
@@ -279,12 +305,12 @@ async function walkPages<Row>(
     const rows = await page(after);
     await handle(rows);
     if (rows.length < pageSize) {
-      if (cursors.has(pass)) await env.DB.prepare("DELETE FROM watchdog_cursors WHERE pass = ?").bind(pass).run();
+      if (cursors.has(pass)) await shard.prepare("DELETE FROM watchdog_cursors WHERE pass = ?").bind(pass).run();
       return;
     }
     after = position(rows.at(-1)!);
   }
-  await env.DB.prepare(
+  await shard.prepare(
     `INSERT INTO watchdog_cursors (pass, position, updated_at) VALUES (?1, ?2, ?3)
      ON CONFLICT (pass) DO UPDATE SET position = ?2, updated_at = ?3`,
   )
@@ -292,10 +318,10 @@ async function walkPages<Row>(
     .run();
 }
 
-async function restart(env: Env, job: WatchedJob) {
-  const row = await env.DB.prepare(RESTART_INPUT_SQL).bind(job.id).first<{ input: string }>();
+async function restart(env: Env, shard: JobShard, job: WatchedJob) {
+  const row = await shard.prepare(RESTART_INPUT_SQL).bind(job.id).first<{ input: string; input_ref: string | null }>();
   if (!row) return;
-  await startRunner(env, { ...job, input: row.input });
+  await startRunner(env, shard, { ...job, input: row.input, input_ref: row.input_ref });
 }
 
 /**
@@ -303,15 +329,17 @@ async function restart(env: Env, job: WatchedJob) {
  * same batch (exactly once, see transitionDeliveries), then the "slot freed" trigger and the
  * deliveries' messages. Returns false when the job had ended meanwhile.
  */
-async function markZombie(env: Env, job: WatchedJob): Promise<boolean> {
+async function markZombie(env: Env, shard: JobShard, job: WatchedJob): Promise<boolean> {
   const status = statusForOutcome({
     kind: "zombie",
     message: "The job's runner lost its state; the job cannot continue",
   });
   const now = Date.now();
-  const [deliveries, changed] = await env.DB.batch<{ id: string }>([
-    transitionDeliveries(env.DB, status.state, statesBefore(status.state), { jobId: job.id }, now),
-    env.DB.prepare(ZOMBIE_SQL).bind(
+  const scope = { jobId: job.id, spaceId: job.space_id };
+  const webhooks = await webhooksOfScope(directory(env), scope);
+  const [deliveries, changed] = await shard.batch<{ id: string }>([
+    transitionDeliveries(shard, webhooks, status.state, statesBefore(status.state), scope, now),
+    shard.prepare(ZOMBIE_SQL).bind(
       status.state,
       status.code,
       status.message,
@@ -323,7 +351,7 @@ async function markZombie(env: Env, job: WatchedJob): Promise<boolean> {
     ),
   ]);
   if (changed.results.length === 0) return false;
-  await sendTrigger(env, { accountId: job.account_id, reason: "slot-freed", jobId: job.id });
-  await enqueueDeliveries(env, deliveries.results.map((row) => row.id));
+  await sendTrigger(env, { accountId: job.account_id, shard: shard.name, reason: "slot-freed", jobId: job.id });
+  await enqueueDeliveries(env, shard, deliveries.results.map((row) => row.id));
   return true;
 }

@@ -2,8 +2,8 @@
 // stored; the key id finds the row, and the hashes are compared in constant time. A space's keys
 // are listed, created and deleted here (DESIGN.md §4.3); every query is scoped by space.
 import { and, asc, eq, isNull } from "drizzle-orm";
-import type { Database } from "../db/client";
-import { apiKeys, spaces } from "../db/schema";
+import type { Database } from "../db/databases";
+import { accounts, apiKeys, spaces } from "../db/directory-schema";
 import { NotFound } from "../errors";
 import { constantTimeEqual, randomToken, sha256Hex } from "../lib/crypto";
 import { isId, newId } from "../lib/ids";
@@ -17,6 +17,8 @@ export interface Caller {
   kind: KeyKind;
   spaceId: string;
   accountId: string;
+  /** The job shard of the account: where every job query of this caller runs. */
+  shard: string;
 }
 
 export async function createKey(db: Database, spaceId: string, kind: KeyKind, name: string) {
@@ -46,13 +48,16 @@ export async function verifyKey(db: Database, presented: string): Promise<Verifi
   const match = /^fjk_([0-9A-Z]{26})_([A-Za-z0-9_-]{43})$/.exec(presented);
   if (!match || !isId(match[1])) return null;
   const [, keyId, secret] = match;
-  const row = await db.query.apiKeys.findFirst({
-    where: and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)),
-  });
-  if (!row) return null;
+  const [found] = await db
+    .select({ key: apiKeys, shard: accounts.shard })
+    .from(apiKeys)
+    .innerJoin(accounts, eq(accounts.id, apiKeys.accountId))
+    .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)));
+  if (!found) return null;
+  const row = found.key;
   if (!constantTimeEqual(await sha256Hex(secret), row.secretHash)) return null;
   return {
-    caller: { keyId: row.id, keyName: row.name, kind: row.kind, spaceId: row.spaceId, accountId: row.accountId },
+    caller: { keyId: row.id, keyName: row.name, kind: row.kind, spaceId: row.spaceId, accountId: row.accountId, shard: found.shard },
     lastUsedAt: row.lastUsedAt,
   };
 }

@@ -1,8 +1,8 @@
 // When each key was last used, kept in D1 about once a minute per key: a request must never pay
 // for a D1 write (triggers are the hot path), so uses are counted in memory and written rarely.
 import { and, eq, isNull, lt, or } from "drizzle-orm";
-import type { Database } from "../db/client";
-import { apiKeys } from "../db/schema";
+import type { Database } from "../db/databases";
+import { apiKeys } from "../db/directory-schema";
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 const MAX_ENTRIES = 1000;

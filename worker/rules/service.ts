@@ -1,8 +1,8 @@
 // Rules and their versions: integration flows and decision tables, versioned 1, 2, 3… per rule.
 // Every query is scoped by space; a rule of another space is the same "not found" as no rule.
 import { and, desc, eq, inArray, or } from "drizzle-orm";
-import type { Database } from "../db/client";
-import { rules, ruleVersions } from "../db/schema";
+import type { Database } from "../db/databases";
+import { rules, ruleVersions } from "../db/directory-schema";
 import { BadRequest, Conflict, NotFound } from "../errors";
 import { newId } from "../lib/ids";
 import { NO_RULES, referencedRules, type KnownRule, type KnownRules } from "./references";

@@ -2,6 +2,7 @@
 // retries with exponential backoff and jitter on network errors, timeouts, 408, 429 and 5xx
 // (honouring Retry-After), at least 8 retries over about an hour, then dead-letters it. Other 4xx
 // answers are final at once.
+import { directory, jobShard, type JobShard } from "../db/databases";
 import type { Env } from "../env";
 import { getJob } from "../jobs/service";
 import type { DeliveryMessage } from "./fanout";
@@ -24,9 +25,12 @@ interface DeliveryRow {
   status: string;
   attempts: number;
   series: number;
-  url: string | null;
-  enabled: number | null;
-  secret_ciphertext: string | null;
+}
+
+interface EndpointRow {
+  url: string;
+  enabled: number;
+  secret_ciphertext: string;
 }
 
 type AttemptResult =
@@ -55,34 +59,34 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
 
 /** Makes one attempt; returns the delay before the next one, or null when the delivery is settled. */
 export async function deliverOnce(env: Env, message: DeliveryMessage): Promise<number | null> {
-  const row = await env.DB.prepare(
-    `SELECT d.*, w.url, w.enabled, w.secret_ciphertext FROM webhook_deliveries d
-     LEFT JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = ?`,
-  )
-    .bind(message.deliveryId)
-    .first<DeliveryRow>();
+  const shard = jobShard(env, message.shard);
+  const row = await shard.prepare("SELECT * FROM webhook_deliveries WHERE id = ?").bind(message.deliveryId).first<DeliveryRow>();
   // Settled, or a message of an older series (a redelivery replaced it): nothing to do.
   if (!row || row.status !== "pending" || row.series !== message.series) return null;
-  if (!row.url || !row.secret_ciphertext || !row.enabled) {
-    await settle(env, row, "failed", null);
+  const endpoint = await directory(env)
+    .prepare("SELECT url, enabled, secret_ciphertext FROM webhooks WHERE id = ? AND space_id = ?")
+    .bind(row.webhook_id, row.space_id)
+    .first<EndpointRow>();
+  if (!endpoint || !endpoint.enabled) {
+    await settle(shard, row, "failed", null);
     return null;
   }
 
   const attempt = row.attempts;
-  const job = await getJob(env, row.space_id, row.job_id);
+  const job = await getJob(env, { spaceId: row.space_id, shard: shard.name }, row.job_id);
   const body = JSON.stringify({
     eventType: row.event_type,
     entityType: "JOB",
     data: job,
     metadata: { timestamp: job.endedAt ?? job.updatedAt, spaceId: row.space_id, correlationId: job.correlationId, deliveryId: row.id },
   });
-  const secret = await decryptSecret(row.secret_ciphertext, env.WEBHOOK_SECRET_KEY);
+  const secret = await decryptSecret(endpoint.secret_ciphertext, env.WEBHOOK_SECRET_KEY);
   const headers = await signatureHeaders(secret, row.id, Math.floor(Date.now() / 1000), body, attempt);
 
   const startedAt = Date.now();
-  const result = await post(row.url, headers, body, Number(env.WEBHOOK_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS));
+  const result = await post(endpoint.url, headers, body, Number(env.WEBHOOK_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS));
   const durationMs = Date.now() - startedAt;
-  await env.DB.prepare(
+  await shard.prepare(
     `INSERT INTO webhook_attempts (delivery_id, series, attempt, at, status_code, duration_ms, error, response_snippet)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id, series, attempt) DO NOTHING`,
   )
@@ -99,15 +103,15 @@ export async function deliverOnce(env: Env, message: DeliveryMessage): Promise<n
     .run();
 
   if (result.kind === "success") {
-    await settle(env, row, "succeeded", result.statusCode);
+    await settle(shard, row, "succeeded", result.statusCode);
     return null;
   }
   if (result.kind === "final" || attempt + 1 >= MAX_ATTEMPTS) {
-    await settle(env, row, result.kind === "final" ? "failed" : "dead-lettered", result.statusCode);
+    await settle(shard, row, result.kind === "final" ? "failed" : "dead-lettered", result.statusCode);
     return null;
   }
   const delay = nextDelay(attempt, result.retryAfterSeconds);
-  await env.DB.prepare(
+  await shard.prepare(
     `UPDATE webhook_deliveries SET attempts = ?, last_status_code = ?, next_attempt_at = ?, updated_at = ?
      WHERE id = ? AND series = ?`,
   )
@@ -123,8 +127,8 @@ export function nextDelay(attempt: number, retryAfterSeconds: number | null): nu
   return Math.min(43_200, Math.max(jittered, retryAfterSeconds ?? 0));
 }
 
-async function settle(env: Env, row: DeliveryRow, status: string, statusCode: number | null) {
-  await env.DB.prepare(
+async function settle(shard: JobShard, row: DeliveryRow, status: string, statusCode: number | null) {
+  await shard.prepare(
     `UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, last_status_code = ?, next_attempt_at = NULL, updated_at = ?
      WHERE id = ? AND series = ?`,
   )

@@ -1,13 +1,17 @@
-// Fan-out of a final job state to the space's webhooks. The delivery rows are inserted in the same
-// D1 batch as the final transition, and the (job, webhook) unique index keeps it to one delivery per
-// webhook however often the final transition is retried. Queue messages follow; a lost one is
-// re-sent by the watchdog (pending deliveries past their next attempt time).
+// Fan-out of a final job state to the space's webhooks. The endpoints are read from the directory;
+// the delivery rows are inserted on the job's shard in the same D1 batch as the final transition, and
+// the (job, webhook) unique index keeps it to one delivery per webhook however often the final
+// transition is retried. Queue messages follow; a lost one is re-sent by the watchdog (pending
+// deliveries past their next attempt time).
+import type { Directory, JobShard } from "../db/databases";
 import type { Env } from "../env";
 import { newId } from "../lib/ids";
 import { sqlStates, type JobState } from "../jobs/states";
 
 export interface DeliveryMessage {
   deliveryId: string;
+  /** The job shard holding the delivery row. */
+  shard: string;
   /** The attempt series the message belongs to; a redelivery starts a new one. */
   series: number;
 }
@@ -32,8 +36,8 @@ function webhookWants(eventType: string, ruleId: string) {
     AND (webhooks.flows IS NULL OR EXISTS (SELECT 1 FROM json_each(webhooks.flows) WHERE json_each.value = ${ruleId}))`;
 }
 
-/** The matching webhooks, read before the final batch (their ids are fixed in the delivery rows). */
-export async function matchingWebhooks(db: D1Database, job: FinishedJob): Promise<string[]> {
+/** The matching webhooks, read from the directory before the final batch (their ids are fixed in the delivery rows). */
+export async function matchingWebhooks(db: Directory, job: FinishedJob): Promise<string[]> {
   const eventType = EVENT_FOR_STATE[job.state];
   if (!eventType) return [];
   const rows = await db
@@ -43,7 +47,7 @@ export async function matchingWebhooks(db: D1Database, job: FinishedJob): Promis
   return rows.results.map((row) => row.id);
 }
 
-export function deliveryStatements(db: D1Database, job: FinishedJob, webhookIds: string[], now: number) {
+export function deliveryStatements(db: JobShard, job: FinishedJob, webhookIds: string[], now: number) {
   const eventType = EVENT_FOR_STATE[job.state];
   return webhookIds.map((webhookId) =>
     db
@@ -77,43 +81,88 @@ export function jobsInScope(scope: TransitionScope, first: number): { where: str
   };
 }
 
+/** A webhook endpoint as the shard's fan-out statement takes it (JSON in one bound parameter). */
+export interface WebhookTarget {
+  id: string;
+  space_id: string;
+  events: string[];
+  flows: string[] | null;
+}
+
+/**
+ * The enabled webhooks of the spaces a transition scope can touch (one space, or every space of an
+ * account), read from the directory for the shard's fan-out statement.
+ */
+export async function webhooksOfScope(db: Directory, scope: TransitionScope): Promise<WebhookTarget[]> {
+  const rows =
+    "accountId" in scope
+      ? await db
+          .prepare(
+            "SELECT id, space_id, events, flows FROM webhooks WHERE enabled = 1 AND space_id IN (SELECT id FROM spaces WHERE account_id = ?)",
+          )
+          .bind(scope.accountId)
+          .all<{ id: string; space_id: string; events: string; flows: string | null }>()
+      : scope.spaceId === undefined
+        ? // A single job named without its space (the watchdog): its space is read on the shard, so take the space's webhooks there.
+          null
+        : await db
+            .prepare("SELECT id, space_id, events, flows FROM webhooks WHERE enabled = 1 AND space_id = ?")
+            .bind(scope.spaceId)
+            .all<{ id: string; space_id: string; events: string; flows: string | null }>();
+  if (!rows) throw new Error("webhooksOfScope needs the job's space");
+  return rows.results.map((row) => ({
+    id: row.id,
+    space_id: row.space_id,
+    events: JSON.parse(row.events) as string[],
+    flows: row.flows === null ? null : (JSON.parse(row.flows) as string[]),
+  }));
+}
+
 /**
  * The deliveries of a final transition written by the API or the watchdog rather than by a runner
- * (a cancel while waiting, a zombie): one INSERT … SELECT over the jobs in `from` within `scope`, to
- * go in the same D1 batch as, and before, the UPDATE that moves exactly those jobs to `to`. A batch
- * is one transaction, so the jobs the UPDATE moves are the jobs that get deliveries; a repeated call
- * finds none left in `from` and creates nothing; the (job, webhook) index keeps one per webhook.
+ * (a cancel while waiting, a zombie): one INSERT … SELECT over the jobs in `from` within `scope` and
+ * the `webhooks` read from the directory, to go in the same D1 batch as, and before, the UPDATE that
+ * moves exactly those jobs to `to`. A batch is one transaction, so the jobs the UPDATE moves are the
+ * jobs that get deliveries; a repeated call finds none left in `from` and creates nothing; the
+ * (job, webhook) index keeps one per webhook.
  */
 export function transitionDeliveries(
-  db: D1Database,
+  db: JobShard,
+  webhooks: WebhookTarget[],
   to: JobState,
   from: readonly JobState[],
   scope: TransitionScope,
   now: number,
 ): D1PreparedStatement {
   const { sql, params } = transitionDeliveriesSql(to, from, scope);
-  return db.prepare(sql).bind(newId(now).slice(0, 10), EVENT_FOR_STATE[to], now, ...params);
+  return db.prepare(sql).bind(newId(now).slice(0, 10), EVENT_FOR_STATE[to], now, JSON.stringify(webhooks), ...params);
 }
 
-/** The statement of transitionDeliveries; ?1 the id prefix, ?2 the event type, ?3 the time, then the scope's values. */
+/**
+ * The statement of transitionDeliveries; ?1 the id prefix, ?2 the event type, ?3 the time, ?4 the
+ * webhooks as JSON, then the scope's values.
+ */
 export function transitionDeliveriesSql(to: JobState, from: readonly JobState[], scope: TransitionScope) {
   if (!EVENT_FOR_STATE[to]) throw new Error(`${to} is not a final state with a webhook event`);
-  const { where, params } = jobsInScope(scope, 4);
+  const { where, params } = jobsInScope(scope, 5);
+  // The webhooks are a bound JSON array (they live in the directory), read as a table by json_each.
+  const webhooks = `(SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.space_id') AS space_id,
+      json_extract(value, '$.events') AS events, json_extract(value, '$.flows') AS flows, 1 AS enabled FROM json_each(?4))`;
   // Ids minted in SQL, one per row: the ULID time part of `now` and 64 random bits written in hex
   // (hex digits are Crockford base32 digits), so they sort by time like every other id.
   const sql = `INSERT INTO webhook_deliveries (id, webhook_id, space_id, job_id, event_type, status, attempts, series, next_attempt_at, created_at, updated_at)
     SELECT ?1 || hex(randomblob(8)), webhooks.id, jobs.space_id, jobs.id, ?2, 'pending', 0, 1, ?3, ?3, ?3
-    FROM jobs JOIN webhooks ON webhooks.space_id = jobs.space_id AND ${webhookWants("?2", "jobs.rule_id")}
+    FROM jobs JOIN ${webhooks} AS webhooks ON webhooks.space_id = jobs.space_id AND ${webhookWants("?2", "jobs.rule_id")}
     WHERE jobs.state IN (${sqlStates(from)}) AND ${where}
     ON CONFLICT (job_id, webhook_id) DO NOTHING RETURNING id`;
   return { sql, params };
 }
 
 /** Queues new deliveries (series 1) in batches of the queue's 100-message limit; a lost batch is re-sent by the watchdog. */
-export async function enqueueDeliveries(env: Env, deliveryIds: string[]): Promise<void> {
+export async function enqueueDeliveries(env: Env, shard: JobShard, deliveryIds: string[]): Promise<void> {
   for (let start = 0; start < deliveryIds.length; start += 100) {
     const messages = deliveryIds.slice(start, start + 100).map((deliveryId) => ({
-      body: { deliveryId, series: 1 } satisfies DeliveryMessage,
+      body: { deliveryId, shard: shard.name, series: 1 } satisfies DeliveryMessage,
       contentType: "json" as const,
     }));
     try {

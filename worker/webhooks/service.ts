@@ -1,9 +1,11 @@
-// Webhook endpoints of a space: create (the secret is shown once), list, update, delete, their
-// deliveries with every attempt, and redelivery. Scoped by space in every query.
+// Webhook endpoints of a space (in the directory): create (the secret is shown once), list, update,
+// delete; their deliveries with every attempt (on the account's job shard), and redelivery. Scoped by
+// space in every query.
+import { directory, jobShard } from "../db/databases";
 import type { Env } from "../env";
 import { NotFound, Problem } from "../errors";
+import type { Caller } from "../keys/keys";
 import { newId } from "../lib/ids";
-import { database } from "../db/client";
 import { findRule } from "../rules/service";
 import { encryptSecret, newWebhookSecret } from "./signing";
 import { enqueueDelivery } from "./fanout";
@@ -68,13 +70,13 @@ function view(row: WebhookRow) {
 
 async function resolveFlows(env: Env, spaceId: string, flows: string[] | null | undefined) {
   if (!flows) return null;
-  const db = database(env.DB);
+  const db = directory(env).orm();
   const ids = await Promise.all(flows.map(async (flow) => (await findRule(db, spaceId, flow)).id));
   return JSON.stringify([...new Set(ids)]);
 }
 
 async function load(env: Env, spaceId: string, id: string): Promise<WebhookRow> {
-  const row = await env.DB.prepare("SELECT * FROM webhooks WHERE id = ? AND space_id = ?").bind(id, spaceId).first<WebhookRow>();
+  const row = await directory(env).prepare("SELECT * FROM webhooks WHERE id = ? AND space_id = ?").bind(id, spaceId).first<WebhookRow>();
   if (!row) throw new NotFound("webhook", id);
   return row;
 }
@@ -85,7 +87,7 @@ export async function createWebhook(env: Env, spaceId: string, input: WebhookInp
   const secret = newWebhookSecret();
   const now = Date.now();
   const id = newId(now);
-  await env.DB.prepare(
+  await directory(env).prepare(
     `INSERT INTO webhooks (id, space_id, url, events, flows, enabled, secret_ciphertext, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
@@ -96,7 +98,7 @@ export async function createWebhook(env: Env, spaceId: string, input: WebhookInp
 }
 
 export async function listWebhooks(env: Env, spaceId: string) {
-  const rows = await env.DB.prepare("SELECT * FROM webhooks WHERE space_id = ? ORDER BY id").bind(spaceId).all<WebhookRow>();
+  const rows = await directory(env).prepare("SELECT * FROM webhooks WHERE space_id = ? ORDER BY id").bind(spaceId).all<WebhookRow>();
   return rows.results.map(view);
 }
 
@@ -104,7 +106,7 @@ export async function updateWebhook(env: Env, spaceId: string, id: string, patch
   const row = await load(env, spaceId, id);
   if (patch.url !== undefined) checkWebhookUrl(env, patch.url);
   const flows = patch.flows === undefined ? row.flows : await resolveFlows(env, spaceId, patch.flows);
-  await env.DB.prepare("UPDATE webhooks SET url = ?, events = ?, flows = ?, enabled = ?, updated_at = ? WHERE id = ? AND space_id = ?")
+  await directory(env).prepare("UPDATE webhooks SET url = ?, events = ?, flows = ?, enabled = ?, updated_at = ? WHERE id = ? AND space_id = ?")
     .bind(
       patch.url ?? row.url,
       patch.events ? JSON.stringify([...new Set(patch.events)]) : row.events,
@@ -118,12 +120,21 @@ export async function updateWebhook(env: Env, spaceId: string, id: string, patch
   return view(await load(env, spaceId, id));
 }
 
-export async function deleteWebhook(env: Env, spaceId: string, id: string) {
+/**
+ * Deletes the endpoint, then its deliveries and their attempts on the shard. The endpoint goes first:
+ * a delivery whose endpoint is gone is settled as failed without an attempt, so a failure between the
+ * two statements leaves nothing that would still be sent.
+ */
+export async function deleteWebhook(env: Env, caller: Caller, id: string) {
+  const { spaceId } = caller;
   await load(env, spaceId, id);
-  await env.DB.batch([
-    env.DB.prepare("DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE webhook_id = ?)").bind(id),
-    env.DB.prepare("DELETE FROM webhook_deliveries WHERE webhook_id = ?").bind(id),
-    env.DB.prepare("DELETE FROM webhooks WHERE id = ? AND space_id = ?").bind(id, spaceId),
+  await directory(env).prepare("DELETE FROM webhooks WHERE id = ? AND space_id = ?").bind(id, spaceId).run();
+  const shard = jobShard(env, caller.shard);
+  await shard.batch([
+    shard
+      .prepare("DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE webhook_id = ? AND space_id = ?)")
+      .bind(id, spaceId),
+    shard.prepare("DELETE FROM webhook_deliveries WHERE webhook_id = ? AND space_id = ?").bind(id, spaceId),
   ]);
 }
 
@@ -152,16 +163,18 @@ interface AttemptRow {
   response_snippet: string | null;
 }
 
-export async function listDeliveries(env: Env, spaceId: string, webhookId: string, cursor: string | undefined, limit: number) {
+export async function listDeliveries(env: Env, caller: Caller, webhookId: string, cursor: string | undefined, limit: number) {
+  const { spaceId } = caller;
   await load(env, spaceId, webhookId);
-  const rows = await env.DB.prepare(
+  const shard = jobShard(env, caller.shard);
+  const rows = await shard.prepare(
     `SELECT * FROM webhook_deliveries WHERE webhook_id = ? AND space_id = ? ${cursor ? "AND id < ?" : ""} ORDER BY id DESC LIMIT ?`,
   )
     .bind(...[webhookId, spaceId, ...(cursor ? [cursor] : []), limit + 1])
     .all<DeliveryRow>();
   const page = rows.results.slice(0, limit);
   const attempts = page.length
-    ? await env.DB.prepare(
+    ? await shard.prepare(
         `SELECT * FROM webhook_attempts WHERE delivery_id IN (${page.map(() => "?").join(", ")}) ORDER BY series, attempt`,
       )
         .bind(...page.map((row) => row.id))
@@ -195,15 +208,16 @@ export async function listDeliveries(env: Env, spaceId: string, webhookId: strin
 }
 
 /** Starts a new attempt series for a delivery; the webhook-id stays the same so receivers dedupe. */
-export async function redeliver(env: Env, spaceId: string, deliveryId: string) {
+export async function redeliver(env: Env, caller: Caller, deliveryId: string) {
   const now = Date.now();
-  const row = await env.DB.prepare(
+  const shard = jobShard(env, caller.shard);
+  const row = await shard.prepare(
     `UPDATE webhook_deliveries SET status = 'pending', series = series + 1, attempts = 0, next_attempt_at = ?, updated_at = ?
      WHERE id = ? AND space_id = ? RETURNING id, series`,
   )
-    .bind(now, now, deliveryId, spaceId)
+    .bind(now, now, deliveryId, caller.spaceId)
     .first<{ id: string; series: number }>();
   if (!row) throw new NotFound("delivery", deliveryId);
-  await enqueueDelivery(env, { deliveryId: row.id, series: row.series });
+  await enqueueDelivery(env, { deliveryId: row.id, shard: shard.name, series: row.series });
   return { id: row.id, series: row.series, status: "pending" as const };
 }

@@ -1,6 +1,6 @@
 // Admin API (DESIGN.md §4.4): accounts, spaces and keys, behind the ADMIN_TOKEN secret.
 import { createRoute, z } from "@hono/zod-openapi";
-import { database } from "../../db/client";
+import { directory } from "../../db/databases";
 import { NotFound } from "../../errors";
 import { createKey } from "../../keys/keys";
 import { createAccount, createSpace, patchAccount } from "../../tenancy/service";
@@ -67,7 +67,7 @@ adminApi.openapi(
     request: { body: body(NewAccount) },
     responses: { 201: json(Account, "Account created"), ...problemResponses(401, 422) },
   }),
-  async (c) => c.json(await createAccount(database(c.env.DB), c.req.valid("json")), 201),
+  async (c) => c.json(await createAccount(c.env, c.req.valid("json")), 201),
 );
 
 adminApi.openapi(
@@ -95,7 +95,7 @@ adminApi.openapi(
     responses: { 201: json(Space, "Space created"), ...problemResponses(401, 404, 422) },
   }),
   async (c) =>
-    c.json(await createSpace(database(c.env.DB), c.req.valid("param").accountId, c.req.valid("json").name), 201),
+    c.json(await createSpace(directory(c.env).orm(), c.req.valid("param").accountId, c.req.valid("json").name), 201),
 );
 
 adminApi.openapi(
@@ -110,7 +110,7 @@ adminApi.openapi(
   async (c) => {
     const { spaceId } = c.req.valid("param");
     const { kind, name } = c.req.valid("json");
-    const created = await createKey(database(c.env.DB), spaceId, kind, name);
+    const created = await createKey(directory(c.env).orm(), spaceId, kind, name);
     if (!created) throw new NotFound("space", spaceId);
     return c.json(created, 201);
   },

@@ -3,7 +3,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { etag } from "hono/etag";
 import { streamSSE } from "hono/streaming";
-import { database } from "../../db/client";
+import { directory, jobShard } from "../../db/databases";
 import { runnerFor } from "../../jobs/dispatcher";
 import { countJobs, jobEvents, listJobs } from "../../jobs/list";
 import { streamJob } from "../../jobs/live";
@@ -13,7 +13,7 @@ import type { LogPage } from "../../jobs/runner-storage";
 import { loadJobRow } from "../../jobs/service";
 import { JOB_STATES } from "../../jobs/states";
 import { jobView } from "../../jobs/view";
-import { accountView, findAccount, findSpace } from "../../tenancy/service";
+import { findSpace, getAccount } from "../../tenancy/service";
 import { requireKey } from "../auth";
 import { router } from "../context";
 import { JobDetail, JobSummary, json, LogLineSchema, problemResponses } from "../schemas";
@@ -89,10 +89,9 @@ consoleJobsApi.openapi(
     responses: { 200: json(Me, "Who the key belongs to"), ...problemResponses(401, 403) },
   }),
   async (c) => {
-    const db = database(c.env.DB);
     const caller = c.var.caller;
-    const [account, space] = await Promise.all([findAccount(db, caller.accountId), findSpace(db, caller.spaceId)]);
-    const { id, name, parallelLimit, payAsYouGo } = accountView(account);
+    const [account, space] = await Promise.all([getAccount(c.env, caller.accountId), findSpace(directory(c.env).orm(), caller.spaceId)]);
+    const { id, name, parallelLimit, payAsYouGo } = account;
     return c.json(
       {
         account: { id, name, parallelLimit, payAsYouGo },
@@ -116,7 +115,7 @@ consoleJobsApi.openapi(
   }),
   async (c) => {
     const query = c.req.valid("query");
-    return c.json(await listJobs(c.env, c.var.caller.spaceId, { ...query, states: query.state }), 200);
+    return c.json(await listJobs(c.env, c.var.caller, { ...query, states: query.state }), 200);
   },
 );
 
@@ -132,7 +131,7 @@ consoleJobsApi.openapi(
     responses: { 200: json(JobCounts, "Counts per state, each up to `cap`"), ...problemResponses(400, 401, 404) },
   }),
   async (c) => {
-    const counts = await countJobs(c.env, c.var.caller.spaceId, c.req.valid("query"), COUNT_CAP);
+    const counts = await countJobs(c.env, c.var.caller, c.req.valid("query"), COUNT_CAP);
     return c.json({ counts, cap: COUNT_CAP }, 200);
   },
 );
@@ -148,8 +147,9 @@ consoleJobsApi.openapi(
     responses: { 200: json(JobWithNodes, "The job"), ...problemResponses(401, 404) },
   }),
   async (c) => {
-    const row = await loadJobRow(c.env.DB, c.var.caller.spaceId, c.req.valid("param").jobId);
-    const events = await jobEvents(c.env, row.id);
+    const shard = jobShard(c.env, c.var.caller.shard);
+    const row = await loadJobRow(c.env, shard, c.var.caller.spaceId, c.req.valid("param").jobId);
+    const events = await jobEvents(shard, row.id);
     // A job that never claimed a slot has no runner; do not create one just to ask.
     const snapshot: RunnerSnapshot | null = row.claimed_at === null ? null : await runnerFor(c.env, row.id).snapshot();
     return c.json({ ...jobView(row), events, nodeStates: snapshot?.nodeStates ?? {}, nodeRuns: snapshot?.nodeRuns ?? {} }, 200);
@@ -173,7 +173,7 @@ consoleJobsApi.openapi(
     responses: { 200: json(LogPage, "A page of log lines"), ...problemResponses(400, 401, 404) },
   }),
   async (c) => {
-    const row = await loadJobRow(c.env.DB, c.var.caller.spaceId, c.req.valid("param").jobId);
+    const row = await loadJobRow(c.env, jobShard(c.env, c.var.caller.shard), c.var.caller.spaceId, c.req.valid("param").jobId);
     const { after, limit } = c.req.valid("query");
     if (row.claimed_at === null) return c.json({ items: [], next: null }, 200);
     const page: LogPage = await runnerFor(c.env, row.id).logs(after, limit);
@@ -200,7 +200,8 @@ consoleJobsApi.openapi(
   async (c) => {
     const { jobId } = c.req.valid("param");
     // Resolve the job first, so another space's job is a plain 404 rather than a stream.
-    await loadJobRow(c.env.DB, c.var.caller.spaceId, jobId);
-    return streamSSE(c, (stream) => streamJob(c.env, c.var.caller.spaceId, jobId, stream, c.req.valid("query").afterLog));
+    const shard = jobShard(c.env, c.var.caller.shard);
+    await loadJobRow(c.env, shard, c.var.caller.spaceId, jobId);
+    return streamSSE(c, (stream) => streamJob(c.env, shard, c.var.caller.spaceId, jobId, stream, c.req.valid("query").afterLog));
   },
 );

@@ -2,7 +2,7 @@
 // cancel and cancel-all, for solver and management keys of the job's space.
 import { createRoute, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
-import { database } from "../../db/client";
+import { directory } from "../../db/databases";
 import { BadRequest, Problem } from "../../errors";
 import { cancelAllWaiting, cancelJob, getJob, startJob } from "../../jobs/service";
 import { findRule, latestPublished, notPublished } from "../../rules/service";
@@ -133,7 +133,7 @@ for (const route of [startLatest, startVersion]) {
   });
 }
 
-jobsApi.openapi(getRoute, async (c) => c.json(await getJob(c.env, c.var.caller.spaceId, c.req.valid("param").jobId), 200));
+jobsApi.openapi(getRoute, async (c) => c.json(await getJob(c.env, c.var.caller, c.req.valid("param").jobId), 200));
 
 jobsApi.openapi(cancelRoute, async (c) => c.json(await cancelJob(c.env, c.var.caller, c.req.valid("param").jobId), 200));
 
@@ -146,7 +146,7 @@ jobsApi.openapi(cancelSpaceRoute, async (c) => {
 
 jobsApi.openapi(cancelRuleRoute, async (c) => {
   const { flow, version } = c.req.valid("param");
-  const db = database(c.env.DB);
+  const db = directory(c.env).orm();
   const rule = await findRule(db, c.var.caller.spaceId, flow);
   const number = version === "latest" ? (await latestPublished(db, rule))?.version : version;
   if (number === undefined) throw notPublished(flow);

@@ -1,7 +1,7 @@
 // Keys API (DESIGN.md §4.3): the space's solver and management keys — list, create (the key is
 // shown only then), delete (refused everywhere within the key cache's 10 s).
 import { createRoute, z } from "@hono/zod-openapi";
-import { database } from "../../db/client";
+import { directory } from "../../db/databases";
 import { createSpaceKey, deleteKey, listKeys } from "../../keys/keys";
 import { requireKey } from "../auth";
 import { router } from "../context";
@@ -43,7 +43,7 @@ keysApi.openapi(
     security,
     responses: { 200: json(z.object({ items: z.array(ApiKey) }), "The space's keys, oldest first"), ...problemResponses(401, 403) },
   }),
-  async (c) => c.json({ items: await listKeys(database(c.env.DB), c.var.caller.spaceId) }, 200),
+  async (c) => c.json({ items: await listKeys(directory(c.env).orm(), c.var.caller.spaceId) }, 200),
 );
 
 keysApi.openapi(
@@ -58,7 +58,7 @@ keysApi.openapi(
   }),
   async (c) => {
     const { kind, name } = c.req.valid("json");
-    return c.json(await createSpaceKey(database(c.env.DB), c.var.caller.spaceId, kind, name), 201);
+    return c.json(await createSpaceKey(directory(c.env).orm(), c.var.caller.spaceId, kind, name), 201);
   },
 );
 
@@ -73,7 +73,7 @@ keysApi.openapi(
     responses: { 204: { description: "Key deleted" }, ...problemResponses(401, 403, 404) },
   }),
   async (c) => {
-    await deleteKey(database(c.env.DB), c.var.caller.spaceId, c.req.valid("param").id);
+    await deleteKey(directory(c.env).orm(), c.var.caller.spaceId, c.req.valid("param").id);
     return c.body(null, 204);
   },
 );

@@ -1,6 +1,6 @@
 // Rules API (DESIGN.md §4.3): author integration flows and decision tables, version and publish them.
 import { createRoute, z } from "@hono/zod-openapi";
-import { database } from "../../db/client";
+import { directory } from "../../db/databases";
 import {
   addVersion,
   createRule,
@@ -73,7 +73,7 @@ rulesApi.openapi(
     request: { body: body(NewRule) },
     responses: { 201: json(CreatedRule, "Rule created with version 1"), ...problemResponses(401, 409, 422) },
   }),
-  async (c) => c.json(await createRule(database(c.env.DB), c.var.caller.spaceId, c.req.valid("json")), 201),
+  async (c) => c.json(await createRule(directory(c.env).orm(), c.var.caller.spaceId, c.req.valid("json")), 201),
 );
 
 rulesApi.openapi(
@@ -84,7 +84,7 @@ rulesApi.openapi(
     security,
     responses: { 200: json(z.object({ items: z.array(Rule) }), "The space's rules with their latest version") },
   }),
-  async (c) => c.json({ items: await listRules(database(c.env.DB), c.var.caller.spaceId) }, 200),
+  async (c) => c.json({ items: await listRules(directory(c.env).orm(), c.var.caller.spaceId) }, 200),
 );
 
 rulesApi.openapi(
@@ -97,7 +97,7 @@ rulesApi.openapi(
     responses: { 201: json(CreatedVersion, "Version created"), ...problemResponses(401, 404, 422) },
   }),
   async (c) =>
-    c.json(await addVersion(database(c.env.DB), c.var.caller.spaceId, c.req.valid("param").rule, c.req.valid("json")), 201),
+    c.json(await addVersion(directory(c.env).orm(), c.var.caller.spaceId, c.req.valid("param").rule, c.req.valid("json")), 201),
 );
 
 rulesApi.openapi(
@@ -111,7 +111,7 @@ rulesApi.openapi(
   }),
   async (c) => {
     const { rule, version } = c.req.valid("param");
-    return c.json(await publishVersion(database(c.env.DB), c.var.caller.spaceId, rule, version), 200);
+    return c.json(await publishVersion(directory(c.env).orm(), c.var.caller.spaceId, rule, version), 200);
   },
 );
 
@@ -125,7 +125,7 @@ rulesApi.openapi(
     responses: { 200: json(Rule, "The rule with its latest version"), ...problemResponses(401, 404) },
   }),
   async (c) => {
-    const db = database(c.env.DB);
+    const db = directory(c.env).orm();
     return c.json(await describeRule(db, await findRule(db, c.var.caller.spaceId, c.req.valid("param").rule)), 200);
   },
 );
@@ -140,7 +140,7 @@ rulesApi.openapi(
     responses: { 200: json(Rule, "One version of the rule"), ...problemResponses(401, 404) },
   }),
   async (c) => {
-    const db = database(c.env.DB);
+    const db = directory(c.env).orm();
     const { rule: ref, version } = c.req.valid("param");
     const rule = await findRule(db, c.var.caller.spaceId, ref);
     return c.json(await describeRule(db, rule, await findVersion(db, rule, version)), 200);

@@ -1,11 +1,10 @@
 // Usage and billing (DESIGN.md §4.3, §5): the period's counters with breakdowns, the pay-as-you-go
 // switch, and the drift check that recomputes the counters from the ledger.
 import { createRoute, z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
 import { usageDrift, usageReport } from "../../billing/usage";
 import { PERIOD_PATTERN, periodOf } from "../../billing/periods";
-import { database } from "../../db/client";
-import { accounts } from "../../db/schema";
+import { directory, jobShard } from "../../db/databases";
+import { setPayAsYouGo } from "../../tenancy/service";
 import { requireKey } from "../auth";
 import { router } from "../context";
 import { json, problemResponses } from "../schemas";
@@ -64,7 +63,7 @@ usageApi.openapi(
   }),
   async (c) => {
     const period = c.req.valid("query").period ?? periodOf(Date.now());
-    return c.json(await usageReport(c.env, c.var.caller.accountId, period), 200);
+    return c.json(await usageReport(jobShard(c.env, c.var.caller.shard), directory(c.env), c.var.caller.accountId, period), 200);
   },
 );
 
@@ -80,7 +79,7 @@ usageApi.openapi(
   }),
   async (c) => {
     const period = c.req.valid("query").period ?? periodOf(Date.now());
-    return c.json(await usageDrift(c.env, c.var.caller.accountId, period), 200);
+    return c.json(await usageDrift(jobShard(c.env, c.var.caller.shard), c.var.caller.accountId, period), 200);
   },
 );
 
@@ -96,7 +95,7 @@ usageApi.openapi(
   }),
   async (c) => {
     const { payAsYouGo } = c.req.valid("json");
-    await database(c.env.DB).update(accounts).set({ payAsYouGo }).where(eq(accounts.id, c.var.caller.accountId));
+    await setPayAsYouGo(jobShard(c.env, c.var.caller.shard), c.var.caller.accountId, payAsYouGo);
     return c.json({ payAsYouGo }, 200);
   },
 );

@@ -116,7 +116,7 @@ webhooksApi.openapi(
     responses: { 204: { description: "Webhook and its deliveries deleted" }, ...problemResponses(401, 404) },
   }),
   async (c) => {
-    await deleteWebhook(c.env, c.var.caller.spaceId, c.req.valid("param").id);
+    await deleteWebhook(c.env, c.var.caller, c.req.valid("param").id);
     return c.body(null, 204);
   },
 );
@@ -141,7 +141,7 @@ webhooksApi.openapi(
   }),
   async (c) => {
     const { cursor, limit } = c.req.valid("query");
-    return c.json(await listDeliveries(c.env, c.var.caller.spaceId, c.req.valid("param").id, cursor, limit), 200);
+    return c.json(await listDeliveries(c.env, c.var.caller, c.req.valid("param").id, cursor, limit), 200);
   },
 );
 
@@ -157,5 +157,5 @@ webhooksApi.openapi(
       ...problemResponses(401, 404),
     },
   }),
-  async (c) => c.json(await redeliver(c.env, c.var.caller.spaceId, c.req.valid("param").id), 202),
+  async (c) => c.json(await redeliver(c.env, c.var.caller, c.req.valid("param").id), 202),
 );

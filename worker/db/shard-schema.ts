@@ -1,100 +1,29 @@
-// The D1 schema (drizzle-orm). D1 is the source of truth for tenants, rules and job records;
-// the per-job execution state lives in each job's JobRunner Durable Object.
+// A job shard (drizzle-orm): one of several D1 databases holding the jobs of the accounts placed on
+// it — job rows, outputs, timelines, the usage ledger and counters, the account's limits, webhook
+// deliveries. Every statement on a shard is about accounts of that shard only; the directory
+// (directory-schema.ts) says which shard an account is on.
 import { sql } from "drizzle-orm";
-import {
-  index,
-  integer,
-  primaryKey,
-  real,
-  sqliteTable,
-  text,
-  uniqueIndex,
-} from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { SLOT_HOLDING_STATES, sqlStates } from "../jobs/states";
 
 /** Epoch milliseconds; the API renders them as ISO-8601. */
 const epochMs = (name: string) => integer(name);
 
-export const accounts = sqliteTable("accounts", {
-  id: text("id").primaryKey(),
-  name: text("name").notNull(),
+/**
+ * An account's billing settings and parallel limit, authoritative here rather than in the directory:
+ * the trigger's quota gate, the claim's slot count and a charge's free/overage split read them in the
+ * same statement as the shard's counters and jobs.
+ */
+export const accountLimits = sqliteTable("account_limits", {
+  accountId: text("account_id").primaryKey(),
   freeSeconds: integer("free_seconds").notNull().default(3600),
   payAsYouGo: integer("pay_as_you_go", { mode: "boolean" }).notNull().default(false),
   parallelLimit: integer("parallel_limit").notNull().default(10),
   pricePerSecond: real("price_per_second").notNull().default(0.0001),
   /** Set by the admin API: the account's triggers are refused and its jobs were canceled. */
   disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
-  createdAt: epochMs("created_at").notNull(),
+  updatedAt: epochMs("updated_at").notNull(),
 });
-
-export const spaces = sqliteTable(
-  "spaces",
-  {
-    id: text("id").primaryKey(),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id),
-    name: text("name").notNull(),
-    createdAt: epochMs("created_at").notNull(),
-  },
-  (t) => [index("spaces_by_account").on(t.accountId)],
-);
-
-export const apiKeys = sqliteTable(
-  "api_keys",
-  {
-    id: text("id").primaryKey(),
-    spaceId: text("space_id")
-      .notNull()
-      .references(() => spaces.id),
-    accountId: text("account_id").notNull(),
-    kind: text("kind", { enum: ["solver", "management"] }).notNull(),
-    name: text("name").notNull(),
-    /** SHA-256 (hex) of the key's secret part; the key itself is never stored. */
-    secretHash: text("secret_hash").notNull(),
-    createdAt: epochMs("created_at").notNull(),
-    revokedAt: epochMs("revoked_at"),
-    /** Written at most about once a minute per key (worker/keys/last-used.ts), not on every request. */
-    lastUsedAt: epochMs("last_used_at"),
-  },
-  (t) => [index("api_keys_by_space").on(t.spaceId)],
-);
-
-export const rules = sqliteTable(
-  "rules",
-  {
-    id: text("id").primaryKey(),
-    spaceId: text("space_id")
-      .notNull()
-      .references(() => spaces.id),
-    name: text("name").notNull(),
-    alias: text("alias"),
-    type: text("type", { enum: ["integration-flow", "decision-table"] }).notNull(),
-    latestVersion: integer("latest_version").notNull(),
-    createdAt: epochMs("created_at").notNull(),
-    updatedAt: epochMs("updated_at").notNull(),
-  },
-  (t) => [
-    uniqueIndex("rules_alias_per_space").on(t.spaceId, t.alias),
-    index("rules_by_space").on(t.spaceId, t.id),
-  ],
-);
-
-export const ruleVersions = sqliteTable(
-  "rule_versions",
-  {
-    ruleId: text("rule_id")
-      .notNull()
-      .references(() => rules.id),
-    version: integer("version").notNull(),
-    status: text("status", { enum: ["pending", "published"] }).notNull(),
-    /** The definition as JSON text, exactly as validated on save. */
-    definition: text("definition").notNull(),
-    createdAt: epochMs("created_at").notNull(),
-    publishedAt: epochMs("published_at"),
-  },
-  (t) => [primaryKey({ columns: [t.ruleId, t.version] })],
-);
 
 export const jobs = sqliteTable(
   "jobs",
@@ -104,13 +33,17 @@ export const jobs = sqliteTable(
     spaceId: text("space_id").notNull(),
     accountId: text("account_id").notNull(),
     ruleId: text("rule_id").notNull(),
+    /** The rule's alias when the job was triggered (rules live in the directory; lists need no join). */
+    ruleAlias: text("rule_alias"),
     ruleVersion: integer("rule_version").notNull(),
     correlationId: text("correlation_id").notNull(),
     idempotencyKey: text("idempotency_key"),
     /** SHA-256 of (flow, version, body): an Idempotency-Key replay must carry the same request. */
     requestHash: text("request_hash"),
     usedApiKeyId: text("used_api_key_id").notNull(),
+    /** The input as JSON text; empty when it is larger than 64 KiB and stored in R2 under `inputRef`. */
     input: text("input").notNull(),
+    inputRef: text("input_ref"),
     state: text("state").notNull(),
     statusCode: text("status_code").notNull(),
     statusMessage: text("status_message").notNull(),
@@ -162,12 +95,17 @@ export const jobs = sqliteTable(
 );
 
 /**
- * Runners of purged jobs whose Durable Object storage is still to be deleted: written in the batch
- * that deletes the job's rows, removed once the runner's storage is gone (an outbox, so a failed
- * purge call is retried by the next watchdog run and no runner's storage is left behind).
+ * Purged jobs whose storage outside D1 is still to be deleted — the runner's Durable Object storage,
+ * the R2 objects of a large input or output: written in the batch that deletes the job's rows,
+ * removed once that storage is gone (an outbox, so a failed delete is retried by the next watchdog
+ * run and nothing of a purged job is left behind).
  */
-export const runnerPurges = sqliteTable("runner_purges", {
+export const purgeQueue = sqliteTable("purge_queue", {
   jobId: text("job_id").primaryKey(),
+  /** The job had a runner (it was claimed). */
+  runner: integer("runner", { mode: "boolean" }).notNull(),
+  /** R2 keys of the job's payloads, as a JSON array (empty when both lived in D1). */
+  objects: text("objects").notNull(),
   queuedAt: epochMs("queued_at").notNull(),
 });
 
@@ -182,10 +120,14 @@ export const watchdogCursors = sqliteTable("watchdog_cursors", {
   updatedAt: epochMs("updated_at").notNull(),
 });
 
-/** Job outputs (up to 1 MiB) live apart from the job row to keep list scans small. */
+/**
+ * Job outputs (up to 1 MiB) live apart from the job row to keep list scans small; one larger than
+ * 64 KiB is stored in R2 under `outputRef` and `output` is empty.
+ */
 export const jobOutputs = sqliteTable("job_outputs", {
   jobId: text("job_id").primaryKey(),
   output: text("output").notNull(),
+  outputRef: text("output_ref"),
 });
 
 /** The transition timeline; rows are written by a trigger on jobs.state (see migrations). */
@@ -203,8 +145,11 @@ export const jobEvents = sqliteTable(
 );
 
 /**
- * One row per charged slice: the ledger. The primary key (job, slice) makes a charge exactly-once;
- * a trigger (migrations) moves the counters below only when a ledger row is actually inserted.
+ * The ledger: one row per mirror of a running job (its slices since the last mirror, keyed by the
+ * last of them), rolled up to one row per job and period when the job ends. A charge is inserted only
+ * if the job has no row keyed at or after its slice, so a repeated charge, even one of rows since
+ * rolled up, inserts nothing; a trigger (migrations) moves the counters below only when a ledger row
+ * is actually inserted.
  */
 export const usageLedger = sqliteTable(
   "usage_ledger",
@@ -232,6 +177,24 @@ const usageColumns = {
   unbilledMs: integer("unbilled_ms").notNull().default(0),
 };
 
+/**
+ * What retention took out of the ledger with the jobs it purged, per account, space and period: the
+ * counters keep the totals, and the drift check adds these rows to the ledger's.
+ */
+export const usagePurged = sqliteTable(
+  "usage_purged",
+  {
+    accountId: text("account_id").notNull(),
+    spaceId: text("space_id").notNull(),
+    period: text("period").notNull(),
+    ms: integer("ms").notNull().default(0),
+    freeMs: integer("free_ms").notNull().default(0),
+    overageMs: integer("overage_ms").notNull().default(0),
+    unbilledMs: integer("unbilled_ms").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.period, t.spaceId] })],
+);
+
 /** Per account and period: what the quota gate reads. */
 export const usageCounters = sqliteTable(
   "usage_counters",
@@ -254,25 +217,6 @@ export const usageDaily = sqliteTable(
   "usage_daily",
   { accountId: text("account_id").notNull(), day: text("day").notNull(), ...usageColumns },
   (t) => [primaryKey({ columns: [t.accountId, t.day] })],
-);
-
-/** Webhook endpoints of a space. The signing secret is stored AES-GCM encrypted (WEBHOOK_SECRET_KEY). */
-export const webhooks = sqliteTable(
-  "webhooks",
-  {
-    id: text("id").primaryKey(),
-    spaceId: text("space_id").notNull(),
-    url: text("url").notNull(),
-    /** JSON array of event types, e.g. ["JOB.COMPLETED"]. */
-    events: text("events").notNull(),
-    /** JSON array of rule ids, or NULL for every flow. */
-    flows: text("flows"),
-    enabled: integer("enabled", { mode: "boolean" }).notNull(),
-    secretCiphertext: text("secret_ciphertext").notNull(),
-    createdAt: epochMs("created_at").notNull(),
-    updatedAt: epochMs("updated_at").notNull(),
-  },
-  (t) => [index("webhooks_by_space").on(t.spaceId, t.id)],
 );
 
 /** One delivery per (job, webhook): the unique index makes the fan-out exactly-once. */

@@ -1,0 +1,112 @@
+// The directory database (drizzle-orm): who the tenants are and what they configured — accounts and
+// the job shard each one lives on, spaces, API keys, rules with their versions, webhook endpoints.
+// Everything a job produces lives in the account's job shard (shard-schema.ts).
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** Epoch milliseconds; the API renders them as ISO-8601. */
+const epochMs = (name: string) => integer(name);
+
+/**
+ * An account and its placement. The billing settings and the parallel limit live with the
+ * account's counters in its shard (`account_limits`), so the trigger's gate, the claim and a charge
+ * each stay one statement on one database.
+ */
+export const accounts = sqliteTable(
+  "accounts",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    /** The binding name of the account's job shard ("JOBS_0"), chosen at creation and never changed. */
+    shard: text("shard").notNull(),
+    createdAt: epochMs("created_at").notNull(),
+  },
+  (t) => [index("accounts_by_shard").on(t.shard)],
+);
+
+export const spaces = sqliteTable(
+  "spaces",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    name: text("name").notNull(),
+    createdAt: epochMs("created_at").notNull(),
+  },
+  (t) => [index("spaces_by_account").on(t.accountId)],
+);
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    spaceId: text("space_id")
+      .notNull()
+      .references(() => spaces.id),
+    accountId: text("account_id").notNull(),
+    kind: text("kind", { enum: ["solver", "management"] }).notNull(),
+    name: text("name").notNull(),
+    /** SHA-256 (hex) of the key's secret part; the key itself is never stored. */
+    secretHash: text("secret_hash").notNull(),
+    createdAt: epochMs("created_at").notNull(),
+    revokedAt: epochMs("revoked_at"),
+    /** Written at most about once a minute per key (worker/keys/last-used.ts), not on every request. */
+    lastUsedAt: epochMs("last_used_at"),
+  },
+  (t) => [index("api_keys_by_space").on(t.spaceId)],
+);
+
+export const rules = sqliteTable(
+  "rules",
+  {
+    id: text("id").primaryKey(),
+    spaceId: text("space_id")
+      .notNull()
+      .references(() => spaces.id),
+    name: text("name").notNull(),
+    alias: text("alias"),
+    type: text("type", { enum: ["integration-flow", "decision-table"] }).notNull(),
+    latestVersion: integer("latest_version").notNull(),
+    createdAt: epochMs("created_at").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("rules_alias_per_space").on(t.spaceId, t.alias),
+    index("rules_by_space").on(t.spaceId, t.id),
+  ],
+);
+
+export const ruleVersions = sqliteTable(
+  "rule_versions",
+  {
+    ruleId: text("rule_id")
+      .notNull()
+      .references(() => rules.id),
+    version: integer("version").notNull(),
+    status: text("status", { enum: ["pending", "published"] }).notNull(),
+    /** The definition as JSON text, exactly as validated on save. */
+    definition: text("definition").notNull(),
+    createdAt: epochMs("created_at").notNull(),
+    publishedAt: epochMs("published_at"),
+  },
+  (t) => [primaryKey({ columns: [t.ruleId, t.version] })],
+);
+
+/** Webhook endpoints of a space. The signing secret is stored AES-GCM encrypted (WEBHOOK_SECRET_KEY). */
+export const webhooks = sqliteTable(
+  "webhooks",
+  {
+    id: text("id").primaryKey(),
+    spaceId: text("space_id").notNull(),
+    url: text("url").notNull(),
+    /** JSON array of event types, e.g. ["JOB.COMPLETED"]. */
+    events: text("events").notNull(),
+    /** JSON array of rule ids, or NULL for every flow. */
+    flows: text("flows"),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    secretCiphertext: text("secret_ciphertext").notNull(),
+    createdAt: epochMs("created_at").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  (t) => [index("webhooks_by_space").on(t.spaceId, t.id)],
+);
