@@ -72,9 +72,15 @@ describe("layers", () => {
   });
 });
 
-/** Reads of the raw D1 bindings: env.DIRECTORY, env.JOBS_<n>, or a binding looked up by name. */
+/**
+ * Reads of the raw D1 bindings: env.DIRECTORY, env.JOBS_<n>, or a binding looked up by name in env.
+ * (A lookup by name in any other object named `bindings`, such as an expression's variable bindings,
+ * is not a read of the Worker's bindings; `bindings.DIRECTORY` and `bindings.JOBS_<n>` still count.)
+ */
 function rawBindingReads(source: string): string[] {
-  return [...source.matchAll(/\b(?:env|ENV|bindings)\s*(?:\.\s*(?:DIRECTORY|JOBS_\w+)\b|\[)/g)].map((match) => match[0]);
+  return [...source.matchAll(/\b(?:(?:env|ENV)\s*(?:\.\s*(?:DIRECTORY|JOBS_\w+)\b|\[)|bindings\s*\.\s*(?:DIRECTORY|JOBS_\w+)\b)/g)].map(
+    (match) => match[0],
+  );
 }
 
 describe("one way to each database", () => {
@@ -83,6 +89,8 @@ describe("one way to each database", () => {
     expect(rawBindingReads("await c.env.JOBS_0.prepare(sql)")).toHaveLength(1);
     expect(rawBindingReads("const d1 = env[name];")).toHaveLength(1);
     expect(rawBindingReads("const shard = jobShard(env, caller.shard);")).toEqual([]);
+    expect(rawBindingReads("const d1 = bindings.JOBS_1;")).toHaveLength(1);
+    expect(rawBindingReads("value = bindings[names[0]];")).toEqual([]);
   });
 
   it("has only worker/db/databases.ts read the D1 bindings", () => {

@@ -1,7 +1,7 @@
 // The split rule of DESIGN.md §5, charged through the real D1 statements the runner uses.
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { chargeStatement, type SliceCharge } from "../../worker/billing/charge";
+import { JobShard } from "../../worker/db/databases";
 import { call, createTenant, type Tenant } from "../helpers/api";
 
 const NOV = Date.parse("2026-11-15T12:00:00Z");
@@ -10,8 +10,10 @@ function charge(tenant: Tenant, jobId: string, slice: number, ms: number, endedA
   return { jobId, accountId: tenant.accountId, spaceId: tenant.spaceId, slice, ms, endedAt };
 }
 
-async function apply(...charges: SliceCharge[]) {
-  await env.DB.batch(charges.map((item) => chargeStatement(env.DB, item)));
+/** Charges on the tenant's shard (accounts made through the admin API have their account_limits row there). */
+async function apply(tenant: Tenant, ...charges: SliceCharge[]) {
+  const shard = new JobShard(tenant.shard, tenant.db);
+  await shard.batch(charges.map((item) => chargeStatement(shard, item)));
 }
 
 async function usage(tenant: Tenant, period = "2026-11") {
@@ -21,8 +23,8 @@ async function usage(tenant: Tenant, period = "2026-11") {
 describe("charging slices", () => {
   it("splits a slice that crosses the free limit and sends the rest to unbilled or overage", async () => {
     const tenant = await createTenant({ freeSeconds: 2, pricePerSecond: 0.5 });
-    await apply(charge(tenant, "job-a", 1, 1500));
-    await apply(charge(tenant, "job-a", 2, 1500));
+    await apply(tenant, charge(tenant, "job-a", 1, 1500));
+    await apply(tenant, charge(tenant, "job-a", 2, 1500));
     expect(await usage(tenant)).toMatchObject({
       freeSeconds: 2,
       usedSeconds: 3,
@@ -34,22 +36,23 @@ describe("charging slices", () => {
     });
 
     await call("PUT", "/api/billing", { key: tenant.managementKey, body: { payAsYouGo: true } });
-    await apply(charge(tenant, "job-a", 3, 700));
+    await apply(tenant, charge(tenant, "job-a", 3, 700));
     expect(await usage(tenant)).toMatchObject({ usedSeconds: 3.7, freeUsedSeconds: 2, unbilledSeconds: 1, overageSeconds: 0.7, estimatedCost: 0.35 });
   });
 
   it("charges a slice once, however often the charge is repeated", async () => {
     const tenant = await createTenant({ freeSeconds: 100 });
     const slice = charge(tenant, "job-b", 1, 1234);
-    await apply(slice);
-    await apply(slice, slice);
-    await apply({ ...slice, ms: 9999 });
+    await apply(tenant, slice);
+    await apply(tenant, slice, slice);
+    await apply(tenant, { ...slice, ms: 9999 });
     expect(await usage(tenant)).toMatchObject({ usedSeconds: 1.234, freeUsedSeconds: 1.234 });
   });
 
   it("charges a slice to the month (and day) it ends in, UTC", async () => {
     const tenant = await createTenant({ freeSeconds: 100 });
     await apply(
+      tenant,
       charge(tenant, "job-c", 1, 400, Date.parse("2026-11-30T23:59:59.900Z")),
       charge(tenant, "job-c", 2, 600, Date.parse("2026-12-01T00:00:00.300Z")),
     );
@@ -66,7 +69,7 @@ describe("charging slices", () => {
 
   it("keeps the counters exact when 50 jobs charge at once", async () => {
     const tenant = await createTenant({ freeSeconds: 10 });
-    await Promise.all(Array.from({ length: 50 }, (_, index) => apply(charge(tenant, `job-${index}`, 1, 300))));
+    await Promise.all(Array.from({ length: 50 }, (_, index) => apply(tenant, charge(tenant, `job-${index}`, 1, 300))));
     expect(await usage(tenant)).toMatchObject({ usedSeconds: 15, freeUsedSeconds: 10, unbilledSeconds: 5, overageSeconds: 0 });
     const verify = await call("GET", "/api/usage/verify?period=2026-11", { key: tenant.managementKey });
     expect(verify.body).toMatchObject({ usedMs: 15_000, ledgerMs: 15_000, drift: [] });
@@ -75,7 +78,7 @@ describe("charging slices", () => {
   it("breaks usage down by space", async () => {
     const tenant = await createTenant({ freeSeconds: 100 });
     const other = await call("POST", `/api/admin/accounts/${tenant.accountId}/spaces`, { key: "test-admin-token", body: { name: "Other" } });
-    await apply(charge(tenant, "job-d", 1, 1000), { ...charge(tenant, "job-e", 1, 2000), spaceId: other.body.id });
+    await apply(tenant, charge(tenant, "job-d", 1, 1000), { ...charge(tenant, "job-e", 1, 2000), spaceId: other.body.id });
     const report = await usage(tenant);
     expect(report.bySpace).toEqual(
       expect.arrayContaining([

@@ -1,7 +1,7 @@
 // Jobs are charged for the time their runner executes, enforced at the trigger (DESIGN.md §5).
-import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { chargeStatement } from "../../worker/billing/charge";
+import { JobShard } from "../../worker/db/databases";
 import { call, createTenant, getJob, publishFlow, trigger, type Tenant } from "../helpers/api";
 import { dispatch, runAlarm, runToEnd } from "../helpers/drive";
 import { countingFlow, sleepyFlow } from "../helpers/flows";
@@ -14,21 +14,22 @@ async function usage(tenant: Tenant) {
   return (await call("GET", "/api/usage", { key: tenant.managementKey })).body;
 }
 
-async function ledgerMs(jobId: string) {
-  const row = await env.DB.prepare("SELECT coalesce(sum(ms), 0) AS ms, count(*) AS slices FROM usage_ledger WHERE job_id = ?")
+async function ledgerMs(tenant: Tenant, jobId: string) {
+  const row = await tenant.db.prepare("SELECT coalesce(sum(ms), 0) AS ms, count(*) AS slices FROM usage_ledger WHERE job_id = ?")
     .bind(jobId)
     .first<{ ms: number; slices: number }>();
   return row!;
 }
 
 async function jobRows(tenant: Tenant) {
-  return (await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE space_id = ?").bind(tenant.spaceId).first<{ n: number }>())!.n;
+  return (await tenant.db.prepare("SELECT count(*) AS n FROM jobs WHERE space_id = ?").bind(tenant.spaceId).first<{ n: number }>())!.n;
 }
 
 /** Uses up the account's free seconds with a charge of a job that ran earlier. */
 async function exhaustFreeSeconds(tenant: Tenant, seconds: number) {
-  await env.DB.batch([
-    chargeStatement(env.DB, {
+  const shard = new JobShard(tenant.shard, tenant.db);
+  await shard.batch([
+    chargeStatement(shard, {
       jobId: `earlier-${crypto.randomUUID()}`,
       accountId: tenant.accountId,
       spaceId: tenant.spaceId,
@@ -51,7 +52,7 @@ describe("metering and the quota gate", () => {
     const job = await getJob(tenant, jobId);
     const report = await usage(tenant);
     expect(job.usage.executionMs).toBeGreaterThan(1000);
-    expect((await ledgerMs(jobId)).ms).toBe(job.usage.executionMs);
+    expect((await ledgerMs(tenant, jobId)).ms).toBe(job.usage.executionMs);
     expect(report.usedSeconds * 1000).toBeCloseTo(job.usage.executionMs, 6);
     expect(report.freeUsedSeconds).toBe(1);
     expect(report.overageSeconds).toBe(0);
@@ -110,7 +111,7 @@ describe("metering and the quota gate", () => {
     const tenant = await createTenant();
     await publishFlow(tenant, sleepyFlow, "sleepy");
     const jobId = (await trigger(tenant, "sleepy", { seconds: 3600 })).body.jobId;
-    expect(await ledgerMs(jobId)).toEqual({ ms: 0, slices: 0 });
+    expect(await ledgerMs(tenant, jobId)).toEqual({ ms: 0, slices: 0 });
     await dispatch(tenant.accountId);
     await runAlarm(jobId);
     const sleepingAt = await getJob(tenant, jobId);
@@ -122,7 +123,7 @@ describe("metering and the quota gate", () => {
     const job = await getJob(tenant, jobId);
     expect(job.usage.executionMs).toBeLessThan(5_000);
     expect(job.usage.executionMs).toBeGreaterThanOrEqual(sleepingAt.usage.executionMs);
-    expect((await ledgerMs(jobId)).ms).toBe(job.usage.executionMs);
+    expect((await ledgerMs(tenant, jobId)).ms).toBe(job.usage.executionMs);
   });
 
   it("charges a canceled job only for the slices it ran", async () => {
@@ -130,7 +131,7 @@ describe("metering and the quota gate", () => {
     await publishFlow(tenant, countingFlow, "count");
     const waiting = (await trigger(tenant, "count", { n: 10 })).body.jobId;
     await call("POST", `/job/cancel/${waiting}`, { key: tenant.solverKey });
-    expect(await ledgerMs(waiting)).toEqual({ ms: 0, slices: 0 });
+    expect(await ledgerMs(tenant, waiting)).toEqual({ ms: 0, slices: 0 });
 
     const running = (await trigger(tenant, "count", { n: 10_000_000 })).body.jobId;
     await dispatch(tenant.accountId);
@@ -138,7 +139,7 @@ describe("metering and the quota gate", () => {
     await call("POST", `/job/cancel/${running}`, { key: tenant.solverKey });
     expect(await runToEnd(running)).toBe("CANCELED");
     const job = await getJob(tenant, running);
-    const charged = await ledgerMs(running);
+    const charged = await ledgerMs(tenant, running);
     expect(charged.slices).toBeGreaterThan(0);
     expect(charged.ms).toBe(job.usage.executionMs);
   });

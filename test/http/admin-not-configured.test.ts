@@ -4,6 +4,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../worker/index";
+import { directoryDb } from "../helpers/db";
 
 async function createAccount(adminToken: string | undefined, authorization: string | undefined, name = "intruder") {
   const headers: Record<string, string> = { "content-type": "application/json" };
@@ -18,7 +19,7 @@ async function createAccount(adminToken: string | undefined, authorization: stri
   return { status: response.status, type: response.headers.get("content-type"), body: await response.json<any>() };
 }
 
-const accounts = async () => (await env.DB.prepare("SELECT count(*) AS n FROM accounts WHERE name = 'intruder'").first<{ n: number }>())!.n;
+const accounts = async () => (await directoryDb().prepare("SELECT count(*) AS n FROM accounts WHERE name = 'intruder'").first<{ n: number }>())!.n;
 
 describe("admin API without ADMIN_TOKEN", () => {
   it("answers 503 admin-not-configured whatever is presented, and creates no account", async () => {

@@ -1,6 +1,6 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, call, createTenant } from "../helpers/api";
+import { directoryDb } from "../helpers/db";
 
 describe("admin API and keys", () => {
   it("refuses admin routes without the admin token, with problem+json", async () => {
@@ -32,7 +32,7 @@ describe("admin API and keys", () => {
 
   it("stores only a hash of each key", async () => {
     const tenant = await createTenant();
-    const rows = await env.DB.prepare("SELECT * FROM api_keys WHERE space_id = ?").bind(tenant.spaceId).all();
+    const rows = await directoryDb().prepare("SELECT * FROM api_keys WHERE space_id = ?").bind(tenant.spaceId).all();
     const stored = JSON.stringify(rows.results);
     for (const key of [tenant.solverKey, tenant.managementKey]) {
       // The secret follows "fjk_<26-char id>_" and may itself contain "_".

@@ -1,7 +1,6 @@
 // Bounded input (DESIGN.md §4.2): JSON nested deeper than 64 levels is refused before it is parsed —
 // at the trigger with 400 invalid-input, on rule save with 422 invalid-definition naming the path,
 // elsewhere with 422 invalid-body — and creates nothing.
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, createTenant, publishFlow, type Tenant } from "../helpers/api";
 import { helloFlow } from "../helpers/flows";
@@ -19,7 +18,7 @@ function schemaNested(levels: number): Record<string, unknown> {
 }
 
 async function jobCount(tenant: Tenant) {
-  const row = await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE space_id = ?").bind(tenant.spaceId).first<{ n: number }>();
+  const row = await tenant.db.prepare("SELECT count(*) AS n FROM jobs WHERE space_id = ?").bind(tenant.spaceId).first<{ n: number }>();
   return row!.n;
 }
 

@@ -1,6 +1,6 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, createTenant } from "../helpers/api";
+import { directoryDb } from "../helpers/db";
 import { helloFlow } from "../helpers/flows";
 
 describe("errors and API description", () => {
@@ -51,7 +51,7 @@ describe("internal errors", () => {
       key: tenant.managementKey,
       body: { name: "x", alias: "broken", type: "integration-flow", definition: helloFlow },
     });
-    await env.DB.prepare("UPDATE rule_versions SET definition = '{oops' WHERE rule_id = ?").bind(created.body.ruleId).run();
+    await directoryDb().prepare("UPDATE rule_versions SET definition = '{oops' WHERE rule_id = ?").bind(created.body.ruleId).run();
     const response = await call("GET", "/api/rules/broken", { key: tenant.managementKey });
     expect(response.status).toBe(500);
     expect(response.body).toMatchObject({ type: "internal-error", status: 500 });

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../worker/index";
 import { rememberCaller } from "../../worker/keys/cache";
 import { addSpace, call, createTenant, type Tenant } from "../helpers/api";
+import { directoryDb } from "../helpers/db";
 
 const secretOf = (key: string) => key.slice("fjk_".length + 27);
 /** The contract's bound: a deleted key is refused everywhere within 10 s. */
@@ -48,7 +49,7 @@ describe("keys API", () => {
       expect(Object.keys(item).sort()).toEqual(["createdAt", "id", "kind", "lastUsedAt", "name"]);
       expect(new Date(item.createdAt).toISOString()).toBe(item.createdAt);
     }
-    const stored = await env.DB.prepare("SELECT secret_hash FROM api_keys WHERE space_id = ?").bind(tenant.spaceId).all<{ secret_hash: string }>();
+    const stored = await directoryDb().prepare("SELECT secret_hash FROM api_keys WHERE space_id = ?").bind(tenant.spaceId).all<{ secret_hash: string }>();
     const text = JSON.stringify(list.body);
     for (const key of [tenant.solverKey, tenant.managementKey]) expect(text).not.toContain(secretOf(key));
     for (const row of stored.results) expect(text).not.toContain(row.secret_hash);
@@ -105,7 +106,11 @@ describe("keys API", () => {
     expect((await call("DELETE", `/api/keys/${doomed.id}`, { key: tenant.managementKey })).status).toBe(204);
     // Tests run in one isolate: an entry planted after the delete is what another isolate holds
     // when it verified the key just before the delete.
-    rememberCaller(doomed.key, { keyId: doomed.id, keyName: doomed.name, kind: "solver", spaceId: tenant.spaceId, accountId: tenant.accountId }, deletedAt);
+    rememberCaller(
+      doomed.key,
+      { keyId: doomed.id, keyName: doomed.name, kind: "solver", spaceId: tenant.spaceId, accountId: tenant.accountId, shard: tenant.shard },
+      deletedAt,
+    );
     expect(await accepted(doomed.key)).toBe(true);
     vi.setSystemTime(deletedAt + REFUSED_WITHIN_MS);
     expect(await accepted(doomed.key)).toBe(false);
@@ -153,7 +158,7 @@ describe("keys API", () => {
     const tenant = await createTenant();
     const key = await createKey(tenant, "management", "busy");
     const storedUse = async () =>
-      (await env.DB.prepare("SELECT last_used_at FROM api_keys WHERE id = ?").bind(key.id).first<{ last_used_at: number | null }>())!.last_used_at;
+      (await directoryDb().prepare("SELECT last_used_at FROM api_keys WHERE id = ?").bind(key.id).first<{ last_used_at: number | null }>())!.last_used_at;
     // The write is in waitUntil: call the handler with an execution context and wait for it.
     const use = async (path: string, status: number) => {
       const ctx = createExecutionContext();

@@ -26,7 +26,7 @@ describe("dispatcher", () => {
     await dispatch(tenant.accountId);
     expect(await states(ids)).toEqual(["CANCELED", "RUNNING", "RUNNING", "WAITING", "WAITING"]);
 
-    const claimed = await env.DB.prepare("SELECT id FROM jobs WHERE space_id = ? AND claimed_at IS NOT NULL ORDER BY claimed_at, id")
+    const claimed = await tenant.db.prepare("SELECT id FROM jobs WHERE space_id = ? AND claimed_at IS NOT NULL ORDER BY claimed_at, id")
       .bind(tenant.spaceId)
       .all<{ id: string }>();
     expect(claimed.results.map((row) => row.id)).toEqual(ids.slice(0, 3));
@@ -36,6 +36,7 @@ describe("dispatcher", () => {
     const tenant = await createTenant();
     await publishFlow(tenant, countingFlow, "count");
     const jobId = (await trigger(tenant, "count", { n: 10 })).body.jobId;
+    // Without its shard, as a message sent before shards were named in it: the dispatcher looks it up.
     const message = { accountId: tenant.accountId, reason: "created" as const, jobId };
     const [first, second] = await Promise.all([deliverTriggers(message), deliverTriggers(message)]);
     expect(first.explicitAcks).toHaveLength(1);
@@ -43,10 +44,10 @@ describe("dispatcher", () => {
     await runToEnd(jobId);
     await deliverTriggers(message);
 
-    const events = await env.DB.prepare("SELECT state FROM job_events WHERE job_id = ? ORDER BY seq").bind(jobId).all<{ state: string }>();
+    const events = await tenant.db.prepare("SELECT state FROM job_events WHERE job_id = ? ORDER BY seq").bind(jobId).all<{ state: string }>();
     expect(events.results.map((row) => row.state)).toEqual(["WAITING", "RUNNING", "COMPLETED"]);
     const runnerInit = await runner(jobId).snapshot();
-    expect(runnerInit.steps).toBe((await env.DB.prepare("SELECT steps FROM jobs WHERE id = ?").bind(jobId).first<{ steps: number }>())!.steps);
+    expect(runnerInit.steps).toBe((await tenant.db.prepare("SELECT steps FROM jobs WHERE id = ?").bind(jobId).first<{ steps: number }>())!.steps);
   });
 
   it("sends a trigger only when a slot is free; a full account's job starts on the trigger of the job that frees a slot", async () => {
@@ -60,7 +61,7 @@ describe("dispatcher", () => {
       const tenant = await createTenant({ parallelLimit: 1 });
       await publishFlow(tenant, sleepyFlow, "sleepy");
       const first = (await trigger(tenant, "sleepy", { seconds: 3600 })).body.jobId as string;
-      expect(sent).toEqual([{ accountId: tenant.accountId, reason: "created", jobId: first }]);
+      expect(sent).toEqual([{ accountId: tenant.accountId, shard: tenant.shard, reason: "created", jobId: first }]);
       await deliverTriggers(...sent.splice(0));
       expect(await jobState(first)).toBe("RUNNING");
 

@@ -1,4 +1,3 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, createTenant, getJob, publishFlow, trigger } from "../helpers/api";
 import { dispatch, jobState, runToEnd } from "../helpers/drive";
@@ -108,11 +107,11 @@ describe("job lifecycle", () => {
     // Past the cap the count stops and says so (rows written straight to D1: 1,000 triggers would
     // only slow the test down).
     const cap = all.body.cap as number;
-    await env.DB.prepare(
-      `INSERT INTO jobs (id, space_id, account_id, rule_id, rule_version, correlation_id, used_api_key_id, input, state,
+    await tenant.db.prepare(
+      `INSERT INTO jobs (id, space_id, account_id, rule_id, rule_alias, rule_version, correlation_id, used_api_key_id, input, state,
          status_code, status_message, transition_note, created_at, updated_at, steps, execution_ms)
        WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < ?1)
-       SELECT printf('00CAP%021d', x), space_id, account_id, rule_id, 1, 'cap-' || x, 'test', '{}', 'ERROR',
+       SELECT printf('00CAP%021d', x), space_id, account_id, rule_id, rule_alias, 1, 'cap-' || x, 'test', '{}', 'ERROR',
          'JOB_ERROR', 'seeded', 'seeded', 1, 1, 0, 0 FROM n, jobs WHERE jobs.id = ?2`,
     )
       .bind(cap + 1, ids[1])

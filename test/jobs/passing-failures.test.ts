@@ -1,10 +1,13 @@
 // Passing platform failures (DESIGN.md §12): D1 briefly unavailable while a node loads a decision
 // table, or while the runner mirrors a slice, is retried from the checkpoint with backoff and never
 // fails the job; the output is the same as a run without the failures.
+import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Env } from "../../worker/env";
+import type { JobRunner } from "../../worker/jobs/runner";
 import { call, createTenant, getJob, publishFlow, trigger, type Tenant } from "../helpers/api";
 import { dispatch, jobState, runAlarm, runner } from "../helpers/drive";
-import { injectD1Faults, type D1Faults } from "../helpers/faults";
+import { faultyD1, injectD1Faults, type D1Faults } from "../helpers/faults";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -47,11 +50,21 @@ async function tenantWithFlow(): Promise<Tenant> {
   return tenant;
 }
 
+type Injector = (stub: DurableObjectStub<JobRunner>, faults: D1Faults) => Promise<void>;
+
+/** Gives the runner of `stub` a directory binding with `faults`: decision tables are read from the directory. */
+async function injectDirectoryFaults(stub: DurableObjectStub<JobRunner>, faults: D1Faults) {
+  await runInDurableObject(stub, (instance: JobRunner) => {
+    const env = (instance as unknown as { env: Env }).env;
+    (instance as unknown as { env: Env }).env = Object.create(env, { DIRECTORY: { value: faultyD1(env.DIRECTORY, faults) } });
+  });
+}
+
 /** Runs the job to its end, moving the faked clock past each backoff; returns the job. */
-async function runWith(tenant: Tenant, faults: D1Faults | null) {
+async function runWith(tenant: Tenant, faults: D1Faults | null, inject: Injector = injectD1Faults) {
   const jobId = (await trigger(tenant, "discount", input)).body.jobId as string;
   await dispatch(tenant.accountId);
-  if (faults) await injectD1Faults(runner(jobId), faults);
+  if (faults) await inject(runner(jobId), faults);
   vi.useFakeTimers({ toFake: ["Date"] });
   for (let alarm = 0; alarm < 40 && !["COMPLETED", "ERROR", "CANCELED"].includes(await jobState(jobId)); alarm++) {
     vi.setSystemTime(Date.now() + 61_000);
@@ -67,7 +80,7 @@ describe("passing D1 failures", () => {
     const clean = await runWith(tenant, null);
     expect(clean.status.state).toBe("COMPLETED");
     const faults: D1Faults = { statements: { match: /rule_versions|"rules"/, times: 3 }, injected: 0 };
-    const faulty = await runWith(tenant, faults);
+    const faulty = await runWith(tenant, faults, injectDirectoryFaults);
     expect(faults.injected).toBe(3);
     expect(faulty.status.state).toBe("COMPLETED");
     expect(faulty.output).toEqual(clean.output);

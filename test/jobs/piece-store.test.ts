@@ -5,7 +5,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Checkpoint } from "../../worker/flow/checkpoint";
-import { PieceStore } from "../../worker/jobs/piece-store";
+import { PART_CHARS, PieceStore, textParts } from "../../worker/jobs/piece-store";
 import type { JobRunner } from "../../worker/jobs/runner";
 import { checkStoredSize, StorageLimitExceeded, STORAGE_VALUE_LIMIT_BYTES, storedStringBytes } from "../../worker/jobs/storage-limits";
 
@@ -105,5 +105,17 @@ describe("the runner's piece store", () => {
       return { value: reopen().loadCheckpoint(), expected: checkpoint };
     });
     expect(loaded.value).toEqual(loaded.expected);
+  });
+});
+
+describe("text parts", () => {
+  it("never cuts a surrogate pair, which storage would turn into U+FFFD", () => {
+    const text = "a".repeat(PART_CHARS - 1) + "😀" + "b".repeat(10);
+    const parts = [...textParts(text)];
+    expect(parts.map((part) => part.length)).toEqual([PART_CHARS - 1, 12]);
+    expect(parts.join("")).toBe(text);
+    expect(parts.every((part) => !/[\uD800-\uDBFF]$/.test(part))).toBe(true);
+    expect([...textParts("")]).toEqual([""]);
+    expect([...textParts("x".repeat(PART_CHARS * 2))].map((part) => part.length)).toEqual([PART_CHARS, PART_CHARS]);
   });
 });

@@ -4,10 +4,10 @@
 // within 5 attempts, frees its slot and sends JOB.ERROR. Attempts are spaced by a backoff, so the
 // tests move the (faked) clock past each one instead of sleeping.
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { POISON_ATTEMPTS, type JobRunner } from "../../worker/jobs/runner";
 import { createTenant, getJob, publishFlow, trigger, type Tenant } from "../helpers/api";
+import { directoryDb, shardOfJob } from "../helpers/db";
 import { dispatch, jobState, runAlarm, runner, runToEnd } from "../helpers/drive";
 import { helloFlow } from "../helpers/flows";
 import { createWebhook, receiver } from "../webhooks/helpers";
@@ -30,7 +30,7 @@ async function runThroughRetries(jobId: string, limit = 20): Promise<number> {
 }
 
 async function deliveryEvents(jobId: string) {
-  const rows = await env.DB.prepare("SELECT event_type FROM webhook_deliveries WHERE job_id = ?").bind(jobId).all<{ event_type: string }>();
+  const rows = await (await shardOfJob(jobId)).prepare("SELECT event_type FROM webhook_deliveries WHERE job_id = ?").bind(jobId).all<{ event_type: string }>();
   return rows.results.map((row) => row.event_type);
 }
 
@@ -84,7 +84,7 @@ describe("poison slices", () => {
     };
     const { tenant, poisoned, waiting } = await poisonedAccount(flow, {}, ["rates"]);
     // A stored table that is not JSON (as a corrupted row would be): loading it throws a SyntaxError every time.
-    await env.DB.prepare("UPDATE rule_versions SET definition = '{ not json' WHERE rule_id = (SELECT id FROM rules WHERE alias = 'rates' AND space_id = ?)")
+    await directoryDb().prepare("UPDATE rule_versions SET definition = '{ not json' WHERE rule_id = (SELECT id FROM rules WHERE alias = 'rates' AND space_id = ?)")
       .bind(tenant.spaceId)
       .run();
     await dispatch(tenant.accountId);
@@ -100,7 +100,7 @@ describe("poison slices", () => {
   it("ends a job the runner cannot even start from (an input nested 100,000 deep, stored before the depth limit) ERROR", async () => {
     const { tenant, poisoned, waiting } = await poisonedAccount(helloFlow, { name: "Ada" });
     const deep = `{"name":${"[".repeat(100_000)}${"]".repeat(100_000)}}`;
-    await env.DB.prepare("UPDATE jobs SET input = ? WHERE id = ?").bind(deep, poisoned).run();
+    await tenant.db.prepare("UPDATE jobs SET input = ? WHERE id = ?").bind(deep, poisoned).run();
     // start() only stores what it is given, atomically, so this call succeeds; the slices then fail.
     await dispatch(tenant.accountId);
     expect(await jobState(poisoned)).toBe("RUNNING");

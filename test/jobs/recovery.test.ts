@@ -1,5 +1,4 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createTenant, getJob, publishFlow, trigger } from "../helpers/api";
 import { dispatch, runAlarm, runner, runToEnd } from "../helpers/drive";
@@ -55,7 +54,7 @@ describe("runner recovery", () => {
     await runDurableObjectAlarm(runner(jobId));
     const after = await getJob(tenant, jobId);
     expect(after).toEqual(before);
-    const events = await env.DB.prepare("SELECT count(*) AS n FROM job_events WHERE job_id = ? AND state = 'COMPLETED'")
+    const events = await tenant.db.prepare("SELECT count(*) AS n FROM job_events WHERE job_id = ? AND state = 'COMPLETED'")
       .bind(jobId)
       .first<{ n: number }>();
     expect(events!.n).toBe(1);
@@ -72,6 +71,7 @@ describe("runner recovery", () => {
     await stub.start({
       jobId,
       accountId: tenant.accountId,
+      shard: tenant.shard,
       spaceId: tenant.spaceId,
       ruleId: "other",
       ruleVersion: 9,

@@ -1,11 +1,13 @@
 import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { jobShard } from "../../worker/db/databases";
 import type { Env } from "../../worker/env";
 import type { JobRunner } from "../../worker/jobs/runner";
 import { DEFAULT_RETENTION_DAYS, purgeExpiredJobs } from "../../worker/jobs/retention";
 import { runWatchdog } from "../../worker/jobs/watchdog";
 import { call, createTenant, publishFlow, trigger, type Tenant } from "../helpers/api";
+import { shardDatabases } from "../helpers/db";
 import { dispatch, runAlarm, runner, runToEnd } from "../helpers/drive";
 import { helloFlow, sleepyFlow } from "../helpers/flows";
 import { completedJob, createWebhook, deliver, deliveries, receiver } from "../webhooks/helpers";
@@ -14,8 +16,13 @@ const DAY_MS = 86_400_000;
 const afterRetention = () => Date.now() + (DEFAULT_RETENTION_DAYS + 1) * DAY_MS;
 const beforeRetention = () => Date.now() + (DEFAULT_RETENTION_DAYS - 1) * DAY_MS;
 
+/** The job's rows, counted on every shard: nothing of a purged job may be left on any of them. */
 async function rowsOf(jobId: string) {
-  const count = async (sql: string) => (await env.DB.prepare(sql).bind(jobId).first<{ n: number }>())!.n;
+  const count = async (sql: string) => {
+    let n = 0;
+    for (const { db } of shardDatabases()) n += (await db.prepare(sql).bind(jobId).first<{ n: number }>())!.n;
+    return n;
+  };
   return {
     jobs: await count("SELECT count(*) AS n FROM jobs WHERE id = ?"),
     outputs: await count("SELECT count(*) AS n FROM job_outputs WHERE job_id = ?"),
@@ -25,8 +32,23 @@ async function rowsOf(jobId: string) {
       "SELECT count(*) AS n FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE job_id = ?)",
     ),
     charges: await count("SELECT count(*) AS n FROM usage_ledger WHERE job_id = ?"),
-    queuedPurges: await count("SELECT count(*) AS n FROM runner_purges WHERE job_id = ?"),
+    queuedPurges: await count("SELECT count(*) AS n FROM purge_queue WHERE job_id = ?"),
   };
+}
+
+/** The ledger's milliseconds of a job, and what retention folded into usage_purged for the tenant's space. */
+async function chargedMs(tenant: Tenant, jobId: string) {
+  const ledger = await tenant.db.prepare("SELECT coalesce(sum(ms), 0) AS ms FROM usage_ledger WHERE job_id = ?").bind(jobId).first<{ ms: number }>();
+  const purged = await tenant.db
+    .prepare("SELECT coalesce(sum(ms), 0) AS ms FROM usage_purged WHERE account_id = ? AND space_id = ?")
+    .bind(tenant.accountId, tenant.spaceId)
+    .first<{ ms: number }>();
+  return { ledger: ledger!.ms, purged: purged!.ms };
+}
+
+/** Retention of one tenant's shard, as the watchdog runs it on each shard. */
+function purgeShardOf(tenant: Tenant, now: number, on: Env = env) {
+  return purgeExpiredJobs(on, jobShard(env, tenant.shard), now);
 }
 
 /** What the job's runner still stores: its key-value entries, SQL tables and alarm. */
@@ -58,6 +80,9 @@ describe("retention", () => {
     expect(before).toMatchObject({ jobs: 1, outputs: 1, deliveries: 1, attempts: 1 });
     expect(before.events).toBeGreaterThan(0);
     expect(before.charges).toBeGreaterThan(0);
+    const charged = await chargedMs(tenant, jobId);
+    expect(charged).toMatchObject({ purged: 0 });
+    expect(charged.ledger).toBeGreaterThan(0);
     expect((await runnerStorage(jobId)).keys).toContain("init");
     const billed = await usage(tenant);
 
@@ -67,7 +92,10 @@ describe("retention", () => {
 
     const report = await runWatchdog(env, afterRetention());
     expect(report.purged).toContain(jobId);
-    expect(await rowsOf(jobId)).toEqual({ jobs: 0, outputs: 0, events: 0, deliveries: 0, attempts: 0, charges: before.charges, queuedPurges: 0 });
+    expect(await rowsOf(jobId)).toEqual({ jobs: 0, outputs: 0, events: 0, deliveries: 0, attempts: 0, charges: 0, queuedPurges: 0 });
+    // Its ledger rows are folded into usage_purged, so the drift check still adds up.
+    expect(await chargedMs(tenant, jobId)).toEqual({ ledger: 0, purged: charged.ledger });
+    expect((await call("GET", "/api/usage/verify", { key: tenant.managementKey })).body).toMatchObject({ drift: [], jobMismatches: [] });
     expect(await runnerStorage(jobId)).toEqual({ keys: [], tables: [], alarm: null });
 
     for (const [path, key] of [[`/job/${jobId}`, tenant.solverKey], [`/api/jobs/${jobId}`, tenant.managementKey]]) {
@@ -113,7 +141,7 @@ describe("retention", () => {
     const jobId = (await trigger(tenant, "hello", { name: "never" })).body.jobId as string;
     expect((await call("POST", `/job/cancel/${jobId}`, { key: tenant.solverKey })).status).toBe(200);
 
-    expect(await purgeExpiredJobs(env, afterRetention())).toContain(jobId);
+    expect(await purgeShardOf(tenant, afterRetention())).toContain(jobId);
     expect(await rowsOf(jobId)).toMatchObject({ jobs: 0, events: 0, queuedPurges: 0 });
     const runnerId = env.JOB_RUNNER.idFromName(jobId);
     expect((await listDurableObjectIds(env.JOB_RUNNER)).some((id) => id.equals(runnerId))).toBe(false);
@@ -130,12 +158,12 @@ describe("retention", () => {
       },
     } as unknown as Env;
 
-    expect(await purgeExpiredJobs(unreachable, afterRetention())).toContain(jobId);
+    expect(await purgeShardOf(tenant, afterRetention(), unreachable)).toContain(jobId);
     // The job's rows are gone; its runner is queued, its storage still there.
     expect(await rowsOf(jobId)).toMatchObject({ jobs: 0, queuedPurges: 1 });
     expect((await runnerStorage(jobId)).keys).toContain("init");
 
-    expect(await purgeExpiredJobs(env, afterRetention())).not.toContain(jobId);
+    expect(await purgeShardOf(tenant, afterRetention())).not.toContain(jobId);
     expect((await rowsOf(jobId)).queuedPurges).toBe(0);
     expect(await runnerStorage(jobId)).toEqual({ keys: [], tables: [], alarm: null });
   });
@@ -149,7 +177,7 @@ describe("retention", () => {
     const replay = await trigger(tenant, "hello", { name: "once" }, { "idempotency-key": "retained" });
     expect(replay.body.jobId).toBe(first.body.jobId);
 
-    expect(await purgeExpiredJobs(env, afterRetention())).toContain(first.body.jobId);
+    expect(await purgeShardOf(tenant, afterRetention())).toContain(first.body.jobId);
     const after = await trigger(tenant, "hello", { name: "once" }, { "idempotency-key": "retained" });
     expect(after.status).toBe(202);
     expect(after.body.jobId).not.toBe(first.body.jobId);

@@ -12,6 +12,7 @@ function initFor(input: unknown): RunnerInit {
   return {
     jobId: "job-start-test",
     accountId: "account",
+    shard: env.JOB_SHARDS.split(",")[0],
     spaceId: "space",
     ruleId: "rule",
     ruleVersion: 1,

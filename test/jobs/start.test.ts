@@ -1,10 +1,9 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, createTenant, publishFlow, trigger, type Tenant } from "../helpers/api";
 import { helloFlow } from "../helpers/flows";
 
 async function jobCount(tenant: Tenant) {
-  const row = await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE space_id = ?").bind(tenant.spaceId).first<{ n: number }>();
+  const row = await tenant.db.prepare("SELECT count(*) AS n FROM jobs WHERE space_id = ?").bind(tenant.spaceId).first<{ n: number }>();
   return row!.n;
 }
 

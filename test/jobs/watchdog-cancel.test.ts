@@ -5,13 +5,14 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { CANCEL_LOST_AFTER_MS, runWatchdog } from "../../worker/jobs/watchdog";
 import { createTenant, getJob, publishFlow, trigger } from "../helpers/api";
-import { dispatch, runAlarm, runToEnd } from "../helpers/drive";
+import { shardOfJob } from "../helpers/db";
+import { dispatch, jobState, runAlarm, runToEnd } from "../helpers/drive";
 import { countingFlow, sleepyFlow } from "../helpers/flows";
 
 /** What POST /job/cancel writes to D1 before it calls the runner, as if that call then failed. */
 async function cancelWhoseCallFailed(jobId: string) {
   const now = Date.now();
-  await env.DB.prepare(
+  await (await shardOfJob(jobId)).prepare(
     `UPDATE jobs SET state = 'CANCELING', transition_note = 'Cancel requested by key ''ci''', updated_at = ?1, cancel_requested_at = ?1
      WHERE id = ?2 AND state = 'RUNNING'`,
   )
@@ -49,7 +50,7 @@ describe("watchdog and cancels that did not land", () => {
     await cancelWhoseCallFailed(jobId);
     // Slices go on, and the job never looks stale.
     await runAlarm(jobId);
-    expect((await env.DB.prepare("SELECT state FROM jobs WHERE id = ?").bind(jobId).first<{ state: string }>())!.state).toBe("CANCELING");
+    expect(await jobState(jobId)).toBe("CANCELING");
 
     const report = await runWatchdog(env, afterGrace());
     expect(report.rearmed).not.toContain(jobId);

@@ -1,8 +1,7 @@
 // The watchdog's queries use indexes only: EXPLAIN QUERY PLAN of each real SQL text (exported by
 // watchdog.ts, retention.ts and fanout.ts) shows no full scan of jobs, however large the table grows.
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { EXPIRED_JOBS_SQL, QUEUED_RUNNERS_SQL } from "../../worker/jobs/retention";
+import { EXPIRED_JOBS_SQL, PURGE_QUEUE_SQL } from "../../worker/jobs/retention";
 import {
   CURSORS_SQL,
   LOST_DELIVERIES_SQL,
@@ -13,6 +12,7 @@ import {
   ZOMBIE_SQL,
 } from "../../worker/jobs/watchdog";
 import { transitionDeliveriesSql } from "../../worker/webhooks/fanout";
+import { shardDatabases } from "../helpers/db";
 
 /** Enough bound values for the statement's parameters (?N and bare ?); the plan does not depend on them. */
 function parameterCount(sql: string): number {
@@ -23,7 +23,8 @@ function parameterCount(sql: string): number {
 
 async function plan(sql: string): Promise<string> {
   const values = Array.from({ length: parameterCount(sql) }, () => 0);
-  const rows = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...values).all<{ detail: string }>();
+  // Every job shard has the same schema: the plan is the same on each.
+  const rows = await shardDatabases()[0].db.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...values).all<{ detail: string }>();
   return rows.results.map((row) => row.detail).join("\n");
 }
 
@@ -40,7 +41,7 @@ const watchdogQueries = {
   EXPIRED_JOBS_SQL,
   // Two tiny tables (one row per watchdog pass; an outbox emptied every run): reading them whole is the point.
   CURSORS_SQL,
-  QUEUED_RUNNERS_SQL,
+  PURGE_QUEUE_SQL,
   "zombie JOB.ERROR deliveries": transitionDeliveriesSql("ERROR", ["RUNNING", "CANCELING"], { jobId: "J" }).sql,
 };
 

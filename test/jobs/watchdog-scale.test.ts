@@ -7,6 +7,7 @@ import type { Env } from "../../worker/env";
 import type { TriggerMessage } from "../../worker/jobs/dispatcher";
 import { runWatchdog, STALE_AFTER_MS, TRIGGER_LOST_AFTER_MS } from "../../worker/jobs/watchdog";
 import { newId } from "../../worker/lib/ids";
+import { directoryDb, shardDatabases } from "../helpers/db";
 
 /** Job rows inserted directly: these tests need thousands of them, in states only time produces. */
 interface Seed {
@@ -17,19 +18,34 @@ interface Seed {
   steps?: number;
 }
 
+/** The seeded accounts all live on the first job shard (the watchdog walks every shard; the others stay empty). */
+const [{ name: SHARD, db: shardDb }] = shardDatabases();
+
+async function inBatches(db: D1Database, statements: D1PreparedStatement[]) {
+  for (let start = 0; start < statements.length; start += 200) await db.batch(statements.slice(start, start + 200));
+}
+
+/** Accounts placed on SHARD in the directory, with their parallel limit in the shard's account_limits. */
 async function seedAccounts(count: number, parallelLimit = 1): Promise<string[]> {
   const ids = Array.from({ length: count }, () => newId());
-  const statements = ids.map((id) =>
-    env.DB.prepare("INSERT INTO accounts (id, name, parallel_limit, created_at) VALUES (?, 'seeded', ?, ?)").bind(id, parallelLimit, Date.now()),
+  const directory = directoryDb();
+  await inBatches(
+    directory,
+    ids.map((id) => directory.prepare("INSERT INTO accounts (id, name, shard, created_at) VALUES (?, 'seeded', ?, ?)").bind(id, SHARD, Date.now())),
   );
-  for (let start = 0; start < statements.length; start += 200) await env.DB.batch(statements.slice(start, start + 200));
+  await inBatches(
+    shardDb,
+    ids.map((id) =>
+      shardDb.prepare("INSERT INTO account_limits (account_id, parallel_limit, updated_at) VALUES (?, ?, ?)").bind(id, parallelLimit, Date.now()),
+    ),
+  );
   return ids;
 }
 
 async function seedJobs(jobs: Seed[]): Promise<string[]> {
   const ids = jobs.map((job) => newId(job.createdAt));
   const statements = jobs.map((job, index) =>
-    env.DB.prepare(
+    shardDb.prepare(
       `INSERT INTO jobs (id, space_id, account_id, rule_id, rule_version, correlation_id, used_api_key_id, input, state,
          status_code, status_message, transition_note, created_at, updated_at, claimed_at, heartbeat_at, steps)
        VALUES (?1, 'seeded-space', ?2, 'seeded-rule', 1, ?1, 'seeded-key', '{}', ?3, ?4, 'seeded', 'Seeded by the test', ?5, ?5, ?6, ?6, ?7)`,
@@ -43,7 +59,7 @@ async function seedJobs(jobs: Seed[]): Promise<string[]> {
       job.steps ?? 0,
     ),
   );
-  for (let start = 0; start < statements.length; start += 200) await env.DB.batch(statements.slice(start, start + 200));
+  await inBatches(shardDb, statements);
   return ids;
 }
 
@@ -78,12 +94,17 @@ function withBrokenRunners(base: Env, jobIds: string[]): Env {
   return { ...base, JOB_RUNNER: namespace };
 }
 
-/** An env whose D1 throws on any statement bound with one of the given values (a failure at the D1 boundary). */
+/** An env whose job shards throw on any statement bound with one of the given values (a failure at the D1 boundary). */
 function withFailingStatements(base: Env, values: string[]): Env {
+  const shards = base.JOB_SHARDS.split(",").map((name) => [name, failingOn(base[name as `JOBS_${string}`], values)]);
+  return { ...base, ...Object.fromEntries(shards) };
+}
+
+function failingOn(base: D1Database, values: string[]): D1Database {
   const poisoned = new Set(values);
   const failure = () => Promise.reject(new Error("D1_ERROR: Network connection lost."));
   const poison = { run: failure, all: failure, first: failure, raw: failure };
-  const db = new Proxy(base.DB, {
+  return new Proxy(base, {
     get(target, property) {
       if (property === "prepare") {
         return (sql: string) => {
@@ -107,11 +128,10 @@ function withFailingStatements(base: Env, values: string[]): Env {
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
-  return { ...base, DB: db };
 }
 
 async function stateOf(jobId: string) {
-  return (await env.DB.prepare("SELECT state, status_code FROM jobs WHERE id = ?").bind(jobId).first<{ state: string; status_code: string }>())!;
+  return (await shardDb.prepare("SELECT state, status_code FROM jobs WHERE id = ?").bind(jobId).first<{ state: string; status_code: string }>())!;
 }
 
 afterEach(() => {
@@ -140,7 +160,7 @@ describe("watchdog at scale", () => {
     const report = await runWatchdog(env);
     expect(new Set(report.retriggeredAccounts)).toEqual(new Set(starving));
     expect(sent.map((message) => message.accountId).sort()).toEqual([...starving].sort());
-    expect(sent.every((message) => message.reason === "watchdog")).toBe(true);
+    expect(sent.every((message) => message.reason === "watchdog" && message.shard === SHARD)).toBe(true);
     expect(report.skipped).toEqual([]);
   });
 
@@ -155,9 +175,9 @@ describe("watchdog at scale", () => {
     // The fourth run stopped at the last account; the fifth finds nothing after it, so the sixth
     // starts again from the first account.
     expect((await runWatchdog(env, Date.now(), limits)).retriggeredAccounts).toEqual([]);
-    expect(await env.DB.prepare("SELECT position FROM watchdog_cursors WHERE pass = 'accounts'").first()).toBeNull();
+    expect(await shardDb.prepare("SELECT position FROM watchdog_cursors WHERE pass = 'accounts'").first()).toBeNull();
     expect((await runWatchdog(env, Date.now(), limits)).retriggeredAccounts).toEqual([]);
-    const cursor = await env.DB.prepare("SELECT position FROM watchdog_cursors WHERE pass = 'accounts'").first<{ position: string }>();
+    const cursor = await shardDb.prepare("SELECT position FROM watchdog_cursors WHERE pass = 'accounts'").first<{ position: string }>();
     expect(JSON.parse(cursor!.position)).toBe(full[299]);
   });
 

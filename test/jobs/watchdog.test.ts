@@ -70,7 +70,7 @@ describe("watchdog", () => {
     await publishFlow(tenant, countingFlow, "count");
     const jobId = (await trigger(tenant, "count", { n: 3 })).body.jobId;
     // The claim landed but the dispatcher died before calling the runner.
-    await env.DB.prepare("UPDATE jobs SET state = 'RUNNING', status_code = 'JOB_RUNNING', claimed_at = ?, heartbeat_at = ? WHERE id = ?")
+    await tenant.db.prepare("UPDATE jobs SET state = 'RUNNING', status_code = 'JOB_RUNNING', claimed_at = ?, heartbeat_at = ? WHERE id = ?")
       .bind(Date.now(), Date.now(), jobId)
       .run();
     const report = await runWatchdog(env, later());
@@ -92,7 +92,7 @@ describe("watchdog", () => {
     await publishFlow(tenant, countingFlow, "count");
     const jobId = (await trigger(tenant, "count", { n: 2 })).body.jobId;
     const longAgo = Date.now() - 2 * STALE_AFTER_MS;
-    await env.DB.prepare("UPDATE jobs SET state = 'RUNNING', status_code = 'JOB_RUNNING', claimed_at = ?, heartbeat_at = ? WHERE id = ?")
+    await tenant.db.prepare("UPDATE jobs SET state = 'RUNNING', status_code = 'JOB_RUNNING', claimed_at = ?, heartbeat_at = ? WHERE id = ?")
       .bind(longAgo, longAgo, jobId)
       .run();
     const ctx = createExecutionContext();

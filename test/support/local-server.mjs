@@ -6,6 +6,7 @@ import { mkdtempSync, openSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
+import { databaseNames } from "../../scripts/databases.mjs";
 
 export const ADMIN_TOKEN = "local-suite-admin-token";
 const env = { ...process.env, CI: "true", PATH: `${resolve("node_modules/.bin")}${delimiter}${process.env.PATH}` };
@@ -22,17 +23,21 @@ export async function freePort() {
 }
 
 /**
- * @param {{ config?: string, database?: string, vars?: Record<string, string>, readyPath?: string }} options
+ * Every D1 database the config binds (the directory and each job shard) is migrated first.
+ * @param {{ config?: string, vars?: Record<string, string>, readyPath?: string }} options
  */
-export async function localServer({ config = "wrangler.toml", database = "flowjobs", vars = {}, readyPath = "/api/openapi.json" } = {}) {
+export async function localServer({ config = "wrangler.toml", vars = {}, readyPath = "/api/openapi.json" } = {}) {
   const stateDir = mkdtempSync(join(tmpdir(), "flowjobs-local-"));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", database, "--local", "--config", config, "--persist-to", stateDir], {
-    env,
-    encoding: "utf8",
-  });
-  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  const databases = databaseNames(config);
+  for (const database of databases) {
+    const migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", database, "--local", "--config", config, "--persist-to", stateDir], {
+      env,
+      encoding: "utf8",
+    });
+    if (migrate.status !== 0) throw new Error(`migrations of ${database} failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  }
   const allVars = { ADMIN_TOKEN, WEBHOOK_SECRET_KEY: "local-suite-key", ...vars };
   let child = null;
 
@@ -91,7 +96,8 @@ export async function localServer({ config = "wrangler.toml", database = "flowjo
     async cron() {
       await fetch(`${base}/__scheduled?cron=*+*+*+*+*`);
     },
-    sql(command) {
+    /** Runs SQL on one database (by database_name; the directory, the first one bound, by default). */
+    sql(command, database = databases[0]) {
       const result = spawnSync("npx", ["wrangler", "d1", "execute", database, "--local", "--config", config, "--persist-to", stateDir, "--json", "--command", command], {
         env,
         encoding: "utf8",

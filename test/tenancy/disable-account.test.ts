@@ -1,7 +1,6 @@
 // Disabling an account through the admin API: its waiting jobs end CANCELED / JOB_SYSTEM_CANCELED
 // with their JOB.CANCELED webhooks, its running jobs are canceled by their runners, its triggers are
 // refused (403 account-disabled, no job created) until it is enabled again; other accounts go on.
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, addSpace, call, createTenant, getJob, publishFlow, trigger, type Tenant } from "../helpers/api";
 import { dispatch, jobState, runAlarm, runToEnd } from "../helpers/drive";
@@ -9,7 +8,7 @@ import { helloFlow, sleepyFlow } from "../helpers/flows";
 import { createWebhook, receiver } from "../webhooks/helpers";
 
 async function jobCount(tenant: Tenant) {
-  return (await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE space_id = ?").bind(tenant.spaceId).first<{ n: number }>())!.n;
+  return (await tenant.db.prepare("SELECT count(*) AS n FROM jobs WHERE space_id = ?").bind(tenant.spaceId).first<{ n: number }>())!.n;
 }
 
 function setDisabled(accountId: string, disabled: boolean) {
@@ -58,7 +57,7 @@ describe("disabling an account", () => {
     ]);
 
     // One JOB.CANCELED each: the waiting job's made with its transition, the running job's by its runner.
-    const deliveries = await env.DB.prepare("SELECT job_id, event_type FROM webhook_deliveries WHERE webhook_id = ? ORDER BY job_id")
+    const deliveries = await tenant.db.prepare("SELECT job_id, event_type FROM webhook_deliveries WHERE webhook_id = ? ORDER BY job_id")
       .bind(hook.id)
       .all<{ job_id: string; event_type: string }>();
     expect(deliveries.results).toEqual(

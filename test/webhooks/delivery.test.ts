@@ -1,7 +1,7 @@
-import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { call, createTenant } from "../helpers/api";
+import { directoryDb } from "../helpers/db";
 import { completedJob, createWebhook, deliver, deliveries, received, receiver } from "./helpers";
 
 async function hexHmac(secret: string, body: string) {
@@ -122,7 +122,7 @@ describe("webhook deliveries", () => {
   it("keeps the signing secret encrypted at rest", async () => {
     const tenant = await createTenant();
     const hook = await createWebhook(tenant, { url: receiver("ok/rest") });
-    const row = await env.DB.prepare("SELECT * FROM webhooks WHERE id = ?").bind(hook.id).first();
+    const row = await directoryDb().prepare("SELECT * FROM webhooks WHERE id = ?").bind(hook.id).first();
     expect(JSON.stringify(row)).not.toContain(hook.secret.slice(6));
   });
 });

@@ -1,15 +1,14 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { JobRunner } from "../../worker/jobs/runner";
 import type { Control } from "../../worker/jobs/runner-storage";
-import { call, createTenant, publishFlow, trigger } from "../helpers/api";
+import { call, createTenant, publishFlow, trigger, type Tenant } from "../helpers/api";
 import { dispatch, runToEnd, runner } from "../helpers/drive";
 import { helloFlow } from "../helpers/flows";
 import { completedJob, createWebhook, deliveries, receiver } from "./helpers";
 
-async function deliveryCount(jobId: string) {
-  return (await env.DB.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE job_id = ?").bind(jobId).first<{ n: number }>())!.n;
+async function deliveryCount(tenant: Tenant, jobId: string) {
+  return (await tenant.db.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE job_id = ?").bind(jobId).first<{ n: number }>())!.n;
 }
 
 describe("webhook fan-out", () => {
@@ -35,7 +34,7 @@ describe("webhook fan-out", () => {
   it("produces no delivery for a job when the space has no webhook", async () => {
     const tenant = await createTenant();
     const jobId = await completedJob(tenant);
-    expect(await deliveryCount(jobId)).toBe(0);
+    expect(await deliveryCount(tenant, jobId)).toBe(0);
   });
 
   it("sends JOB.CANCELED for a canceled running job", async () => {
@@ -47,7 +46,7 @@ describe("webhook fan-out", () => {
     await call("POST", `/job/cancel/${jobId}`, { key: tenant.solverKey });
     expect(await runToEnd(jobId)).toBe("CANCELED");
     const [delivery] = await deliveries(tenant, hook.id);
-    const row = await env.DB.prepare("SELECT event_type FROM webhook_deliveries WHERE id = ?").bind(delivery.id).first<{ event_type: string }>();
+    const row = await tenant.db.prepare("SELECT event_type FROM webhook_deliveries WHERE id = ?").bind(delivery.id).first<{ event_type: string }>();
     expect(row!.event_type).toBe("JOB.CANCELED");
   });
 
@@ -62,7 +61,7 @@ describe("webhook fan-out", () => {
       await state.storage.setAlarm(Date.now());
     });
     await runDurableObjectAlarm(runner(jobId));
-    expect(await deliveryCount(jobId)).toBe(1);
+    expect(await deliveryCount(tenant, jobId)).toBe(1);
     expect(await deliveries(tenant, hook.id)).toHaveLength(1);
   });
 });

@@ -21,7 +21,7 @@ interface DeliveryRow {
 }
 
 async function deliveryRows(tenant: Tenant): Promise<DeliveryRow[]> {
-  const rows = await env.DB.prepare(
+  const rows = await tenant.db.prepare(
     "SELECT id, webhook_id, job_id, event_type, status FROM webhook_deliveries WHERE space_id = ? ORDER BY job_id, webhook_id",
   )
     .bind(tenant.spaceId)
@@ -82,7 +82,7 @@ describe("final states without a runner send their webhooks", () => {
     expect(rows.map((row) => `${row.job_id} ${row.webhook_id}`).sort()).toEqual(expectedFor([jobId], hooks));
     expect(rows.every((row) => row.event_type === "JOB.CANCELED" && row.status === "pending")).toBe(true);
     expect(sent.map((message) => message.deliveryId).sort()).toEqual(rows.map((row) => row.id).sort());
-    expect(sent.every((message) => message.series === 1)).toBe(true);
+    expect(sent.every((message) => message.series === 1 && message.shard === tenant.shard)).toBe(true);
 
     expect((await call("POST", `/job/cancel/${jobId}`, { key: tenant.solverKey })).status).toBe(200);
     expect(await deliveryRows(tenant)).toEqual(rows);
@@ -145,7 +145,7 @@ describe("final states without a runner send their webhooks", () => {
     expect((await runWatchdog(env, later)).zombies).toContain(jobId);
     const rows = await deliveryRows(tenant);
     expect(rows.map((row) => [row.webhook_id, row.event_type])).toEqual([[errors.id, "JOB.ERROR"]]);
-    expect(sent).toEqual([{ deliveryId: rows[0].id, series: 1 }]);
+    expect(sent).toEqual([{ deliveryId: rows[0].id, series: 1, shard: tenant.shard }]);
 
     // A second run finds the job final: no second delivery.
     expect((await runWatchdog(env, later)).zombies).not.toContain(jobId);

@@ -8,6 +8,7 @@ import { describe, expect, it, vi } from "vitest";
 import worker from "../../worker/index";
 import type { DeliveryMessage } from "../../worker/webhooks/fanout";
 import { createTenant } from "../helpers/api";
+import { directoryDb } from "../helpers/db";
 import { completedJob, createWebhook, deliver, deliveries, received, receiver } from "./helpers";
 
 describe("webhooks without WEBHOOK_SECRET_KEY", () => {
@@ -29,7 +30,7 @@ describe("webhooks without WEBHOOK_SECRET_KEY", () => {
       expect(response.headers.get("content-type")).toContain("application/problem+json");
       expect(await response.json()).toMatchObject({ type: "webhooks-not-configured", detail: expect.stringContaining("WEBHOOK_SECRET_KEY") });
     }
-    const rows = await env.DB.prepare("SELECT count(*) AS n FROM webhooks WHERE space_id = ?").bind(tenant.spaceId).first<{ n: number }>();
+    const rows = await directoryDb().prepare("SELECT count(*) AS n FROM webhooks WHERE space_id = ?").bind(tenant.spaceId).first<{ n: number }>();
     expect(rows!.n).toBe(0);
   });
 
@@ -41,7 +42,7 @@ describe("webhooks without WEBHOOK_SECRET_KEY", () => {
 
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     const batch = createMessageBatch<DeliveryMessage>("webhook-deliveries", [
-      { id: "no-key-1", timestamp: new Date(), attempts: 1, body: { deliveryId: delivery.id, series: 1 } },
+      { id: "no-key-1", timestamp: new Date(), attempts: 1, body: { deliveryId: delivery.id, series: 1, shard: tenant.shard } },
     ]);
     const ctx = createExecutionContext();
     await worker.queue(batch, { ...env, WEBHOOK_SECRET_KEY: "" }, ctx);

@@ -55,6 +55,8 @@ export class JobRunner extends DurableObject<Env> {
   clock: Clock;
   /** Progress and charges reach D1 at most this often between transitions (tests shorten it). */
   mirrorIntervalMs: number;
+  /** The flow's outbound HTTP (REST_API nodes): the platform's fetch; tests wrap it to model a slow network. */
+  outbound: typeof fetch = (input, requestInit) => fetch(input, requestInit);
   private engine: FlowEngine | null = null;
   /** The slice in progress, if any: slices never overlap, even when a test drives the alarm by hand. */
   private running: Promise<void> | null = null;
@@ -218,7 +220,7 @@ export class JobRunner extends DurableObject<Env> {
         get signal() {
           return runner.abort?.signal;
         },
-        fetch: (input, requestInit) => fetch(input, requestInit),
+        fetch: (input, requestInit) => runner.outbound(input, requestInit),
         // Tables are loaded once per engine: a loop calling BUSINESS_RULE per item costs one D1 read.
         loadDecisionTable(rule, version) {
           const key = `${rule}@${version}`;
