@@ -12,7 +12,12 @@ import { launch, signedInPage } from "../browser/browser.ts";
 const hanging = createServer(() => {});
 await new Promise((done) => hanging.listen(0, "127.0.0.1", done));
 const hangingUrl = `http://127.0.0.1:${hanging.address().port}/never`;
-const server = await localServer({ config: "test/bench/wrangler.toml", database: "flowjobs-bench", readyPath: "/bench/bare" });
+// An HTTP endpoint answering after a second, for a job that spends its time in REST calls (write budget).
+const slow = createServer((_, response) => setTimeout(() => response.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}'), 1000));
+await new Promise((done) => slow.listen(0, "127.0.0.1", done));
+const slowUrl = `http://127.0.0.1:${slow.address().port}/slow`;
+const CONFIG = "test/bench/wrangler.toml";
+const server = await localServer({ config: CONFIG, readyPath: "/bench/bare" });
 const { base } = server;
 const results = [];
 const RESULTS = "test/bench/results.json";
@@ -233,6 +238,144 @@ async function manyAtOnce() {
     `errors ${errors}, at most ${peak} running together, total ${Math.round((Date.now() - startedAt) / 1000)} s`);
 }
 
+// The write budget (issue 13): what one job costs D1. The counts come from bench-worker.ts, which
+// hands the product an env whose D1 bindings count their statements (/bench/d1-counters); a job's
+// state and rows are read through /bench/jobs/:id, which uses the raw bindings and counts nothing.
+// Its own account, so no other account's waiting jobs are claimed by its dispatches.
+
+/** FOREACH over `input.items`, one REST GET of `input.url` per item. */
+const callsFlow = {
+  nodes: [
+    { id: "start", type: "START", name: "start" },
+    { id: "each", type: "FOREACH", name: "each", data: { items: "input.items" } },
+    { id: "call", type: "REST_API", name: "call", data: { method: "GET", url: "input.url" } },
+    { id: "end", type: "END", name: "end", data: { output: "{ 'calls': $count(input.items) }" } },
+  ],
+  connections: [
+    { source: "start", target: "each" },
+    { source: "each", target: "call", port: "loop" },
+    { source: "each", target: "end", port: "done" },
+  ],
+};
+
+const benchJob = (t, jobId) => api("GET", `/bench/jobs/${jobId}?account=${t.accountId}`, t.solver);
+const d1Counts = async (t) => (await api("GET", "/bench/d1-counters", t.solver)).byDatabase;
+const NO_STATEMENTS = { reads: 0, writes: 0, batches: 0, writeTransactions: 0 };
+
+/** The D1 counts once nothing has moved them for a second. */
+async function settledCounts(t) {
+  let previous = null;
+  for (;;) {
+    const counts = JSON.stringify(await d1Counts(t));
+    if (counts === previous) return JSON.parse(counts);
+    previous = counts;
+    await sleep(1000);
+  }
+}
+
+async function jobInState(t, jobId, states, timeoutMs = 120_000) {
+  return waitFor(async () => {
+    const job = await benchJob(t, jobId);
+    return states.includes(job.state) && job;
+  }, timeoutMs, 20);
+}
+
+/** Statements of the counters' log, tallied like the counters: a batch with a write is one write transaction, as is a lone write. */
+function tally(entries) {
+  const batches = new Set(entries.filter((entry) => entry.batch !== null).map((entry) => entry.batch));
+  const writeBatches = new Set(entries.filter((entry) => entry.batch !== null && entry.kind === "write").map((entry) => entry.batch));
+  const writes = entries.filter((entry) => entry.kind === "write");
+  return {
+    reads: entries.length - writes.length,
+    writes: writes.length,
+    batches: batches.size,
+    writeTransactions: writeBatches.size + writes.filter((entry) => entry.batch === null).length,
+  };
+}
+
+async function statementsPerJob(t) {
+  // D1 statements of one `hello` job, per database, from its trigger to COMPLETED: up to its final
+  // batch (the last batch on its shard); the slot-freed dispatch its end sends is counted apart.
+  await settledCounts(t);
+  await api("DELETE", "/bench/d1-counters", t.solver);
+  const started = await api("POST", "/job/start/hello", t.solver, {});
+  const job = await jobInState(t, started.jobId, ["COMPLETED", "ERROR", "CANCELED"]);
+  if (job.state !== "COMPLETED") throw new Error(`the hello job ended ${job.state}`);
+  await settledCounts(t);
+  const { log } = await api("GET", "/bench/d1-counters?log=1", t.solver);
+  const final = log.findLastIndex((entry) => entry.database === job.shard && entry.batch !== null);
+  // BENCH_D1_LOG=1 prints the statements themselves.
+  if (process.env.BENCH_D1_LOG) {
+    for (const [index, entry] of log.entries()) {
+      console.log(`    ${index > final ? "after " : ""}${entry.database} ${entry.kind}${entry.batch === null ? "" : ` (batch ${entry.batch})`}: ${entry.sql}`);
+    }
+  }
+  for (const [label, database] of [["directory", "DIRECTORY"], ["its shard", job.shard]]) {
+    const ofDatabase = (entries) => entries.filter((entry) => entry.database === database);
+    const { reads, writes, batches, writeTransactions } = tally(ofDatabase(log.slice(0, final + 1)));
+    const after = tally(ofDatabase(log.slice(final + 1)));
+    record(`D1 statements per hello job, trigger → COMPLETED, ${label}`, reads + writes, "statements", "—", null,
+      `${database}: ${reads} reads, ${writes} writes; ${writeTransactions} write transactions, ${batches} batches; ` +
+        `then the slot-freed dispatch: ${after.reads} reads, ${after.writes} writes`);
+  }
+}
+
+async function runningBudget(t) {
+  // A job in REST calls for a minute (60 GETs answering after 1 s): D1 write transactions on its
+  // shard per running minute (counted from when it was seen RUNNING to the last time it still was),
+  // and its ledger rows per running hour (as last seen while it ran, the most: rows only grow until
+  // the end, over its running time then) and after its end.
+  const items = Array.from({ length: 60 }, (_, index) => index);
+  const started = await api("POST", "/job/start/calls", t.solver, { url: slowUrl, items });
+  await jobInState(t, started.jobId, ["RUNNING"]);
+  await api("DELETE", "/bench/d1-counters", t.solver);
+  const countedFrom = Date.now();
+  let writes = null;
+  let ledger = null;
+  for (;;) {
+    const counts = await d1Counts(t);
+    const countedAt = Date.now();
+    const job = await benchJob(t, started.jobId);
+    if (job.state !== "RUNNING") break;
+    writes = { transactions: (counts[job.shard] ?? NO_STATEMENTS).writeTransactions, minutes: (countedAt - countedFrom) / 60_000 };
+    ledger = { rows: job.ledgerRows, hours: (Date.now() - job.claimedAt) / 3_600_000 };
+    await sleep(500);
+  }
+  const job = await jobInState(t, started.jobId, ["COMPLETED", "ERROR", "CANCELED"]);
+  if (job.state !== "COMPLETED") throw new Error(`the REST-call job ended ${job.state}`);
+  const runningSeconds = Math.round((job.endedAt - job.claimedAt) / 1000);
+  const perMinute = Math.round((writes.transactions / writes.minutes) * 10) / 10;
+  record("D1 write transactions per running job-minute (REST calls)", perMinute, "transactions/min", "—", null,
+    `${writes.transactions} on its shard in ${Math.round(writes.minutes * 60)} s of RUNNING; the job ran ${runningSeconds} s`);
+  const perHour = Math.round(ledger.rows / ledger.hours);
+  record("ledger rows per running job-hour (REST calls)", perHour, "rows/h", "—", null,
+    `${ledger.rows} rows after ${Math.round(ledger.hours * 3600)} s of running`);
+  record("ledger rows of that job after its end", job.ledgerRows, "rows", "1", job.ledgerRows === 1);
+}
+
+async function bytesPerJob(t) {
+  // Bytes a completed `hello` job stores in D1 (its jobs, job_outputs, job_events and usage_ledger
+  // rows: the values' sizes, numbers as 8 bytes) and in R2, for a 1 KiB and a 1 MiB input (the body's JSON size).
+  for (const [label, size] of [["1 KiB", 1024], ["1 MiB", 1024 * 1024]]) {
+    const input = { pad: "x".repeat(size - JSON.stringify({ pad: "" }).length) };
+    const started = await api("POST", "/job/start/hello", t.solver, input);
+    const job = await jobInState(t, started.jobId, ["COMPLETED", "ERROR", "CANCELED"]);
+    if (job.state !== "COMPLETED") throw new Error(`the hello job with a ${label} input ended ${job.state}`);
+    const stored = await api("GET", `/bench/jobs/${started.jobId}/bytes?account=${t.accountId}`, t.solver);
+    const tables = Object.entries(stored.d1).map(([table, { rows, bytes }]) => `${table} ${bytes} (${rows} row${rows === 1 ? "" : "s"})`);
+    record(`D1 bytes per hello job, ${label} input`, stored.d1Bytes, "bytes", "—", null, tables.join(", "));
+    record(`R2 bytes per hello job, ${label} input`, stored.r2.bytes, "bytes", "—", null, `${stored.r2.objects} object${stored.r2.objects === 1 ? "" : "s"}`);
+  }
+}
+
+async function writeBudget() {
+  const t = await tenant(2);
+  await api("POST", "/api/rules", t.management, { name: "calls", alias: "calls", type: "integration-flow", definition: callsFlow, publish: true });
+  await statementsPerJob(t);
+  await runningBudget(t);
+  await bytesPerJob(t);
+}
+
 try {
   const t = await tenant(50);
   const suites = { steps: () => stepThroughput(t), triggers: () => triggerThroughput(), start: () => startLatency(t),
@@ -241,14 +384,17 @@ try {
       await cancelLatency(t, "(WAIT)", "sleepy", { seconds: 3600 });
       await cancelLatency(t, "(REST call in flight)", "hang", { url: hangingUrl });
     },
+    budget: () => writeBudget(),
     list: () => listLatency(t), console: () => consoleFirstRender(), many: () => manyAtOnce() };
   for (const [name, suite] of Object.entries(suites)) {
     if (!only || only.includes(name)) await suite();
   }
 } finally {
   server.stop();
-  hanging.closeAllConnections();
-  hanging.close();
+  for (const peer of [hanging, slow]) {
+    peer.closeAllConnections();
+    peer.close();
+  }
 }
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
