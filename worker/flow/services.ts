@@ -1,5 +1,6 @@
 // What the flow engine needs from its host (the JobRunner Durable Object, or a test): the job it
 // runs for and the services nodes call out to.
+import type { ConnectorType, ResolvedOf } from "../connectors/types";
 
 export interface JobRef {
   id: string;
@@ -26,4 +27,10 @@ export interface EngineServices {
    * (BUSINESS_RULE). Rejects with a message a flow author can act on when there is none.
    */
   loadDecisionTable?(rule: string, version: number | "latest"): Promise<unknown>;
+  /**
+   * A connector of the job's space by alias, with its secret decrypted (DATABASE_*, REST_API with
+   * `connector`). Rejects with a FlowFailure naming the alias when there is none of that type. The
+   * secret must never reach a log line, a node output or an error message.
+   */
+  connector?<T extends ConnectorType>(alias: string, type: T): Promise<ResolvedOf<T>>;
 }
