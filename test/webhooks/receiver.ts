@@ -7,9 +7,19 @@
 // GET /requests/<name> returns what it received for <name> (for /endless: how many bytes it sent
 // and whether the client closed).
 // REST_API tests use /api/<scenario>/<name> (any method): flaky503 answers 503, 503, then 200 JSON ·
-// always503 · notfound 404 JSON · hang never answers · echo 200 JSON of the request · text 200 text/plain.
+// always503 · notfound 404 JSON · hang never answers · echo 200 JSON of the request · text 200 text/plain ·
+// slow answers 200 JSON { query } after ?ms= (default 200) milliseconds, without echoing the request ·
+// redirect answers 302 to ?to=. GET /inflight/<name> tells, for the slow requests of <name>, how many
+// are in flight now, the most ever at once, and how many were answered or closed by the client first.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { TestProject } from "vitest/node";
+
+interface InFlight {
+  now: number;
+  most: number;
+  answered: number;
+  closedByClient: number;
+}
 
 interface Received {
   headers: IncomingMessage["headers"];
@@ -27,6 +37,7 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const received = new Map<string, Received[]>();
   const hanging = new Set<ServerResponse>();
+  const inFlight = new Map<string, InFlight>();
   const server = createServer((request, response) => {
     const [, first, second, third] = (request.url ?? "").split("?")[0].split("/");
     if (first === "api") {
@@ -34,14 +45,16 @@ export default async function setup(project: TestProject) {
         const list = received.get(third) ?? [];
         list.push({ headers: request.headers, body });
         received.set(third, list);
+        if (second === "slow") return answerSlowly(request, response, inFlight, third, hanging);
         answerApi(second, list.length, request, body, response, hanging);
       });
       return;
     }
     const [, scenario, name] = (request.url ?? "").split("/");
-    if (request.method === "GET" && scenario === "requests") {
+    if (request.method === "GET" && (scenario === "requests" || scenario === "inflight")) {
       response.writeHead(200, { "content-type": "application/json" });
-      response.end(JSON.stringify(received.get(name) ?? []));
+      const found = scenario === "requests" ? (received.get(name) ?? []) : (inFlight.get(name) ?? { now: 0, most: 0, answered: 0, closedByClient: 0 });
+      response.end(JSON.stringify(found));
       return;
     }
     let body = "";
@@ -91,6 +104,27 @@ function streamForever(response: ServerResponse, record: Received) {
   write();
 }
 
+/** `slow`: answers after ?ms= milliseconds, counting the requests of `name` in flight. */
+function answerSlowly(request: IncomingMessage, response: ServerResponse, inFlight: Map<string, InFlight>, name: string, hanging: Set<ServerResponse>) {
+  const query = Object.fromEntries(new URL(request.url ?? "/", "http://receiver").searchParams);
+  const counts = inFlight.get(name) ?? { now: 0, most: 0, answered: 0, closedByClient: 0 };
+  inFlight.set(name, counts);
+  counts.now++;
+  counts.most = Math.max(counts.most, counts.now);
+  hanging.add(response);
+  const timer = setTimeout(() => {
+    response.writeHead(200, { "content-type": "application/json; charset=utf-8" });
+    response.end(JSON.stringify({ query }));
+  }, Number(query.ms ?? 200));
+  response.on("close", () => {
+    clearTimeout(timer);
+    hanging.delete(response);
+    counts.now--;
+    if (response.writableFinished) counts.answered++;
+    else counts.closedByClient++;
+  });
+}
+
 function collect(request: IncomingMessage, then: (body: string) => void) {
   let body = "";
   request.on("data", (chunk) => (body += chunk));
@@ -120,6 +154,12 @@ function answerApi(scenario: string, attempt: number, request: IncomingMessage, 
         // Not JSON: echo the text as received.
       }
       return json(200, { method: request.method, url: request.url, headers: request.headers, body: parsed });
+    }
+    case "redirect": {
+      const to = new URL(request.url ?? "/", "http://receiver").searchParams.get("to") ?? "/";
+      response.writeHead(302, { location: to });
+      response.end();
+      return;
     }
     case "text":
       response.writeHead(200, { "content-type": "text/plain" });

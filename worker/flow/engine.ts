@@ -151,7 +151,8 @@ export class FlowEngine {
       now,
       services: this.services,
       values: this.state.context,
-      evaluate: (expression, field) => evaluateExpression(expression, field, this.state.context, this.bindings),
+      evaluate: (expression, field, scope) =>
+        evaluateExpression(expression, field, scope ? { ...this.state.context, ...scope } : this.state.context, this.bindings),
     };
     if (!iterationEnded) return handler.run(context);
     if (!handler.afterIteration) throw new FlowFailure("this node type cannot loop");

@@ -2,6 +2,7 @@
 // expressions through the context, and says what happened; the engine owns all state changes, so
 // handlers stay free of checkpoint details and a new node type is one file plus a registry line.
 import type { z } from "zod";
+import type { ConnectorType } from "../../connectors/types";
 import type { FlowDefinition, FlowNode } from "../definition";
 import { FlowFailure } from "../failure";
 import type { EngineServices, JobRef } from "../services";
@@ -16,8 +17,12 @@ export interface NodeContext {
   services: EngineServices;
   /** What expressions see: `input`, `vars`, node outputs by name. Read only: return changes instead (FOREACH appending to its own `results` is the one, documented, exception). */
   values: Readonly<Record<string, unknown>>;
-  /** Evaluates a JSONata expression over `values` (plain JSON result); `field` names it in errors, e.g. "assign.total". */
-  evaluate(expression: string, field: string): Promise<unknown>;
+  /**
+   * Evaluates a JSONata expression over `values` (plain JSON result); `field` names it in errors, e.g.
+   * "assign.total". `scope` lays values over the context for this evaluation only (REST_API's
+   * `<name>.item`, one per request in flight, so nothing shared is changed).
+   */
+  evaluate(expression: string, field: string, scope?: Readonly<Record<string, unknown>>): Promise<unknown>;
 }
 
 export type NodeResult =
@@ -38,6 +43,8 @@ export interface NodeHandler {
   // `data` below is what `dataSchema` parsed; `never` lets each node type declare its own data type.
   /** The JSONata expressions in parsed `data`, by field path (e.g. "headers.accept"), so save-time validation can compile them. */
   expressions?(data: never): Iterable<[field: string, expression: string]>;
+  /** The connectors parsed `data` names, by field, with the type each must be; save-time validation checks the space has them. */
+  connectors?(data: never): Iterable<[field: string, alias: string, type: ConnectorType]>;
   /** The out-ports the node can take, given parsed `data` (default: ["default"]); connections from other ports are refused on save. */
   ports?(data: never): string[];
   /** Runs the node once its incoming connections allow. Throwing fails the job, naming the node (throw FlowFailure for the author's mistakes). */

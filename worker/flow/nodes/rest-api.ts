@@ -1,15 +1,26 @@
-// REST_API: calls an HTTP endpoint. Network errors, 5xx and 429 are retried `retries` times with
-// exponential backoff; a cancel of the job aborts the call in flight. Output: { status, ok, headers,
-// data } with `data` parsed when the answer is JSON. A non-2xx answer fails the node unless
-// `failOnError: false`. A call may run again after an eviction mid-call, as with any at-least-once step.
+// REST_API: calls an HTTP endpoint, or, with `items`, one request per item with at most
+// `concurrency` in flight. Network errors, 5xx and 429 are retried `retries` times (each request on
+// its own) with exponential backoff; a cancel of the job aborts every call in flight. Output:
+// { status, ok, headers, data } with `data` parsed when the answer is JSON, or { responses: [those,
+// in item order] }. A non-2xx answer fails the node unless `failOnError: false`. With `connector`, an
+// http connector's credentials become the auth header (rest-credential.ts). A call may run again after
+// an eviction mid-call, as with any at-least-once step.
 import { z } from "zod";
 import { FlowFailure } from "../failure";
-import { expressionsIn, kindOf, parseNodeData, type NodeHandler } from "./handler";
-import { attempt, pause, type AttemptOutcome, type HttpRequest } from "./rest-attempt";
+import type { EngineServices } from "../services";
+import { expressionsIn, kindOf, parseNodeData, type NodeContext, type NodeHandler } from "./handler";
+import { attempt, CallCanceled, pause, type AttemptOutcome, type HttpRequest } from "./rest-attempt";
+import { checkOrigin, credentialOf, urlWithBase, type Credential } from "./rest-credential";
 
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 /** Backoff never waits longer than this between two attempts. */
 const MAX_RETRY_DELAY_MS = 10_000;
+/** Requests in flight at once for one node: enough to hide latency, few enough not to flood an API. */
+export const MAX_CONCURRENCY = 50;
+/** Items one node calls for; past it a FOREACH around smaller batches keeps each node output small. */
+export const MAX_ITEMS = 10_000;
+/** The answers of a fan-out together: they are one node output, kept in the checkpoint and in memory. */
+export const FAN_OUT_LIMIT_BYTES = 4 * 1024 * 1024;
 
 export const RestApiData = z.object({
   method: z.preprocess((value) => (typeof value === "string" ? value.toUpperCase() : value), z.enum(METHODS)).default("GET"),
@@ -21,6 +32,11 @@ export const RestApiData = z.object({
   /** The first backoff; each later one doubles, up to MAX_RETRY_DELAY_MS. */
   retryDelayMs: z.number().int().nonnegative().max(MAX_RETRY_DELAY_MS).default(200),
   failOnError: z.boolean().default(true),
+  /** Alias of an http connector of the job's space. */
+  connector: z.string().min(1).optional(),
+  /** An array: one request per item, `url`, `headers` and `body` seeing `<name>.item` and `<name>.index`. */
+  items: z.string().min(1).optional(),
+  concurrency: z.number().int().min(1).max(MAX_CONCURRENCY).default(1),
 });
 type RestApiData = z.infer<typeof RestApiData>;
 
@@ -33,50 +49,130 @@ export interface RestApiOutput {
   error?: string;
 }
 
+/** The output with `items`: one answer per item, in item order whatever order they came in. */
+export interface RestApiFanOutOutput {
+  responses: RestApiOutput[];
+}
+
 export const restApiNode: NodeHandler = {
   dataSchema: RestApiData,
   *expressions(data: RestApiData) {
+    if (data.items !== undefined) yield ["items", data.items];
     yield ["url", data.url];
     yield* expressionsIn("headers", data.headers);
     if (data.body !== undefined) yield ["body", data.body];
   },
+  *connectors(data: RestApiData) {
+    if (data.connector !== undefined) yield ["connector", data.connector, "http"];
+  },
 
-  async run({ node, evaluate, services }) {
-    const data = parseNodeData(node, RestApiData);
-    const request = await buildRequest(data, evaluate);
-    const what = `${data.method} ${displayUrl(request.url)}`;
-    const fetcher = services.fetch ?? ((input, init) => fetch(input, init));
-    const attempts = data.retries + 1;
-    let outcome: AttemptOutcome | undefined;
-    let made = 0;
-    while (made < attempts) {
-      if (made > 0) await pause(Math.min(data.retryDelayMs * 2 ** (made - 1), MAX_RETRY_DELAY_MS), services.signal, what);
-      const startedAt = Date.now();
-      outcome = await attempt(fetcher, request, data.timeoutMs, services.signal, what);
-      made++;
-      const retryable = outcome.kind === "network-error" || outcome.status >= 500 || outcome.status === 429;
-      const result = outcome.kind === "response" ? `answered ${outcome.status}` : `failed: ${outcome.reason}`;
-      services.log({
-        level: retryable || (outcome.kind === "response" && outcome.status >= 400) ? "warn" : "info",
-        node: node.name,
-        message: `${what} ${result} (attempt ${made} of ${attempts}, ${Date.now() - startedAt} ms)`,
-      });
-      if (!retryable) break;
-    }
-    return finish(data, outcome!, made, what, (line) => services.log({ ...line, node: node.name }));
+  async run(context) {
+    const data = parseNodeData(context.node, RestApiData);
+    const credential = data.connector === undefined ? undefined : await connectorCredential(context.services, data.connector);
+    if (data.items !== undefined) return { kind: "done", output: await fanOut(context, data, data.items, credential) };
+    const request = await buildRequest(data, context.evaluate, credential);
+    const { output } = await call(context, data, request, context.services.signal, "");
+    return { kind: "done", output };
   },
 };
 
-async function buildRequest(data: RestApiData, evaluate: (expression: string, field: string) => Promise<unknown>): Promise<HttpRequest> {
+async function connectorCredential(services: EngineServices, alias: string): Promise<Credential> {
+  if (!services.connector) throw new FlowFailure(`connector '${alias}': this job cannot use connectors`);
+  return credentialOf(await services.connector(alias, "http"));
+}
+
+/**
+ * One request per item, `concurrency` at a time, each retried on its own. The first failure (with
+ * failOnError) fails the node naming its item and aborts the rest: the node fails anyway, so
+ * nothing else in flight is worth waiting for. The job's cancel aborts them all the same way.
+ */
+async function fanOut(context: NodeContext, data: RestApiData, itemsExpression: string, credential: Credential | undefined): Promise<RestApiFanOutOutput> {
+  const items = await context.evaluate(itemsExpression, "items");
+  if (!Array.isArray(items)) {
+    throw new FlowFailure(`items: expected an array, one request per item, got ${kindOf(items)} (end a path with [] to always get an array, e.g. orders[amount > 5][])`);
+  }
+  if (items.length > MAX_ITEMS) throw new FlowFailure(`items: ${items.length} items, more than the ${MAX_ITEMS} one node calls for; loop over batches with a FOREACH`);
+
+  const stop = new AbortController();
+  const cancel = context.services.signal;
+  const onCancel = () => stop.abort(cancel?.reason);
+  if (cancel?.aborted) onCancel();
+  else cancel?.addEventListener("abort", onCancel, { once: true });
+
+  const responses = new Array<RestApiOutput>(items.length);
+  let next = 0;
+  let bytes = 0;
+  let failure: unknown;
+  const name = context.node.name;
+  const work = async () => {
+    while (failure === undefined && next < items.length) {
+      const index = next++;
+      try {
+        const scope = { [name]: { item: items[index], index } };
+        const request = await buildRequest(data, (expression, field) => context.evaluate(expression, field, scope), credential);
+        const answer = await call(context, data, request, stop.signal, `item ${index}: `);
+        bytes += answer.bytes;
+        if (bytes > FAN_OUT_LIMIT_BYTES) throw new FlowFailure(`the answers so far are over ${FAN_OUT_LIMIT_BYTES / 1024 / 1024} MiB together, more than a flow can keep`);
+        responses[index] = answer.output;
+      } catch (error) {
+        // A CallCanceled is the job's cancel (kept as it is), or the abort after the first failure.
+        failure ??= error instanceof FlowFailure && !(error instanceof CallCanceled) ? new FlowFailure(`item ${index}: ${error.message}`, { cause: error }) : error;
+        stop.abort(new Error("another item failed"));
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(data.concurrency, items.length) }, work));
+  } finally {
+    cancel?.removeEventListener("abort", onCancel);
+  }
+  if (failure !== undefined) throw failure;
+  return { responses };
+}
+
+/** One request with its retries, logged per attempt (`label` says which item): its output and size. */
+async function call({ node, services }: NodeContext, data: RestApiData, request: HttpRequest, signal: AbortSignal | undefined, label: string) {
+  const what = `${data.method} ${displayUrl(request.url)}`;
+  const fetcher = services.fetch ?? ((input, init) => fetch(input, init));
+  const log = (line: { level: "info" | "warn" | "error"; message: string; data?: unknown }) => services.log({ ...line, node: node.name, message: label + line.message });
+  const attempts = data.retries + 1;
+  let outcome: AttemptOutcome | undefined;
+  let made = 0;
+  while (made < attempts) {
+    if (made > 0) await pause(Math.min(data.retryDelayMs * 2 ** (made - 1), MAX_RETRY_DELAY_MS), signal, what);
+    const startedAt = Date.now();
+    outcome = await attempt(fetcher, request, data.timeoutMs, signal, what);
+    made++;
+    const retryable = outcome.kind === "network-error" || outcome.status >= 500 || outcome.status === 429;
+    const result = outcome.kind === "response" ? `answered ${outcome.status}` : `failed: ${outcome.reason}`;
+    log({
+      level: retryable || (outcome.kind === "response" && outcome.status >= 400) ? "warn" : "info",
+      message: `${what} ${result} (attempt ${made} of ${attempts}, ${Date.now() - startedAt} ms)`,
+    });
+    if (!retryable) break;
+  }
+  const output = finish(data, outcome!, made, what, log);
+  let bytes = outcome!.kind === "response" ? outcome!.bytes : 0;
+  for (const [header, value] of Object.entries(output.headers)) bytes += header.length + value.length;
+  return { output, bytes };
+}
+
+async function buildRequest(
+  data: RestApiData,
+  evaluate: (expression: string, field: string) => Promise<unknown>,
+  credential: Credential | undefined,
+): Promise<HttpRequest> {
   const url = await evaluate(data.url, "url");
   if (typeof url !== "string") throw new FlowFailure(`url: expected a text URL, got ${kindOf(url)}`);
   let parsed: URL;
   try {
-    parsed = new URL(url);
+    parsed = new URL(urlWithBase(url, credential));
   } catch (error) {
-    throw new FlowFailure(`url: ${JSON.stringify(url)} is not an absolute URL such as "https://api.example.com/orders"`, { cause: error });
+    const hint = credential ? `, and connector '${credential.alias}' has no baseUrl to put before it` : ` such as "https://api.example.com/orders"`;
+    throw new FlowFailure(`url: ${JSON.stringify(url)} is not an absolute URL${hint}`, { cause: error });
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new FlowFailure(`url: only http and https URLs can be called, not ${parsed.protocol}`);
+  checkOrigin(parsed, credential);
 
   const headers: Record<string, string> = {};
   for (const [name, expression] of Object.entries(data.headers ?? {})) {
@@ -95,15 +191,15 @@ async function buildRequest(data: RestApiData, evaluate: (expression: string, fi
       headers["content-type"] ??= "application/json";
     }
   }
-  return { method: data.method, url: parsed.href, headers, body };
+  return { method: data.method, url: parsed.href, headers, body, credential };
 }
 
-function finish(data: RestApiData, outcome: AttemptOutcome, made: number, what: string, log: (line: { level: "error"; message: string; data?: unknown }) => void) {
+function finish(data: RestApiData, outcome: AttemptOutcome, made: number, what: string, log: (line: { level: "error"; message: string; data?: unknown }) => void): RestApiOutput {
   const tries = `${made} attempt${made === 1 ? "" : "s"}`;
   if (outcome.kind === "network-error") {
     const message = `${what} got no answer after ${tries}: ${outcome.reason}`;
     if (data.failOnError) throw new FlowFailure(message);
-    return { kind: "done" as const, output: { status: 0, ok: false, headers: {}, data: null, error: message } satisfies RestApiOutput };
+    return { status: 0, ok: false, headers: {}, data: null, error: message };
   }
   const ok = outcome.status >= 200 && outcome.status < 300;
   const output: RestApiOutput = { status: outcome.status, ok, headers: outcome.headers, data: parseBody(outcome.text, outcome.headers["content-type"]) };
@@ -111,7 +207,7 @@ function finish(data: RestApiData, outcome: AttemptOutcome, made: number, what: 
     log({ level: "error", message: `${what} answered ${outcome.status}; response body follows`, data: { status: outcome.status, body: outcome.text.slice(0, 2000) } });
     throw new FlowFailure(`${what} answered ${outcome.status} after ${tries}`);
   }
-  return { kind: "done" as const, output };
+  return output;
 }
 
 /** JSON when the server says so (application/json, application/problem+json, …), else the text. */
