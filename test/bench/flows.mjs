@@ -24,3 +24,16 @@ export const hangingFlow = {
     { source: "call", target: "end" },
   ],
 };
+
+/** One REST_API node calling `input.url` once per item of `input.items`, `concurrency` at a time. */
+export const fanOutFlow = (concurrency) => ({
+  nodes: [
+    { id: "start", type: "START", name: "start" },
+    { id: "calls", type: "REST_API", name: "calls", data: { method: "GET", url: "input.url & '?item=' & calls.index", items: "input.items", concurrency } },
+    { id: "end", type: "END", name: "end", data: { output: "{ 'calls': $count(calls.responses[ok]) }" } },
+  ],
+  connections: [
+    { source: "start", target: "calls" },
+    { source: "calls", target: "end" },
+  ],
+});

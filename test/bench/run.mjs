@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { ADMIN_TOKEN, localServer } from "../support/local-server.mjs";
 import { createServer } from "node:http";
-import { busyFlow, hangingFlow, helloFlow, sleepyFlow } from "./flows.mjs";
+import { busyFlow, fanOutFlow, hangingFlow, helloFlow, sleepyFlow } from "./flows.mjs";
 import { launch, signedInPage } from "../browser/browser.ts";
 
 // An HTTP endpoint that never answers, for cancel latency in the middle of a REST call.
@@ -16,6 +16,15 @@ const hangingUrl = `http://127.0.0.1:${hanging.address().port}/never`;
 const slow = createServer((_, response) => setTimeout(() => response.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}'), 1000));
 await new Promise((done) => slow.listen(0, "127.0.0.1", done));
 const slowUrl = `http://127.0.0.1:${slow.address().port}/slow`;
+// An HTTP endpoint answering after 100 ms that counts the requests in flight, for REST_API fan-out.
+const quickCalls = { now: 0, most: 0 };
+const quick = createServer((_, response) => {
+  quickCalls.most = Math.max(quickCalls.most, ++quickCalls.now);
+  response.on("close", () => quickCalls.now--);
+  setTimeout(() => response.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}'), 100);
+});
+await new Promise((done) => quick.listen(0, "127.0.0.1", done));
+const quickUrl = `http://127.0.0.1:${quick.address().port}/quick`;
 const CONFIG = "test/bench/wrangler.toml";
 const server = await localServer({ config: CONFIG, readyPath: "/bench/bare" });
 const { base } = server;
@@ -376,6 +385,26 @@ async function writeBudget() {
   await bytesPerJob(t);
 }
 
+async function fanOut(t) {
+  // 200 calls to an endpoint answering in 100 ms from one REST_API node over items, one at a time
+  // and 20 at a time: the job's wall time (claim to end, server-side) and what it is billed.
+  const items = Array.from({ length: 200 }, (_, index) => index);
+  for (const concurrency of [1, 20]) {
+    const alias = `fanout-${concurrency}`;
+    await api("POST", "/api/rules", t.management, { name: alias, alias, type: "integration-flow", definition: fanOutFlow(concurrency), publish: true });
+    quickCalls.most = 0;
+    const started = await api("POST", `/job/start/${alias}`, t.solver, { url: quickUrl, items });
+    const job = await waitFor(async () => {
+      const current = await api("GET", `/job/${started.jobId}`, t.solver);
+      return finished(current) && current;
+    }, 120_000, 20);
+    if (job.status.state !== "COMPLETED" || job.output.calls !== items.length) throw new Error(`the fan-out job ended ${job.status.state} with ${JSON.stringify(job.output)}`);
+    const wallMs = Date.parse(job.endedAt) - Date.parse(job.claimedAt);
+    record(`REST_API fan-out, 200 calls of 100 ms, concurrency ${concurrency}: wall time`, wallMs, "ms", "—", null, `at most ${quickCalls.most} in flight at the endpoint`);
+    record(`REST_API fan-out, 200 calls of 100 ms, concurrency ${concurrency}: billed`, Math.round(job.usage.executionMs) / 1000, "s", "—", null, `usage.executionMs ${job.usage.executionMs}`);
+  }
+}
+
 try {
   const t = await tenant(50);
   const suites = { steps: () => stepThroughput(t), triggers: () => triggerThroughput(), start: () => startLatency(t),
@@ -384,14 +413,14 @@ try {
       await cancelLatency(t, "(WAIT)", "sleepy", { seconds: 3600 });
       await cancelLatency(t, "(REST call in flight)", "hang", { url: hangingUrl });
     },
-    budget: () => writeBudget(),
+    budget: () => writeBudget(), fanout: () => fanOut(t),
     list: () => listLatency(t), console: () => consoleFirstRender(), many: () => manyAtOnce() };
   for (const [name, suite] of Object.entries(suites)) {
     if (!only || only.includes(name)) await suite();
   }
 } finally {
   server.stop();
-  for (const peer of [hanging, slow]) {
+  for (const peer of [hanging, slow, quick]) {
     peer.closeAllConnections();
     peer.close();
   }
