@@ -202,9 +202,21 @@ describe("rule validation on save", () => {
     expect(errors).toEqual([{ path: "definition.nodes[say].id", message: expect.any(String) }]);
   });
 
-  it("refuses an inputSchema outside the supported subset", async () => {
+  it("refuses an inputSchema that is not a valid draft 2020-12 schema, naming the place in it", async () => {
     const errors = await refusal({ inputSchema: { type: "thing" }, nodes: [n("start", "START")], connections: [] });
     expect(errors).toEqual([{ path: "definition.inputSchema.type", message: expect.any(String) }]);
+
+    const broken = {
+      $defs: { sku: { type: "string", pattern: "([A-Z" } },
+      properties: { sku: { $ref: "#/$defs/sku" }, other: { $ref: "#/$defs/missing" }, size: { minimum: "3" } },
+    };
+    expect(await refusal({ inputSchema: broken, nodes: [n("start", "START")], connections: [] })).toEqual([
+      { path: "definition.inputSchema.$defs.sku.pattern", message: "must be a valid regex" },
+      { path: "definition.inputSchema.properties.size.minimum", message: "must be a number" },
+    ]);
+    expect(await refusal({ inputSchema: { properties: { other: { $ref: "#/$defs/missing" } } }, nodes: [n("start", "START")], connections: [] })).toEqual([
+      { path: "definition.inputSchema.properties.other.$ref", message: expect.stringMatching(/^points to '#\/\$defs\/missing', which is not in this schema/) },
+    ]);
   });
 
   it("lists every problem at once", async () => {

@@ -65,10 +65,9 @@ const FlowConnectionDocumented = FlowConnection.openapi("FlowConnection", {
 
 export const IntegrationFlowDefinition = z
   .object({
-    // Naming a lazy schema names the original too (zod-to-openapi), which is what lets its recursion
-    // become a $ref; metadata only, parsing is unchanged.
     inputSchema: JsonSchema.openapi("InputSchema", {
-      description: "Checked against the job input by START: type, required, properties, items, enum, minimum, maximum (other keywords are ignored).",
+      description:
+        "A JSON Schema (draft 2020-12) checked against the job input by START; a failing input ends the job ERROR / JOB_VALIDATION_ERROR listing each failing path. Checked itself when saved: it must pass the draft's meta-schema, every $ref must point into the schema ($defs, $anchor, $id: nothing is fetched) and $dynamicRef is not supported.",
     }).optional(),
     maxDurationSeconds: FlowDefinition.shape.maxDurationSeconds.openapi({
       description: "Wall time since the job started (WAITs included) after which it ends ERROR / JOB_TIMEOUT.",
