@@ -1,5 +1,6 @@
 // The directory database (drizzle-orm): who the tenants are and what they configured — accounts and
-// the job shard each one lives on, spaces, API keys, rules with their versions, webhook endpoints.
+// the job shard each one lives on, spaces, API keys, rules with their versions, webhook endpoints,
+// connectors.
 // Everything a job produces lives in the account's job shard (shard-schema.ts).
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
@@ -109,4 +110,29 @@ export const webhooks = sqliteTable(
     updatedAt: epochMs("updated_at").notNull(),
   },
   (t) => [index("webhooks_by_space").on(t.spaceId, t.id)],
+);
+
+/**
+ * Connectors of a space (DESIGN.md §11): what a flow names by alias to reach a database or an API.
+ * The config is plain JSON (never a credential); the secret object is stored AES-GCM encrypted
+ * (worker/connectors/secrets.ts) and never leaves the Worker except to the node that uses it.
+ */
+export const connectors = sqliteTable(
+  "connectors",
+  {
+    id: text("id").primaryKey(),
+    spaceId: text("space_id")
+      .notNull()
+      .references(() => spaces.id),
+    name: text("name").notNull(),
+    alias: text("alias").notNull(),
+    type: text("type", { enum: ["postgres", "http"] }).notNull(),
+    /** JSON of the type's config: host, port, database, user, ssl — or auth, username, headerName, baseUrl. */
+    config: text("config").notNull(),
+    secretCiphertext: text("secret_ciphertext").notNull(),
+    createdAt: epochMs("created_at").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  // Aliases are unique per space; the same index serves every lookup and list of a space.
+  (t) => [uniqueIndex("connectors_alias_per_space").on(t.spaceId, t.alias)],
 );

@@ -10,6 +10,7 @@ import type { AppEnv } from "./context";
 import { boundedJsonBody } from "./json-body";
 import { problemBody } from "./problems";
 import { adminApi } from "./routes/admin";
+import { connectorsApi } from "./routes/connectors";
 import { consoleJobsApi } from "./routes/console-jobs";
 import { demoApi } from "./routes/demo";
 import { jobsApi } from "./routes/jobs";
@@ -39,7 +40,7 @@ app.use(
 // Ahead of the sub-apps, so it runs before their validators parse a body (and before their key checks).
 app.use("*", boundedJsonBody);
 
-app.route("/", jobsApi).route("/", consoleJobsApi).route("/", rulesApi).route("/", usageApi).route("/", webhooksApi).route("/", keysApi).route("/", adminApi).route("/", demoApi);
+app.route("/", jobsApi).route("/", consoleJobsApi).route("/", rulesApi).route("/", usageApi).route("/", webhooksApi).route("/", connectorsApi).route("/", keysApi).route("/", adminApi).route("/", demoApi);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   type: "http",

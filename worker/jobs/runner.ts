@@ -5,6 +5,8 @@
 // slice attempt is counted (poison-slice rule), passing platform failures are retried, and its
 // clock moves even when a slice only computes (clock.ts).
 import { DurableObject } from "cloudflare:workers";
+import { resolveConnector } from "../connectors/resolve";
+import type { ConnectorType, ResolvedConnector, ResolvedOf } from "../connectors/types";
 import { directory, jobShard } from "../db/databases";
 import { loadPublishedTable } from "../decisions/store";
 import { FlowDefinition } from "../flow/definition";
@@ -208,6 +210,7 @@ export class JobRunner extends DurableObject<Env> {
     const checkpoint = this.store.loadCheckpoint() ?? createCheckpoint(definition, JSON.parse(init.input), job);
     const runner = this;
     const decisionTables = new Map<string, Promise<unknown>>();
+    const connectors = new Map<string, Promise<ResolvedConnector>>();
     this.engine = new FlowEngine(
       definition,
       checkpoint,
@@ -232,6 +235,17 @@ export class JobRunner extends DurableObject<Env> {
             table.catch(() => decisionTables.delete(key));
           }
           return table;
+        },
+        // Likewise connectors, secret decrypted, for the engine's life (never into the checkpoint or a log).
+        connector<T extends ConnectorType>(alias: string, type: T): Promise<ResolvedOf<T>> {
+          const key = `${type}:${alias}`;
+          let connector = connectors.get(key);
+          if (!connector) {
+            connector = resolveConnector(runner.env, init.spaceId, alias, type);
+            connectors.set(key, connector);
+            connector.catch(() => connectors.delete(key));
+          }
+          return connector as Promise<ResolvedOf<T>>;
         },
       },
       undefined,

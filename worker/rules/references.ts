@@ -1,7 +1,10 @@
-// Save-time check of what a flow's BUSINESS_RULE nodes name: a decision table of the same space, and
-// a version it has. Pure, like the other checks: the rules service looks the named rules up and passes them in.
-import type { FlowDefinition } from "../flow/definition";
+// Save-time check of what a flow's nodes name in its space: BUSINESS_RULE a decision table and a
+// version it has; any node with a `connectors` hook (DATABASE_*, REST_API) a connector of the type it
+// needs. Pure, like the other checks: the rules service looks the named rules and connectors up and passes them in.
+import type { ConnectorType } from "../connectors/types";
+import type { FlowDefinition, FlowNode } from "../flow/definition";
 import { BusinessRuleData } from "../flow/nodes/business-rule";
+import { NODE_HANDLERS } from "../flow/nodes/index";
 import type { FieldError } from "../errors";
 import { nodePath } from "./paths";
 
@@ -57,4 +60,52 @@ export function checkReferences(definition: FlowDefinition, rules: KnownRules): 
     }
   }
   return errors;
+}
+
+/** The space's connectors a definition names: alias → type. */
+export type KnownConnectors = ReadonlyMap<string, ConnectorType>;
+
+export const NO_CONNECTORS: KnownConnectors = new Map();
+
+/** The connectors a node's parsed data names, through its type's `connectors` hook; none when its type or data is broken (reported elsewhere). */
+function* connectorsOf(node: Partial<FlowNode>): Iterable<[field: string, alias: string, type: ConnectorType]> {
+  const handler = typeof node.type === "string" && Object.hasOwn(NODE_HANDLERS, node.type) ? NODE_HANDLERS[node.type] : undefined;
+  if (!handler?.connectors || !handler.dataSchema) return;
+  const data = handler.dataSchema.safeParse(node.data ?? {});
+  if (data.success) yield* handler.connectors(data.data as never);
+}
+
+/** The connector aliases an unvalidated definition's nodes name, for the service to look up before validation. */
+export function referencedConnectors(definition: unknown): string[] {
+  const nodes = (definition as { nodes?: unknown } | null)?.nodes;
+  if (!Array.isArray(nodes)) return [];
+  const aliases = new Set<string>();
+  for (const node of nodes) {
+    if (typeof node !== "object" || node === null) continue;
+    for (const [, alias] of connectorsOf(node as Partial<FlowNode>)) {
+      if (alias.length > 0 && alias.length <= LONGEST_REFERENCE) aliases.add(alias);
+    }
+  }
+  return [...aliases];
+}
+
+export function checkConnectorReferences(definition: FlowDefinition, connectors: KnownConnectors): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const node of definition.nodes) {
+    for (const [field, alias, type] of connectorsOf(node)) {
+      const path = `${nodePath(node.name)}.data.${field}`;
+      const found = connectors.get(alias);
+      if (!found) {
+        errors.push({ path, message: `is '${alias}', but this space has no connector with that alias; create ${withArticle(type)} connector '${alias}' first` });
+      } else if (found !== type) {
+        errors.push({ path, message: `is '${alias}', ${withArticle(found)} connector; this node needs ${withArticle(type)} connector` });
+      }
+    }
+  }
+  return errors;
+}
+
+/** "a postgres", "an http". */
+function withArticle(type: ConnectorType): string {
+  return `${type === "http" ? "an" : "a"} ${type}`;
 }

@@ -5,7 +5,8 @@ import type { Database } from "../db/databases";
 import { rules, ruleVersions } from "../db/directory-schema";
 import { BadRequest, Conflict, NotFound } from "../errors";
 import { newId } from "../lib/ids";
-import { NO_RULES, referencedRules, type KnownRule, type KnownRules } from "./references";
+import { knownConnectors } from "../connectors/service";
+import { NO_CONNECTORS, NO_RULES, referencedConnectors, referencedRules, type KnownConnectors, type KnownRule, type KnownRules } from "./references";
 import { validateDefinition } from "./validate";
 import type { RuleType } from "./validate";
 
@@ -46,7 +47,7 @@ export async function latestPublished(db: Database, rule: RuleRow): Promise<Vers
 }
 
 export async function createRule(db: Database, spaceId: string, input: NewRule) {
-  const definition = validateDefinition(input.type, input.definition, await namedRules(db, spaceId, input.type, input.definition));
+  const definition = await validateDefinition(input.type, input.definition, ...(await namedReferences(db, spaceId, input.type, input.definition)));
   if (input.alias) await assertAliasFree(db, spaceId, input.alias);
   const now = Date.now();
   const id = newId(now);
@@ -82,7 +83,7 @@ export async function createRule(db: Database, spaceId: string, input: NewRule) 
 
 export async function addVersion(db: Database, spaceId: string, ref: string, input: { definition: unknown; publish?: boolean }) {
   const rule = await findRule(db, spaceId, ref);
-  const definition = JSON.stringify(validateDefinition(rule.type, input.definition, await namedRules(db, spaceId, rule.type, input.definition)));
+  const definition = JSON.stringify(await validateDefinition(rule.type, input.definition, ...(await namedReferences(db, spaceId, rule.type, input.definition))));
   const now = Date.now();
   const status = input.publish ? ("published" as const) : ("pending" as const);
   // D1 has no interactive transactions: the version number is taken and used in one atomic batch,
@@ -135,6 +136,12 @@ export async function describeRule(db: Database, rule: RuleRow, version?: Versio
     createdAt: new Date(shown.createdAt).toISOString(),
     publishedAt: shown.publishedAt ? new Date(shown.publishedAt).toISOString() : null,
   };
+}
+
+/** What a definition names in the space (rules, connectors), looked up together, for validation to check. */
+async function namedReferences(db: Database, spaceId: string, type: RuleType, definition: unknown): Promise<[KnownRules, KnownConnectors]> {
+  if (type !== "integration-flow") return [NO_RULES, NO_CONNECTORS];
+  return Promise.all([namedRules(db, spaceId, type, definition), knownConnectors(db, spaceId, referencedConnectors(definition))]);
 }
 
 /** Bound parameters per lookup: D1 allows 100 per statement, and each name is bound twice (id, alias). */

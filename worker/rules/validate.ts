@@ -1,14 +1,15 @@
 // Validation of a rule definition on save: the shape (zod), then the checks that make a flow or a
 // decision table runnable (flow-checks.ts, table-checks.ts). Every problem is reported at once, each
 // with a path naming the node (by name) or row and the field. Pure: what it needs of the space (the
-// rules a BUSINESS_RULE names) is given by the service.
+// rules a BUSINESS_RULE names, the connectors nodes name) is given by the service.
 import { DecisionTable } from "../decisions/table";
 import { FlowDefinition } from "../flow/definition";
 import { JsonSchema } from "../flow/json-schema";
 import { Problem, type FieldError } from "../errors";
 import { checkFlow } from "./flow-checks";
+import { awaitedChecks } from "./node-checks";
 import { DEFINITION, nodePath, zodErrors } from "./paths";
-import { checkReferences, type KnownRules } from "./references";
+import { checkConnectorReferences, checkReferences, type KnownConnectors, type KnownRules } from "./references";
 import { checkTable } from "./table-checks";
 
 export const RULE_TYPES = ["integration-flow", "decision-table"] as const;
@@ -25,14 +26,15 @@ export class InvalidDefinition extends Problem {
 
 /**
  * The definition as it is stored, or InvalidDefinition listing every problem. `rules` holds the
- * space's rules that the definition's BUSINESS_RULE nodes name (references.ts, referencedRules).
+ * space's rules that the definition's BUSINESS_RULE nodes name (references.ts, referencedRules), and
+ * `connectors` the space's connectors its nodes name (referencedConnectors).
  */
-export function validateDefinition(type: RuleType, definition: unknown, rules: KnownRules): unknown {
+export async function validateDefinition(type: RuleType, definition: unknown, rules: KnownRules, connectors: KnownConnectors): Promise<unknown> {
   const size = new TextEncoder().encode(JSON.stringify(definition ?? null)).byteLength;
   if (size > DEFINITION_LIMIT_BYTES) {
     throw new InvalidDefinition([{ path: DEFINITION, message: `is ${size} bytes; the limit is 1 MiB` }]);
   }
-  return type === "decision-table" ? validateTable(definition) : validateFlow(definition, rules);
+  return type === "decision-table" ? validateTable(definition) : validateFlow(definition, rules, connectors);
 }
 
 function validateTable(definition: unknown): unknown {
@@ -44,7 +46,7 @@ function validateTable(definition: unknown): unknown {
   return definition;
 }
 
-function validateFlow(definition: unknown, rules: KnownRules): unknown {
+async function validateFlow(definition: unknown, rules: KnownRules, connectors: KnownConnectors): Promise<unknown> {
   const parsed = FlowDefinition.safeParse(definition);
   if (!parsed.success) throw new InvalidDefinition(zodErrors(parsed.error, DEFINITION, (segments) => byNodeName(definition, segments)));
   if (parsed.data.nodes.length > NODE_LIMIT) {
@@ -55,7 +57,8 @@ function validateFlow(definition: unknown, rules: KnownRules): unknown {
     const schema = JsonSchema.safeParse(parsed.data.inputSchema);
     if (!schema.success) errors.push(...zodErrors(schema.error, `${DEFINITION}.inputSchema`));
   }
-  errors.push(...checkFlow(parsed.data), ...checkReferences(parsed.data, rules));
+  errors.push(...checkFlow(parsed.data), ...checkReferences(parsed.data, rules), ...checkConnectorReferences(parsed.data, connectors));
+  errors.push(...(await awaitedChecks(parsed.data)));
   if (errors.length > 0) throw new InvalidDefinition(errors);
   return parsed.data;
 }

@@ -1,0 +1,238 @@
+// Connectors of a space (DESIGN.md §11), in the directory: create, list, read, update, delete, test.
+// Every query is scoped by space, so another space's connector is the same 404 as none. No answer
+// carries the secret: it is encrypted before it is stored and decrypted only to test the connector or
+// for the node that uses it (resolve.ts).
+import { and, eq, inArray, or } from "drizzle-orm";
+import { directory, type Database } from "../db/databases";
+import { connectors } from "../db/directory-schema";
+import type { Env } from "../env";
+import { Conflict, NotFound, Problem, type FieldError } from "../errors";
+import { newId } from "../lib/ids";
+import { probeConnector, type ProbeResult } from "./probe";
+import { decryptConnector } from "./resolve";
+import { HTTP_SECRET_FIELD, InvalidConnectorBody, parseMergedSettings, type HttpConfig, type NewConnectorBody, type PostgresConfig } from "./schema";
+import { encryptConnectorSecret } from "./secrets";
+import type { ConnectorType } from "./types";
+
+type ConnectorRow = typeof connectors.$inferSelect;
+
+export type NewConnector = NewConnectorBody;
+
+export interface ConnectorPatch {
+  name?: string;
+  alias?: string;
+  type?: ConnectorType;
+  config?: Record<string, unknown>;
+  secret?: Record<string, string>;
+}
+
+/** A published flow version that names a connector. */
+export interface ConnectorUse {
+  ruleId: string;
+  alias: string | null;
+  version: number;
+  node: string;
+}
+
+export class ConnectorInUse extends Problem {
+  constructor(alias: string, uses: ConnectorUse[], change: string) {
+    const versions = [...new Set(uses.map((use) => `${use.alias ?? use.ruleId} v${use.version}`))];
+    super(
+      409,
+      "connector-in-use",
+      "Connector in use",
+      `Connector '${alias}' is named by ${versions.length} published flow version(s): ${versions.join(", ")}. ${change}`,
+      uses.map((use) => ({
+        path: `rules[${use.alias ?? use.ruleId}].versions[${use.version}]`,
+        message: `is published and its node '${use.node}' names connector '${alias}'`,
+      })),
+    );
+  }
+}
+
+function view(row: ConnectorRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    alias: row.alias,
+    type: row.type,
+    config: JSON.parse(row.config) as PostgresConfig | HttpConfig,
+    secretSet: true as const,
+    createdAt: new Date(row.createdAt).toISOString(),
+    updatedAt: new Date(row.updatedAt).toISOString(),
+  };
+}
+export type ConnectorView = ReturnType<typeof view>;
+
+function aliasTaken(alias: string) {
+  return new Conflict("alias-taken", "Alias already in use", `The alias '${alias}' is already used by a connector of this space.`);
+}
+
+/** By id or alias, in this space only. */
+async function load(env: Env, spaceId: string, ref: string): Promise<ConnectorRow> {
+  const row = await directory(env)
+    .orm()
+    .query.connectors.findFirst({ where: and(eq(connectors.spaceId, spaceId), or(eq(connectors.id, ref), eq(connectors.alias, ref))) });
+  if (!row) throw new NotFound("connector", ref);
+  return row;
+}
+
+async function assertAliasFree(env: Env, spaceId: string, alias: string) {
+  const existing = await directory(env)
+    .orm()
+    .query.connectors.findFirst({ columns: { id: true }, where: and(eq(connectors.spaceId, spaceId), eq(connectors.alias, alias)) });
+  if (existing) throw aliasTaken(alias);
+}
+
+/** Two writes raced for one alias: the unique index decided. */
+function raceOnAlias(error: unknown, alias: string): never {
+  // drizzle wraps D1's error; the constraint is named in the cause.
+  for (let cause = error, depth = 0; cause && depth < 3; cause = (cause as { cause?: unknown }).cause, depth++) {
+    if (String(cause).includes("UNIQUE constraint failed")) throw aliasTaken(alias);
+  }
+  throw error;
+}
+
+export async function createConnector(env: Env, spaceId: string, input: NewConnector): Promise<ConnectorView> {
+  const now = Date.now();
+  const id = newId(now);
+  // Encrypted first: without the key nothing is stored (503 connectors-not-configured).
+  const secretCiphertext = await encryptConnectorSecret(input.secret, { spaceId, connectorId: id }, env.WEBHOOK_SECRET_KEY);
+  await assertAliasFree(env, spaceId, input.alias);
+  const row: ConnectorRow = {
+    id,
+    spaceId,
+    name: input.name,
+    alias: input.alias,
+    type: input.type,
+    config: JSON.stringify(input.config),
+    secretCiphertext,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await directory(env).orm().insert(connectors).values(row).catch((error) => raceOnAlias(error, input.alias));
+  return view(row);
+}
+
+export async function listConnectors(env: Env, spaceId: string): Promise<ConnectorView[]> {
+  const rows = await directory(env).orm().query.connectors.findMany({ where: eq(connectors.spaceId, spaceId), orderBy: connectors.alias });
+  return rows.map(view);
+}
+
+export async function getConnector(env: Env, spaceId: string, ref: string): Promise<ConnectorView> {
+  return view(await load(env, spaceId, ref));
+}
+
+export async function updateConnector(env: Env, spaceId: string, ref: string, patch: ConnectorPatch): Promise<ConnectorView> {
+  const row = await load(env, spaceId, ref);
+  const type = patch.type ?? row.type;
+  const stored = JSON.parse(row.config) as Record<string, unknown>;
+  const missing: FieldError[] = [];
+  if (type !== row.type) {
+    // A config and a secret are of one type: changing it replaces both.
+    if (!patch.config) missing.push({ path: "json.config", message: `is required when the type changes to ${type}` });
+    if (!patch.secret) missing.push({ path: "json.secret", message: `is required when the type changes to ${type}` });
+  } else if (type === "http" && patch.config && !patch.secret && patch.config.auth !== stored.auth && typeof patch.config.auth === "string") {
+    const field = HTTP_SECRET_FIELD[patch.config.auth as keyof typeof HTTP_SECRET_FIELD];
+    if (field) missing.push({ path: "json.secret", message: `is required when auth changes to ${patch.config.auth} (the secret is { ${field} })` });
+  }
+  if (missing.length > 0) throw new InvalidConnectorBody(missing);
+  const settings = parseMergedSettings({ type, config: patch.config ?? stored, secret: patch.secret });
+
+  const alias = patch.alias ?? row.alias;
+  if (alias !== row.alias || type !== row.type) {
+    // Published flows name the connector by alias and need its type: renaming or retyping it would break them.
+    const uses = await publishedUses(env, spaceId, row.alias);
+    if (uses.length > 0) {
+      const what = alias !== row.alias ? "alias" : "type";
+      throw new ConnectorInUse(row.alias, uses, `A published version never changes, so the connector's ${what} cannot either; its config and secret can.`);
+    }
+    if (alias !== row.alias) await assertAliasFree(env, spaceId, alias);
+  }
+  const secretCiphertext = settings.secret
+    ? await encryptConnectorSecret(settings.secret, { spaceId, connectorId: row.id }, env.WEBHOOK_SECRET_KEY)
+    : row.secretCiphertext;
+  const updated: ConnectorRow = {
+    ...row,
+    name: patch.name ?? row.name,
+    alias,
+    type,
+    config: JSON.stringify(settings.config),
+    secretCiphertext,
+    updatedAt: Date.now(),
+  };
+  await directory(env)
+    .orm()
+    .update(connectors)
+    .set(updated)
+    .where(and(eq(connectors.id, row.id), eq(connectors.spaceId, spaceId)))
+    .catch((error) => raceOnAlias(error, alias));
+  return view(updated);
+}
+
+export async function deleteConnector(env: Env, spaceId: string, ref: string): Promise<void> {
+  const row = await load(env, spaceId, ref);
+  const uses = await publishedUses(env, spaceId, row.alias);
+  if (uses.length > 0) {
+    throw new ConnectorInUse(row.alias, uses, "A published version never changes, so the connector stays while they exist; its config and secret can still change.");
+  }
+  await directory(env).orm().delete(connectors).where(and(eq(connectors.id, row.id), eq(connectors.spaceId, spaceId)));
+}
+
+export async function testConnector(env: Env, spaceId: string, ref: string): Promise<ProbeResult> {
+  const row = await load(env, spaceId, ref);
+  let connector;
+  try {
+    connector = await decryptConnector(env, row);
+  } catch (error) {
+    // Encrypted under another key (WEBHOOK_SECRET_KEY was replaced): the connector cannot work until its secret is saved again.
+    if (!(error instanceof Error && error.name === "OperationError")) throw error;
+    return { ok: false, latencyMs: 0, message: "The stored secret cannot be decrypted with this deployment's key (was WEBHOOK_SECRET_KEY replaced?); save the secret again." };
+  }
+  return probeConnector(connector);
+}
+
+/**
+ * The published versions of the space's integration flows with a node whose `data.connector` is the
+ * alias. `instr` on the quoted alias skips, cheaply, every definition that cannot name it before
+ * json_each reads the nodes of the rest.
+ */
+export async function publishedUses(env: Env, spaceId: string, alias: string): Promise<ConnectorUse[]> {
+  const rows = await directory(env)
+    .prepare(
+      `SELECT r.id AS ruleId, r.alias AS alias, v.version AS version, json_extract(n.value, '$.name') AS node
+       FROM rules r
+       JOIN rule_versions v ON v.rule_id = r.id
+       JOIN json_each(v.definition, '$.nodes') n
+       WHERE r.space_id = ? AND r.type = 'integration-flow' AND v.status = 'published'
+         AND instr(v.definition, ?) > 0
+         AND json_extract(n.value, '$.data.connector') = ?
+       ORDER BY r.id, v.version, node`,
+    )
+    .bind(spaceId, JSON.stringify(alias), alias)
+    .all<ConnectorUse>();
+  return rows.results;
+}
+
+/** Bound parameters per lookup: D1 allows 100 per statement. */
+const ALIASES_PER_LOOKUP = 90;
+
+/** The types of the space's connectors among `aliases`, for save-time validation of a flow. */
+export async function knownConnectors(db: Database, spaceId: string, aliases: string[]): Promise<Map<string, ConnectorType>> {
+  const known = new Map<string, ConnectorType>();
+  if (aliases.length === 0) return known;
+  const lookups = [];
+  for (let start = 0; start < aliases.length; start += ALIASES_PER_LOOKUP) {
+    const chunk = aliases.slice(start, start + ALIASES_PER_LOOKUP);
+    lookups.push(
+      db
+        .select({ alias: connectors.alias, type: connectors.type })
+        .from(connectors)
+        .where(and(eq(connectors.spaceId, spaceId), inArray(connectors.alias, chunk))),
+    );
+  }
+  // One round trip however many lookups.
+  const found = (await db.batch(lookups as [(typeof lookups)[number], ...typeof lookups])).flat();
+  for (const connector of found) known.set(connector.alias, connector.type);
+  return known;
+}
