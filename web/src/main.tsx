@@ -1,4 +1,4 @@
-// The flowjobs console: jobs, flows, usage, webhooks and API keys of one space, signed in with its management key.
+// The flowjobs console: jobs, flows, usage, webhooks, connectors and API keys of one space, signed in with its management key.
 import { Route, Router } from "@solidjs/router";
 import { lazy } from "solid-js";
 import { render } from "solid-js/web";
@@ -23,6 +23,7 @@ const FlowsPage = lazy(() => import("./pages/FlowsPage").then((module) => ({ def
 const FlowPage = lazy(() => import("./pages/FlowPage").then((module) => ({ default: module.FlowPage })));
 const UsagePage = lazy(() => import("./pages/UsagePage").then((module) => ({ default: module.UsagePage })));
 const WebhooksPage = lazy(() => import("./pages/WebhooksPage").then((module) => ({ default: module.WebhooksPage })));
+const ConnectorsPage = lazy(() => import("./pages/ConnectorsPage").then((module) => ({ default: module.ConnectorsPage })));
 const KeysPage = lazy(() => import("./pages/KeysPage").then((module) => ({ default: module.KeysPage })));
 
 render(
@@ -34,6 +35,7 @@ render(
       <Route path="/flows/:rule" component={FlowPage} />
       <Route path="/usage" component={UsagePage} />
       <Route path="/webhooks" component={WebhooksPage} />
+      <Route path="/connectors" component={ConnectorsPage} />
       <Route path="/keys" component={KeysPage} />
       <Route path="*" component={NotFound} />
     </Router>

@@ -1,7 +1,25 @@
 // Reads as Solid Router queries (cached, revalidated by key) and writes as actions.
 import { action, query, revalidate } from "@solidjs/router";
 import { api, qs } from "./client";
-import type { ApiKey, CreatedApiKey, CreatedWebhook, Delivery, Job, JobDetail, JobPage, Me, NewKey, NewWebhook, Rule, Usage, Webhook } from "./types";
+import type {
+  ApiKey,
+  Connector,
+  ConnectorPatch,
+  ConnectorTestResult,
+  CreatedApiKey,
+  CreatedWebhook,
+  Delivery,
+  Job,
+  JobDetail,
+  JobPage,
+  Me,
+  NewConnector,
+  NewKey,
+  NewWebhook,
+  Rule,
+  Usage,
+  Webhook,
+} from "./types";
 
 export const getMe = query(() => api<Me>("/api/me"), "me");
 
@@ -98,3 +116,25 @@ export const deleteApiKey = action(async (id: string) => {
   await api<void>(`/api/keys/${encodeURIComponent(id)}`, { method: "DELETE" });
   await revalidate(getKeys.key);
 }, "deleteApiKey");
+
+export const getConnectors = query(async () => (await api<{ items: Connector[] }>("/api/connectors")).items, "connectors");
+
+export const createConnector = action(async (input: NewConnector) => {
+  const created = await api<Connector>("/api/connectors", { method: "POST", body: input });
+  await revalidate(getConnectors.key);
+  return created;
+}, "createConnector");
+
+export const updateConnector = action(async (id: string, patch: ConnectorPatch) => {
+  const updated = await api<Connector>(`/api/connectors/${encodeURIComponent(id)}`, { method: "PATCH", body: patch });
+  await revalidate(getConnectors.key);
+  return updated;
+}, "updateConnector");
+
+export const deleteConnector = action(async (id: string) => {
+  await api<void>(`/api/connectors/${encodeURIComponent(id)}`, { method: "DELETE" });
+  await revalidate(getConnectors.key);
+}, "deleteConnector");
+
+/** Not an action: it changes nothing, so nothing is revalidated. */
+export const testConnector = (id: string) => api<ConnectorTestResult>(`/api/connectors/${encodeURIComponent(id)}/test`, { method: "POST" });

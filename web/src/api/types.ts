@@ -8,6 +8,12 @@ import type { Rule as RuleSchema } from "../../../worker/http/routes/rules";
 import type { Delivery as DeliverySchema, Webhook as WebhookSchema, NewWebhook as NewWebhookSchema } from "../../../worker/http/routes/webhooks";
 import type { JobCounts as JobCountsSchema, JobPage as JobPageSchema, JobWithNodes as JobWithNodesSchema } from "../../../worker/http/routes/console-jobs";
 import type { ApiKey as ApiKeySchema, CreatedApiKey as CreatedApiKeySchema, NewKey as NewKeySchema } from "../../../worker/http/routes/keys";
+import type {
+  Connector as ConnectorSchema,
+  ConnectorPatch as ConnectorPatchSchema,
+  ConnectorTestResult as ConnectorTestResultSchema,
+  NewConnector as NewConnectorSchema,
+} from "../../../worker/http/routes/connectors";
 
 export type Job = z.infer<typeof JobSchema>;
 export type JobSummary = z.infer<typeof JobSummarySchema>;
@@ -26,6 +32,10 @@ export type CreatedWebhook = Webhook & { secret: string };
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 export type CreatedApiKey = z.infer<typeof CreatedApiKeySchema>;
 export type NewKey = z.infer<typeof NewKeySchema>;
+export type Connector = z.infer<typeof ConnectorSchema>;
+export type NewConnector = z.input<typeof NewConnectorSchema>;
+export type ConnectorPatch = z.infer<typeof ConnectorPatchSchema>;
+export type ConnectorTestResult = z.infer<typeof ConnectorTestResultSchema>;
 
 export interface Me {
   account: { id: string; name: string; parallelLimit: number; payAsYouGo: boolean };

@@ -34,6 +34,7 @@ function SignedIn(props: RouteSectionProps) {
             <A href="/flows">Flows</A>
             <A href="/usage">Usage</A>
             <A href="/webhooks">Webhooks</A>
+            <A href="/connectors">Connectors</A>
             <A href="/keys">API keys</A>
           </nav>
           <div class="account">
