@@ -37,3 +37,21 @@ export const fanOutFlow = (concurrency) => ({
     { source: "calls", target: "end" },
   ],
 });
+
+/** A FOREACH over 1..input.n whose body is one node computing twice the item: a CODE node or, to compare, an ASSIGN. */
+export const loopOfFlow = (body) => ({
+  nodes: [
+    { id: "start", type: "START", name: "start" },
+    { id: "loop", type: "FOREACH", name: "loop", data: { items: "[1..input.n]" } },
+    body === "CODE"
+      ? { id: "calc", type: "CODE", name: "calc", data: { code: "return { value: context.loop.currentItem * 2 }" } }
+      : { id: "calc", type: "ASSIGN", name: "calc", data: { assign: { value: "loop.currentItem * 2" } } },
+    { id: "end", type: "END", name: "end", data: { output: "{ 'last': calc.value }" } },
+  ],
+  connections: [
+    { source: "start", target: "loop" },
+    { source: "loop", target: "calc", port: "loop" },
+    { source: "calc", target: "loop" },
+    { source: "loop", target: "end", port: "done" },
+  ],
+});

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { ADMIN_TOKEN, localServer } from "../support/local-server.mjs";
 import { createServer } from "node:http";
-import { busyFlow, fanOutFlow, hangingFlow, helloFlow, sleepyFlow } from "./flows.mjs";
+import { busyFlow, fanOutFlow, hangingFlow, helloFlow, loopOfFlow, sleepyFlow } from "./flows.mjs";
 import { launch, signedInPage } from "../browser/browser.ts";
 
 // An HTTP endpoint that never answers, for cancel latency in the middle of a REST call.
@@ -405,6 +405,27 @@ async function fanOut(t) {
   }
 }
 
+async function codeCost(t) {
+  // The same FOREACH of 2,000 iterations with a trivial CODE body and with an ASSIGN body: the
+  // difference per iteration is what one sandbox call costs (a fresh QuickJS runtime and context).
+  const n = 2000;
+  const perIteration = {};
+  for (const body of ["ASSIGN", "CODE"]) {
+    const alias = `loop-${body.toLowerCase()}`;
+    await api("POST", "/api/rules", t.management, { name: alias, alias, type: "integration-flow", definition: loopOfFlow(body), publish: true });
+    const started = await api("POST", `/job/start/${alias}`, t.solver, { n });
+    const job = await waitFor(async () => {
+      const current = await api("GET", `/job/${started.jobId}`, t.solver);
+      return finished(current) && current;
+    }, 600_000, 20);
+    if (job.status.state !== "COMPLETED" || job.output.last !== n * 2) throw new Error(`the ${body} loop ended ${job.status.state} with ${JSON.stringify(job.output ?? job.error)}`);
+    const wallMs = Date.parse(job.endedAt) - Date.parse(job.claimedAt);
+    perIteration[body] = (wallMs * 1000) / n;
+    record(`FOREACH of ${n.toLocaleString("en")} with one ${body} node`, Math.round(n / (wallMs / 1000)), "iterations/s", "—", null, `${Math.round(perIteration[body])} µs per iteration`);
+  }
+  record("  one CODE call (CODE − ASSIGN iteration)", Math.round(perIteration.CODE - perIteration.ASSIGN), "µs", "—", null);
+}
+
 try {
   const t = await tenant(50);
   const suites = { steps: () => stepThroughput(t), triggers: () => triggerThroughput(), start: () => startLatency(t),
@@ -413,7 +434,7 @@ try {
       await cancelLatency(t, "(WAIT)", "sleepy", { seconds: 3600 });
       await cancelLatency(t, "(REST call in flight)", "hang", { url: hangingUrl });
     },
-    budget: () => writeBudget(), fanout: () => fanOut(t),
+    budget: () => writeBudget(), fanout: () => fanOut(t), code: () => codeCost(t),
     list: () => listLatency(t), console: () => consoleFirstRender(), many: () => manyAtOnce() };
   for (const [name, suite] of Object.entries(suites)) {
     if (!only || only.includes(name)) await suite();

@@ -42,7 +42,8 @@ const everyNode = {
     n("route", "SWITCH", { cases: [{ when: "vars.total > 10", port: "big" }], mode: "all" }),
     n("nap", "WAIT", { seconds: "1" }),
     n("say", "LOG", { message: "'total ' & vars.total", level: "warn" }),
-    n("end", "END", { output: "{ 'total': vars.total }" }),
+    n("shape", "CODE", { code: "return { total: context.vars.total }", timeoutMs: 500 }),
+    n("end", "END", { output: "shape" }),
   ],
   connections: [
     c("start", "init"),
@@ -55,7 +56,8 @@ const everyNode = {
     c("route", "nap", "big"),
     c("route", "say", "default"),
     c("nap", "say"),
-    c("say", "end"),
+    c("say", "shape"),
+    c("shape", "end"),
   ],
 };
 
@@ -216,6 +218,24 @@ describe("rule validation on save", () => {
     ]);
     expect(await refusal({ inputSchema: { properties: { other: { $ref: "#/$defs/missing" } } }, nodes: [n("start", "START")], connections: [] })).toEqual([
       { path: "definition.inputSchema.properties.other.$ref", message: expect.stringMatching(/^points to '#\/\$defs\/missing', which is not in this schema/) },
+    ]);
+  });
+
+  it("refuses CODE that does not compile, naming the node and the line, and CODE data out of range", async () => {
+    const errors = await refusal({
+      nodes: [
+        n("start", "START"),
+        n("calc", "CODE", { code: "const total = context.input.items\n  .reduce((sum, item) => sum + item.price, 0;\nreturn { total };" }),
+        n("slow", "CODE", { code: "return 1", timeoutMs: 60_000 }),
+        n("empty", "CODE", {}),
+      ],
+      connections: [c("start", "calc"), c("calc", "slow"), c("slow", "empty")],
+    });
+
+    expect(errors).toEqual([
+      { path: "definition.nodes[slow].data.timeoutMs", message: expect.stringMatching(/10000/) },
+      { path: "definition.nodes[empty].data.code", message: expect.any(String) },
+      { path: "definition.nodes[calc].data.code", message: "does not compile: SyntaxError: expecting ',' (line 2, column 45)" },
     ]);
   });
 

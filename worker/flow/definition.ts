@@ -19,7 +19,7 @@ export const FlowConnection = z.object({
 export type FlowConnection = z.infer<typeof FlowConnection>;
 
 export const FlowDefinition = z.object({
-  /** JSON Schema subset checked against the job input by the START node. */
+  /** JSON Schema (draft 2020-12) checked against the job input by the START node (json-schema.ts). */
   inputSchema: z.record(z.string(), z.unknown()).optional(),
   /** Wall time since the job started (WAITs included) after which it ends ERROR / JOB_TIMEOUT. */
   maxDurationSeconds: z.number().int().min(1).max(366 * 24 * 3600).optional(),

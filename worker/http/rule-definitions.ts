@@ -23,6 +23,7 @@ const NODE_DESCRIPTIONS: Record<string, string> = {
     "Takes the port of the first case whose `when` holds (`mode: first`) or of every such case (`mode: all`); port `default` when none holds. Ports: each case's `port` and `default`. Output: `{ ports }`.",
   BUSINESS_RULE:
     "Evaluates a published decision table of the same space (`rule`: id or alias; `version`: a number or `latest` published) over `input` (an expression). Port `default`. Output: the table's result.",
+  CODE: "Runs `code`, the body of a JavaScript function `(context) => value` (`context`: what expressions see, as a copy), in a QuickJS sandbox: no network, timers or host objects, 32 MiB of memory, a CPU budget of `timeoutMs` (10,000 branches and calls per ms); `console.*` writes job log lines. Port `default`. Output: the JSON value returned (`undefined` is null).",
   REST_API:
     "Calls an HTTP endpoint (`url`, `headers` and `body` are expressions); network errors, timeouts, 5xx and 429 are retried `retries` times. Port `default`. Output: `{ status, ok, headers, data }`.",
 };

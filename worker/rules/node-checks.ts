@@ -1,6 +1,7 @@
 // Save-time checks of one node: a known type, `data` matching the type's own schema (the one the
-// node parses when it runs), and every expression in it compiling as JSONata.
-import { DEFAULT_PORT, type FlowNode } from "../flow/definition";
+// node parses when it runs), every expression in it compiling as JSONata, and the checks a node type
+// must await (CODE compiling its code in the sandbox).
+import { DEFAULT_PORT, type FlowDefinition, type FlowNode } from "../flow/definition";
 import { syntaxProblem } from "../flow/expressions";
 import { NODE_HANDLERS } from "../flow/nodes/index";
 import type { FieldError } from "../errors";
@@ -31,4 +32,17 @@ export function checkNode(node: FlowNode): NodeCheck {
     if (problem) errors.push({ path: `${path}.data.${field}`, message: `is not a valid JSONata expression: ${problem}` });
   }
   return { errors, ports: handler.ports?.(parsed.data as never) ?? [DEFAULT_PORT] };
+}
+
+/** The awaited checks (NodeHandler.check) of every node whose data parses, run together. */
+export async function awaitedChecks(definition: FlowDefinition): Promise<FieldError[]> {
+  const checks = definition.nodes.map(async (node): Promise<FieldError[]> => {
+    const handler = Object.hasOwn(NODE_HANDLERS, node.type) ? NODE_HANDLERS[node.type] : undefined;
+    if (!handler?.check || !handler.dataSchema) return [];
+    const parsed = handler.dataSchema.safeParse(node.data ?? {});
+    if (!parsed.success) return [];
+    const problems = await handler.check(parsed.data as never);
+    return problems.map(({ field, message }) => ({ path: `${nodePath(node.name)}.data.${field}`, message }));
+  });
+  return (await Promise.all(checks)).flat();
 }

@@ -7,6 +7,7 @@ import { FlowDefinition } from "../flow/definition";
 import { JsonSchema } from "../flow/json-schema";
 import { Problem, type FieldError } from "../errors";
 import { checkFlow } from "./flow-checks";
+import { awaitedChecks } from "./node-checks";
 import { DEFINITION, nodePath, zodErrors } from "./paths";
 import { checkConnectorReferences, checkReferences, type KnownConnectors, type KnownRules } from "./references";
 import { checkTable } from "./table-checks";
@@ -57,6 +58,7 @@ async function validateFlow(definition: unknown, rules: KnownRules, connectors: 
     if (!schema.success) errors.push(...zodErrors(schema.error, `${DEFINITION}.inputSchema`));
   }
   errors.push(...checkFlow(parsed.data), ...checkReferences(parsed.data, rules), ...checkConnectorReferences(parsed.data, connectors));
+  errors.push(...(await awaitedChecks(parsed.data)));
   if (errors.length > 0) throw new InvalidDefinition(errors);
   return parsed.data;
 }

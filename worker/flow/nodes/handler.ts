@@ -45,6 +45,8 @@ export interface NodeHandler {
   expressions?(data: never): Iterable<[field: string, expression: string]>;
   /** The connectors parsed `data` names, by field, with the type each must be; save-time validation checks the space has them. */
   connectors?(data: never): Iterable<[field: string, alias: string, type: ConnectorType]>;
+  /** Save-time checks of parsed `data` that must be awaited (CODE compiles its code in the sandbox), each naming its field. */
+  check?(data: never): Promise<{ field: string; message: string }[]>;
   /** The out-ports the node can take, given parsed `data` (default: ["default"]); connections from other ports are refused on save. */
   ports?(data: never): string[];
   /** Runs the node once its incoming connections allow. Throwing fails the job, naming the node (throw FlowFailure for the author's mistakes). */

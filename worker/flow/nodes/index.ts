@@ -1,6 +1,7 @@
 // The node types a flow can use. A new type is one file in this folder and one line here.
 import { assignNode } from "./assign";
 import { businessRuleNode } from "./business-rule";
+import { codeNode } from "./code";
 import { endNode } from "./end";
 import { foreachNode } from "./foreach";
 import type { NodeHandler } from "./handler";
@@ -22,4 +23,5 @@ export const NODE_HANDLERS: NodeHandlers = {
   SWITCH: switchNode,
   BUSINESS_RULE: businessRuleNode,
   REST_API: restApiNode,
+  CODE: codeNode,
 };
