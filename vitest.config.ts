@@ -39,7 +39,8 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           exclude: ["test/e2e/**", "test/resilience/**", "test/browser/**", "test/web/**"],
           setupFiles: ["./test/setup.ts"],
-          globalSetup: ["./test/webhooks/receiver.ts"],
+          // A real HTTP receiver and a real Postgres (PGlite, or FLOWJOBS_TEST_POSTGRES_URL) on loopback.
+          globalSetup: ["./test/webhooks/receiver.ts", "./test/support/postgres.ts"],
           testTimeout: 30_000,
         },
       },

@@ -2,13 +2,14 @@
 // docs/decision-tables.md is published and run through the API as a user would, and the job must
 // end exactly as documented (or the save be refused with exactly the documented errors).
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import decisionTablesDoc from "../../docs/decision-tables.md?raw";
 import flowsDoc from "../../docs/flows.md?raw";
 import { LIST_OPERATORS, SCALAR_OPERATORS, UNARY_OPERATORS } from "../../worker/decisions/table";
 import { NODE_HANDLERS } from "../../worker/flow/nodes/index";
 import { call, createTenant, getJob, trigger, type Tenant } from "../helpers/api";
 import { dispatch, runToEnd } from "../helpers/drive";
+import { ownPostgres, testSql, type TestPostgres } from "../helpers/postgres";
 import { extractExamples, type Example, type ExampleCase } from "./examples";
 
 const DOCUMENTS = [
@@ -43,9 +44,32 @@ async function publish(tenant: Tenant, type: "integration-flow" | "decision-tabl
   expect(saved.status, `saving '${alias}': ${JSON.stringify(saved.body)}`).toBe(201);
 }
 
-/** A tenant with every decision table of the document published (flows name them by alias). */
+/**
+ * The database of the DATABASE_* examples: a server of this file's own with the documents' ```sql
+ * fixture``` blocks run on it, once.
+ */
+let exampleDatabase: Promise<TestPostgres> | undefined;
+function databaseForExamples(): Promise<TestPostgres> {
+  exampleDatabase ??= (async () => {
+    const server = await ownPostgres();
+    const sql = testSql(server);
+    for (const [, fixture] of flowsDoc.matchAll(/^```sql fixture\n([\s\S]*?)^```$/gm)) await sql.unsafe(fixture);
+    await sql.end();
+    return server;
+  })();
+  return exampleDatabase;
+}
+beforeAll(() => databaseForExamples(), 60_000);
+
+/** A tenant with every decision table of the document published (flows name them by alias), and the examples' postgres connector `warehouse`. */
 async function tenantWithTables(examples: Example[]): Promise<Tenant> {
   const tenant = await createTenant();
+  const { host, port, database, user, password } = await databaseForExamples();
+  const connector = await call("POST", "/api/connectors", {
+    key: tenant.managementKey,
+    body: { name: "Warehouse", alias: "warehouse", type: "postgres", config: { host, port, database, user, ssl: "disable" }, secret: { password } },
+  });
+  expect(connector.status, JSON.stringify(connector.body)).toBe(201);
   for (const example of examples) {
     if (example.kind === "decision-table") await publish(tenant, "decision-table", example.definition, example.name);
   }

@@ -34,5 +34,5 @@ export const DEFAULT_PORT = "default";
 export const LOOP_PORT = "loop";
 export const DONE_PORT = "done";
 
-/** Node types whose `loop` port opens a body that runs once per iteration in its own frame. */
-export const LOOP_NODE_TYPES: ReadonlySet<string> = new Set(["FOREACH"]);
+/** Node types whose `loop` port opens a body that runs once per iteration in its own frame (DATABASE_QUERY: once per row). */
+export const LOOP_NODE_TYPES: ReadonlySet<string> = new Set(["FOREACH", "DATABASE_QUERY"]);

@@ -26,6 +26,12 @@ const NODE_DESCRIPTIONS: Record<string, string> = {
   CODE: "Runs `code`, the body of a JavaScript function `(context) => value` (`context`: what expressions see, as a copy), in a QuickJS sandbox: no network, timers or host objects, 32 MiB of memory, a CPU budget of `timeoutMs` (10,000 branches and calls per ms); `console.*` writes job log lines. Port `default`. Output: the JSON value returned (`undefined` is null).",
   REST_API:
     "Calls an HTTP endpoint (`url`, `headers` and `body` are expressions); network errors, timeouts, 5xx and 429 are retried `retries` times. Port `default`. Output: `{ status, ok, headers, data }`.",
+  DATABASE_QUERY:
+    "Runs `sql` (one statement, `$1…$n` bound from the `params` expressions) on the `postgres` connector `connector`. Without a `loop` connection: port `default`, output `{ rows, count }` (at most 10,000 rows). With one it loops like FOREACH, once per row, reading `batchSize` rows a page (`SELECT * FROM (sql) LIMIT … OFFSET …`: ORDER BY a unique key): output `{ currentRow, index, count }`, ports `loop` and `done`. Passing failures are retried `retries` times.",
+  DATABASE_ROW:
+    "Runs `sql` (`$1…$n` bound from `params`) on the `postgres` connector `connector` and reads its first row. Port `default`. Output: `{ row }`, `null` when there is none.",
+  DATABASE_EXECUTE:
+    "Runs `sql` on the `postgres` connector `connector` once with `params`, or once per parameter array of `rows` (an expression) in one transaction. Port `default`. Output: `{ rowCount }`.",
 };
 
 /** `REST_API` → `RestApiNode`: component names in the document's own style. */

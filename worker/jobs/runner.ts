@@ -5,6 +5,7 @@
 // slice attempt is counted (poison-slice rule), passing platform failures are retried, and its
 // clock moves even when a slice only computes (clock.ts).
 import { DurableObject } from "cloudflare:workers";
+import { closeClients } from "../connectors/postgres";
 import { resolveConnector } from "../connectors/resolve";
 import type { ConnectorType, ResolvedConnector, ResolvedOf } from "../connectors/types";
 import { directory, jobShard } from "../db/databases";
@@ -325,6 +326,8 @@ export class JobRunner extends DurableObject<Env> {
       }
     } finally {
       this.currentControl = null;
+      // A slice's database connections end with it: none stays open between alarms.
+      if (this.abort) await closeClients(this.abort.signal);
       this.abort = null;
     }
     // One more turn of the event loop, so the clock reads the slice's true end (production's clock
