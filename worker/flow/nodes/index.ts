@@ -1,10 +1,10 @@
 // The node types a flow can use. A new type is one file in this folder and one line here.
 import { assignNode } from "./assign";
 import { businessRuleNode } from "./business-rule";
+import { codeNode } from "./code";
 import { databaseExecuteNode } from "./database-execute";
 import { databaseQueryNode } from "./database-query";
 import { databaseRowNode } from "./database-row";
-import { codeNode } from "./code";
 import { endNode } from "./end";
 import { foreachNode } from "./foreach";
 import type { NodeHandler } from "./handler";
@@ -26,8 +26,8 @@ export const NODE_HANDLERS: NodeHandlers = {
   SWITCH: switchNode,
   BUSINESS_RULE: businessRuleNode,
   REST_API: restApiNode,
+  CODE: codeNode,
   DATABASE_QUERY: databaseQueryNode,
   DATABASE_ROW: databaseRowNode,
   DATABASE_EXECUTE: databaseExecuteNode,
-  CODE: codeNode,
 };
