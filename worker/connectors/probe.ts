@@ -1,10 +1,10 @@
-// POST /api/connectors/{idOrAlias}/test: does the connector work from this Worker? `postgres` opens a
-// connection (the `postgres` package over Workers TCP sockets) and runs SELECT 1; `http` sends a GET
-// to its baseUrl with its auth header. Both within 5 s. The answer says what happened in words a
-// person can act on, and never carries the secret: every message is scrubbed of it first.
-import { connect } from "cloudflare:sockets";
-import postgres from "postgres";
-import type { HttpConfig, PostgresConfig, ResolvedConnector } from "./types";
+// POST /api/connectors/{idOrAlias}/test: does the connector work from this Worker? `postgres` runs
+// SELECT 1 through the DATABASE_* nodes' client (postgres.ts: the `postgres` package over Workers TCP
+// sockets); `http` sends a GET to its baseUrl with its auth header. Both within 5 s. The answer says
+// what happened in words a person can act on, and never carries the secret: every message is
+// scrubbed of it first.
+import { DatabaseError, PostgresClient } from "./postgres";
+import type { HttpConfig, ResolvedConnector, ResolvedOf } from "./types";
 
 export const PROBE_TIMEOUT_MS = 5000;
 
@@ -21,7 +21,7 @@ export async function probeConnector(connector: ResolvedConnector): Promise<Prob
   const scrub = redactor(connector);
   let outcome: { ok: boolean; message: string };
   try {
-    outcome = connector.type === "postgres" ? await probePostgres(connector.config, connector.secret.password) : await probeHttp(connector.config, connector.secret);
+    outcome = connector.type === "postgres" ? await probePostgres(connector) : await probeHttp(connector.config, connector.secret);
   } catch (error) {
     outcome = { ok: false, message: describe(error, connector) };
   }
@@ -36,51 +36,15 @@ function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** The `postgres` package's ssl option for the connector's mode; without one, TLS is required (credentials never cross the network in clear unless asked). */
-function sslOption(mode: PostgresConfig["ssl"]) {
-  if (mode === "disable") return false;
-  return mode ?? "require";
-}
-
-async function probePostgres(config: PostgresConfig, password: string) {
-  const port = config.port ?? 5432;
-  const where = `${config.host}:${port}`;
-  const sql = postgres({
-    host: config.host,
-    port,
-    database: config.database,
-    username: config.user,
-    password,
-    ssl: sslOption(config.ssl),
-    max: 1,
-    connect_timeout: PROBE_TIMEOUT_MS / 1000,
-    prepare: false,
-    fetch_types: false,
-    onnotice: () => {},
-  });
+async function probePostgres(connector: ResolvedOf<"postgres">) {
+  const { config } = connector;
+  const client = new PostgresClient(connector);
   try {
-    await reachable(config.host, port);
-    await withTimeout(sql`SELECT 1`, where);
-    return { ok: true, message: `Connected to ${where}, database '${config.database}' as '${config.user}'; SELECT 1 succeeded.` };
+    await client.query("SELECT 1", [], { timeoutMs: PROBE_TIMEOUT_MS });
+    return { ok: true, message: `Connected to ${config.host}:${config.port ?? 5432}, database '${config.database}' as '${config.user}'; SELECT 1 succeeded.` };
   } finally {
     // Closed at once, and not waited for beyond a moment: the answer must not hang on a dead socket.
-    await Promise.race([sql.end({ timeout: 0 }).catch(() => {}), new Promise((resolve) => setTimeout(resolve, 200))]);
-  }
-}
-
-/**
- * Opens and closes a bare TCP connection first. A refused connection is then told in plain words, and
- * the driver never meets it: on workerd its socket layer reports such a failure a second time, after
- * the driver stopped listening, as an unhandled rejection.
- */
-async function reachable(host: string, port: number) {
-  const socket = connect({ hostname: host, port });
-  // `closed` rejects too when the connection fails; `opened` is the one awaited.
-  socket.closed.catch(() => {});
-  try {
-    await withTimeout(socket.opened, `${host}:${port}`);
-  } finally {
-    socket.close().catch(() => {});
+    await Promise.race([client.close(), new Promise((resolve) => setTimeout(resolve, 200))]);
   }
 }
 
@@ -119,6 +83,8 @@ function base64(text: string): string {
 /** A failure in plain words; workerd reports a refused or reset TCP connection as "Network connection lost". */
 function describe(error: unknown, connector: ResolvedConnector): string {
   if (error instanceof ProbeTimeout) return `${error.message}.`;
+  // The client's own words: the SQLSTATE or connection code first ("ECONNREFUSED could not connect to …").
+  if (error instanceof DatabaseError) return `${error.message}.`;
   const message = error instanceof Error ? error.message : String(error);
   const where =
     connector.type === "postgres" ? `${connector.config.host}:${connector.config.port ?? 5432}` : connector.config.baseUrl ? new URL(connector.config.baseUrl).host : "";
