@@ -346,6 +346,16 @@ describe("errors name the node and the SQLSTATE", () => {
     expect(JSON.stringify(run.logs)).not.toContain(wrong);
   });
 
+  it("a connector that requires TLS of a server without it fails at once, saying so", async () => {
+    const startedAt = Date.now();
+    const run = await runFlow(single("DATABASE_ROW", { sql: "SELECT 1", retries: 2, retryDelayMs: 20 }, "db", "look"), {}, connecting(testConnector(server, { ssl: "require" })));
+
+    expect(failure(run).message).toBe(`DATABASE_ROW 'look': SSL_REFUSED the server does not accept TLS; a connector with ssl "disable" connects without it`);
+    // Not retried, and not waiting out the connect timeout.
+    expect(run.logs).toHaveLength(1);
+    expect(Date.now() - startedAt).toBeLessThan(2000);
+  });
+
   it("an unknown connector alias names the alias", async () => {
     const run = await runFlow(single("DATABASE_ROW", { connector: "elsewhere", sql: "SELECT 1" }, "db", "look"), {}, connecting());
 

@@ -23,6 +23,8 @@ export interface ServerFatal {
 }
 
 const ERROR_RESPONSE = 0x45; // 'E'
+/** The server's answer to an SSL request when it has no TLS. */
+const NO_TLS = 0x4e; // 'N'
 
 export class DriverSocket extends EventEmitter {
   /** The driver and its TLS upgrade read and set these: "open", "upgrading", "upgrade", "closed". */
@@ -120,10 +122,20 @@ export class DriverSocket extends EventEmitter {
     }
   }
 
-  /** Before STARTTLS only the server's one-byte answer is read, so the reader can be handed over. */
+  /**
+   * Before STARTTLS only the server's one-byte answer is read, so the reader can be handed over. A
+   * server without TLS answers N; the driver would then start TLS anyway and wait out its connect
+   * timeout, so the connection fails here, saying why.
+   */
   async readFirst(): Promise<void> {
     try {
       const { value } = await this.reader.read();
+      if (value?.[0] === NO_TLS) {
+        const refused = new Error(`the server does not accept TLS; a connector with ssl "disable" connects without it`);
+        this.fail(Object.assign(refused, { code: "SSL_REFUSED" }));
+        this.raw.close().catch(() => {});
+        return;
+      }
       if (value) this.received(value);
     } catch (error) {
       this.fail(error);
