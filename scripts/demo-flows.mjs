@@ -8,6 +8,34 @@
  */
 export const demoFlows = (origin) => [
   {
+    name: "Customer score",
+    alias: "customer-score",
+    type: "decision-table",
+    definition: {
+      hitPolicy: "FIRST_MATCH",
+      inputs: [
+        { id: "segment", expression: "segment" },
+        { id: "orders", expression: "orders" },
+      ],
+      outputs: [
+        { id: "points", path: "points" },
+        { id: "tier", path: "tier" },
+      ],
+      rows: [
+        { conditions: { segment: { op: "=", value: "gold" }, orders: { op: ">=", value: 3 } }, outputs: { points: { value: 80 }, tier: { value: "A" } } },
+        { conditions: { segment: { op: "IN", value: ["gold", "silver"] } }, outputs: { points: { value: 50 }, tier: { value: "B" } } },
+        { conditions: { orders: { op: ">=", value: 4 } }, outputs: { points: { value: 40 }, tier: { value: "B" } } },
+        { conditions: { segment: { op: "ANY" } }, outputs: { points: { value: 10 }, tier: { value: "C" } } },
+      ],
+    },
+  },
+  {
+    name: "Score customers",
+    alias: "score-customers",
+    type: "integration-flow",
+    definition: scoreCustomers,
+  },
+  {
     name: "Order discounts",
     alias: "discounts",
     type: "decision-table",
@@ -145,4 +173,63 @@ export const SAMPLE_ORDERS_OUTPUT = {
   ],
   total: 356,
   discounted: 2,
+};
+
+/**
+ * score-customers: reads the embedded database's customers page by page (DATABASE_QUERY loop), scores
+ * each with the customer-score table, shapes the row in a CODE node, and upserts the scores 500 at
+ * a time (DATABASE_EXECUTE `rows`, keyed by customer: running it again rewrites the same rows).
+ * `input.limit` scores only the first customers.
+ */
+const UPSERT = `INSERT INTO customer_scores (customer_id, score, tier, scored_by) VALUES ($1, $2, $3, $4)
+  ON CONFLICT (customer_id) DO UPDATE SET score = excluded.score, tier = excluded.tier, scored_by = excluded.scored_by, scored_at = now()`;
+
+const scoreCustomers = {
+  inputSchema: { type: "object", properties: { limit: { type: "integer", minimum: 1 } } },
+  nodes: [
+    { id: "start", type: "START", name: "start" },
+    { id: "setup", type: "ASSIGN", name: "setup", data: { vars: { batch: "[]", written: "0" } } },
+    {
+      id: "read",
+      type: "DATABASE_QUERY",
+      name: "customers",
+      data: {
+        connector: "demo-db",
+        sql: "SELECT id, segment, country, orders_count, spent FROM customers WHERE id <= $1 ORDER BY id",
+        params: ["$exists(input.limit) ? input.limit : 2147483647"],
+        batchSize: 500,
+      },
+    },
+    { id: "score", type: "BUSINESS_RULE", name: "score", data: { rule: "customer-score", version: "latest", input: "{ 'segment': customers.currentRow.segment, 'orders': customers.currentRow.orders_count }" } },
+    {
+      id: "shape",
+      type: "CODE",
+      name: "shape",
+      data: {
+        // The batch so far plus this customer's parameter row (JSONata would flatten a nested array).
+        code: "const row = context.customers.currentRow;\nconst bonus = Math.min(Math.floor(row.spent / 100), 20);\nreturn [...context.vars.batch, [row.id, context.score.points + bonus, context.score.tier, 'score-customers']];",
+      },
+    },
+    { id: "collect", type: "ASSIGN", name: "collect", data: { vars: { batch: "shape" } } },
+    { id: "full", type: "SWITCH", name: "full", data: { cases: [{ when: "$count(vars.batch) >= 500", port: "flush" }] } },
+    { id: "write", type: "DATABASE_EXECUTE", name: "write", data: { connector: "demo-db", sql: UPSERT, rows: "vars.batch" } },
+    { id: "reset", type: "ASSIGN", name: "reset", data: { vars: { batch: "[]", written: "vars.written + write.rowCount" } } },
+    { id: "rest", type: "SWITCH", name: "rest", data: { cases: [{ when: "$count(vars.batch) > 0", port: "flush" }] } },
+    { id: "last", type: "DATABASE_EXECUTE", name: "last", data: { connector: "demo-db", sql: UPSERT, rows: "vars.batch" } },
+    { id: "end", type: "END", name: "end", data: { output: "{ 'customers': customers.count, 'written': vars.written + ($exists(last.rowCount) ? last.rowCount : 0) }" } },
+  ],
+  connections: [
+    { source: "start", target: "setup" },
+    { source: "setup", target: "read" },
+    { source: "read", target: "score", port: "loop" },
+    { source: "score", target: "shape" },
+    { source: "shape", target: "collect" },
+    { source: "collect", target: "full" },
+    { source: "full", target: "write", port: "flush" },
+    { source: "write", target: "reset" },
+    { source: "read", target: "rest", port: "done" },
+    { source: "rest", target: "last", port: "flush" },
+    { source: "rest", target: "end", port: "default" },
+    { source: "last", target: "end" },
+  ],
 };

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { demoFlows, sampleOrders } from "./demo-flows.mjs";
 import { databaseNames } from "./databases.mjs";
+import { DEMO_CUSTOMERS, startEmbeddedPostgres } from "./embedded-postgres.mjs";
 
 const port = Number(process.env.PORT ?? 8787);
 const base = `http://127.0.0.1:${port}`;
@@ -108,12 +109,30 @@ async function must(method, path, token, body) {
   return response.body;
 }
 
+/**
+ * The `demo-db` connector of the demo space, pointing at this run's embedded Postgres (its port is
+ * chosen anew each start, so an existing connector is updated).
+ */
+async function ensureDemoConnector(demo, postgres) {
+  const connector = {
+    name: "Demo database (embedded Postgres)",
+    alias: "demo-db",
+    type: "postgres",
+    config: { host: postgres.host, port: postgres.port, database: postgres.database, user: postgres.user, ssl: "disable" },
+    secret: { password: postgres.password },
+  };
+  const existing = await api("GET", "/api/connectors/demo-db", demo.managementKey);
+  if (existing.status === 404) await must("POST", "/api/connectors", demo.managementKey, connector);
+  else await must("PATCH", "/api/connectors/demo-db", demo.managementKey, { config: connector.config, secret: connector.secret });
+}
+
 /** Creates the demo account, space, keys and flows unless a working demo exists already. */
-async function ensureDemo(adminToken) {
+async function ensureDemo(adminToken, postgres) {
   if (existsSync(demoFile)) {
     const demo = JSON.parse(readFileSync(demoFile, "utf8"));
     const me = await api("GET", "/api/me", demo.managementKey);
     if (me.status === 200) {
+      await ensureDemoConnector(demo, postgres);
       await ensureFlows(demo);
       return demo;
     }
@@ -125,6 +144,7 @@ async function ensureDemo(adminToken) {
   const demo = { accountId: account.id, spaceId: space.id, solverKey: solver.key, managementKey: management.key };
   mkdirSync(stateDir, { recursive: true });
   writeFileSync(demoFile, JSON.stringify(demo, null, 2));
+  await ensureDemoConnector(demo, postgres);
   await ensureFlows(demo);
   return demo;
 }
@@ -165,6 +185,8 @@ const vars = ensureDevVars();
 // `npm start` builds the console first; a direct run (the tests) builds it only when missing.
 if (!existsSync("web/dist/index.html") || !existsSync("web/dist/api-reference/standalone.js")) run("npx", ["vite", "build", "web", "--logLevel", "warn"]);
 applyMigrations();
+// The embedded Postgres the demo's database flows read and write (data under the state folder).
+const postgres = await startEmbeddedPostgres({ stateDir });
 
 const child = spawn("npx", [
     "wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", stateDir,
@@ -174,10 +196,10 @@ const child = spawn("npx", [
   env: childEnv,
 });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
-child.on("exit", (code) => process.exit(code ?? 0));
+child.on("exit", (code) => postgres.stop().finally(() => process.exit(code ?? 0)));
 
 await waitForServer(child);
-const demo = await ensureDemo(vars.ADMIN_TOKEN);
+const demo = await ensureDemo(vars.ADMIN_TOKEN, postgres);
 
 // workerd does not fire cron triggers locally; call the watchdog every minute the way the cron would.
 setInterval(() => fetch(`${base}/__scheduled?cron=*+*+*+*+*`).catch(() => {}), 60_000).unref();
@@ -205,4 +227,8 @@ Order enrichment (a REST call per order to the demo API, a decision table, a swi
   curl -s -X POST ${base}/job/start/orders ${auth} ${json} -d '${JSON.stringify(sampleOrders(base))}'
   apiBase is where the flow calls the demo API (GET /demo/customers/{id}); left out, it is this server.
   ${customers ? `Customer ids the demo API knows: ${customers}.` : `The demo API lists its customers at ${base}/demo/customers.`}
+
+Score customers from the embedded Postgres (${DEMO_CUSTOMERS.toLocaleString("en")} customers at ${postgres.host}:${postgres.port}; connector demo-db):
+  curl -s -X POST ${base}/job/start/score-customers ${auth} ${json} -d '{"limit":5000}'
+  leave out "limit" to score all of them; the scores land in the table customer_scores.
 `);

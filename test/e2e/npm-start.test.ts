@@ -1,7 +1,8 @@
 /// <reference types="node" />
 // `npm start` as a new user runs it: the script starts wrangler dev with a demo space and prints curl
 // lines; those exact lines start jobs that complete (hello, orders) or are canceled (countdown), and
-// the output reads as written for a person. Runs against a real local server, so jobs are polled
+// the output reads as written for a person; the database sample scores customers of the embedded
+// Postgres it starts. Runs against a real local server, so jobs are polled
 // over HTTP (bounded), there being no alarm hook to drive from outside.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -27,9 +28,10 @@ async function freePort(): Promise<number> {
 
 let child: ChildProcess | undefined;
 
-async function finalState(port: number, key: string, jobId: string) {
+/** Polls until the job is final (bounded: `polls` × 200 ms). */
+async function finalState(port: number, key: string, jobId: string, polls = 150) {
   let job: { status: { state: string }; output: unknown } | undefined;
-  for (let attempt = 0; attempt < 150; attempt++) {
+  for (let attempt = 0; attempt < polls; attempt++) {
     const response = await fetch(`http://127.0.0.1:${port}/job/${jobId}`, { headers: { authorization: `Bearer ${key}` } });
     job = await response.json();
     if (["COMPLETED", "ERROR", "CANCELED"].includes(job!.status.state)) break;
@@ -83,7 +85,7 @@ describe("npm start", () => {
     expect(docs.status).toBe(200);
     // The migrations once per database, a line each, and no stack trace of an offline look-up.
     // The directory and both job shards, each migrated from its own migrations_dir.
-    expect(output).toMatch(/^D1 database flowjobs-directory: applied 1 migration\(s\) \(0000_init\)$/m);
+    expect(output).toMatch(/^D1 database flowjobs-directory: applied 2 migration\(s\) \(0000_init, 0001_connectors\)$/m);
     for (const shard of ["flowjobs-jobs-0", "flowjobs-jobs-1"]) {
       expect(output).toMatch(new RegExp(`^D1 database ${shard}: applied 2 migration\\(s\\) \\(0000_init, 0001_triggers\\)$`, "m"));
     }
@@ -125,5 +127,12 @@ describe("npm start", () => {
     const canceling = JSON.parse((await run("sh", ["-c", cancelLine.replace("<jobId>", countdown.jobId)])).stdout);
     expect(["CANCELING", "CANCELED"]).toContain(canceling.status.state);
     expect((await finalState(port, key, countdown.jobId)).status.state).toBe("CANCELED");
+
+    // The database sample: its printed line scores the first 5,000 customers of the embedded Postgres.
+    const scoreLine = lines.find((text) => text.includes("/job/start/score-customers"))!;
+    expect(scoreLine).toContain('{"limit":5000}');
+    const scoring = JSON.parse((await run("sh", ["-c", scoreLine])).stdout);
+    const scored = await finalState(port, key, scoring.jobId, 600);
+    expect([scored.status.state, scored.output]).toEqual(["COMPLETED", { customers: 5000, written: 5000 }]);
   });
 });
