@@ -1,12 +1,16 @@
 // `npm run bench`: measures flowjobs against the targets of DESIGN.md §9 on a local `wrangler dev`,
 // peers in the same run, and prints one table (also written to test/bench/results.json).
 import autocannon from "autocannon";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
 import { ADMIN_TOKEN, localServer } from "../support/local-server.mjs";
 import { createServer } from "node:http";
 import { busyFlow, fanOutFlow, hangingFlow, helloFlow, loopOfFlow, sleepyFlow } from "./flows.mjs";
 import { launch, signedInPage } from "../browser/browser.ts";
+import { join } from "node:path";
+import postgres from "postgres";
+import { demoFlows } from "../../scripts/demo-flows.mjs";
+import { startEmbeddedPostgres } from "../../scripts/embedded-postgres.mjs";
 
 // An HTTP endpoint that never answers, for cancel latency in the middle of a REST call.
 const hanging = createServer(() => {});
@@ -426,6 +430,61 @@ async function codeCost(t) {
   record("  one CODE call (CODE − ASSIGN iteration)", Math.round(perIteration.CODE - perIteration.ASSIGN), "µs", "—", null);
 }
 
+/**
+ * The customer-score table in plain JavaScript, FIRST_MATCH as the decision table: the baseline
+ * script's scoring (kept identical to the rows of scripts/demo-flows.mjs).
+ */
+function scoreInPlainJs(row) {
+  if (row.segment === "gold" && row.orders_count >= 3) return { points: 80, tier: "A" };
+  if (row.segment === "gold" || row.segment === "silver") return { points: 50, tier: "B" };
+  if (row.orders_count >= 4) return { points: 40, tier: "B" };
+  return { points: 10, tier: "C" };
+}
+
+async function rowsThrough(t) {
+  // score-customers over the embedded Postgres (read a page → table → CODE → batched upsert) against
+  // the same statements from a plain Node script with the same driver: the physical limit here.
+  const n = 5000;
+  const stateDir = mkdtempSync(join(tmpdir(), "flowjobs-bench-pg-"));
+  const pg = await startEmbeddedPostgres({ stateDir });
+  try {
+    await api("POST", "/api/connectors", t.management, {
+      name: "bench db", alias: "demo-db", type: "postgres",
+      config: { host: pg.host, port: pg.port, database: pg.database, user: pg.user, ssl: "disable" },
+      secret: { password: pg.password },
+    });
+    for (const flow of demoFlows(base).filter((rule) => ["customer-score", "score-customers"].includes(rule.alias))) {
+      await api("POST", "/api/rules", t.management, { ...flow, publish: true });
+    }
+    const started = await api("POST", "/job/start/score-customers", t.solver, { limit: n });
+    const job = await waitFor(async () => {
+      const current = await api("GET", `/job/${started.jobId}`, t.solver);
+      return finished(current) && current;
+    }, 1_800_000, 200);
+    if (job.status.state !== "COMPLETED" || job.output.written !== n) throw new Error(`score-customers ended ${job.status.state}: ${JSON.stringify(job.output ?? job.error)}`);
+    const flowRate = n / ((Date.parse(job.endedAt) - Date.parse(job.claimedAt)) / 1000);
+
+    const sql = postgres({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database, max: 1 });
+    const upsert = "INSERT INTO customer_scores (customer_id, score, tier, scored_by) VALUES ($1, $2, $3, $4) ON CONFLICT (customer_id) DO UPDATE SET score = excluded.score, tier = excluded.tier, scored_by = excluded.scored_by, scored_at = now()";
+    const plainStart = Date.now();
+    for (let offset = 0; offset < n; offset += 500) {
+      const page = await sql.unsafe("SELECT * FROM (SELECT id, segment, country, orders_count, spent FROM customers WHERE id <= $1 ORDER BY id) AS page LIMIT $2 OFFSET $3", [n, 500, offset]);
+      await sql.begin((tx) => page.map((row) => {
+        const score = scoreInPlainJs(row);
+        return tx.unsafe(upsert, [row.id, score.points + Math.min(Math.floor(row.spent / 100), 20), score.tier, "plain-node"]);
+      }));
+    }
+    const plainRate = n / ((Date.now() - plainStart) / 1000);
+    await sql.end();
+    record(`score-customers, ${n.toLocaleString("en")} customers (read → table → CODE → upsert)`, Math.round(flowRate), "rows/s", "—", null, `billed ${job.usage.executionMs} ms`);
+    record("  the same SQL from a plain Node script (postgres driver)", Math.round(plainRate), "rows/s", "—", null);
+    record("  ratio flowjobs / plain script", Math.round((flowRate / plainRate) * 100), "%", "—", null);
+  } finally {
+    await pg.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
 try {
   const t = await tenant(50);
   const suites = { steps: () => stepThroughput(t), triggers: () => triggerThroughput(), start: () => startLatency(t),
@@ -434,7 +493,7 @@ try {
       await cancelLatency(t, "(WAIT)", "sleepy", { seconds: 3600 });
       await cancelLatency(t, "(REST call in flight)", "hang", { url: hangingUrl });
     },
-    budget: () => writeBudget(), fanout: () => fanOut(t), code: () => codeCost(t),
+    budget: () => writeBudget(), fanout: () => fanOut(t), code: () => codeCost(t), rows: () => rowsThrough(t),
     list: () => listLatency(t), console: () => consoleFirstRender(), many: () => manyAtOnce() };
   for (const [name, suite] of Object.entries(suites)) {
     if (!only || only.includes(name)) await suite();
