@@ -5,6 +5,11 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+/** A connection string of the test Postgres (test/support/postgres.ts). */
+function postgresUrl(server: { host: string; port: number; database: string; user: string; password: string }): string {
+  return `postgres://${encodeURIComponent(server.user)}:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${encodeURIComponent(server.database)}`;
+}
+
 export default defineConfig({
   test: {
     projects: [
@@ -19,7 +24,11 @@ export default defineConfig({
                 JOB_TRIGGERS: { queueName: "job-triggers-held-in-tests" },
                 WEBHOOK_DELIVERIES: { queueName: "webhook-deliveries-held-in-tests" },
               },
+              // Hyperdrive as wrangler dev runs it locally: straight to the test Postgres (no pooling, no cache).
+              // PG_TEST is granted to every account, PG_PRIVATE to none (test/connectors/hyperdrive.test.ts).
+              hyperdrives: { PG_TEST: postgresUrl(inject("postgres")), PG_PRIVATE: postgresUrl(inject("postgres")) },
               bindings: {
+                HYPERDRIVE_GRANTS: JSON.stringify({ PG_TEST: "*", PG_PRIVATE: ["acct-of-nobody"] }),
                 TEST_DIRECTORY_MIGRATIONS: await readD1Migrations("./migrations/directory"),
                 TEST_SHARD_MIGRATIONS: await readD1Migrations("./migrations/shard"),
                 ADMIN_TOKEN: "test-admin-token",

@@ -31,6 +31,11 @@ declare global {
       MIRROR_INTERVAL_MS?: string;
       /** "io-only" runs runners under a model of production's clock, which moves only on I/O (tests). */
       RUNNER_CLOCK?: string;
+      /**
+       * Which accounts may name which Hyperdrive binding in a postgres connector, as JSON:
+       * `{ "PG_WAREHOUSE": ["<accountId>"], "PG_SHARED": "*" }` (connectors/hyperdrive.ts). Unset: none.
+       */
+      HYPERDRIVE_GRANTS?: string;
       /** "development" under `npm start`, "test" in tests, "production" when deployed. */
       ENVIRONMENT: string;
       /** Tests only: the D1 migrations, read in Node by vitest.config.ts. */

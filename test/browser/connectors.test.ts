@@ -76,4 +76,23 @@ describe("connectors page", () => {
     expect(await page.content()).not.toContain(TOKEN);
     await page.close();
   });
+
+  it("offers Hyperdrive for postgres: the binding's name instead of host and password, refused when the deployment lacks it", async () => {
+    const page = await signedInPage(browser.context, server.managementKey);
+    await page.goto(`${server.base}/connectors`);
+    await page.getByRole("button", { name: "New connector" }).click();
+    await page.getByLabel("Name", { exact: true }).fill("Warehouse");
+    await page.getByLabel("Alias (what flows name)").fill(`warehouse-${run}`);
+    await page.getByLabel(/^Through Hyperdrive/).check();
+    // No server fields and no password: the binding holds them.
+    expect(await page.getByLabel("Host", { exact: true }).count()).toBe(0);
+    expect(await page.getByLabel(/^Password/).count()).toBe(0);
+    await page.getByLabel("Hyperdrive binding").fill("PG_WAREHOUSE");
+    await page.getByRole("button", { name: "Create connector" }).click();
+    // npm start binds no Hyperdrive: the API's refusal, on the field it names.
+    const problem = page.getByRole("alert");
+    await expect.poll(() => problem.textContent()).toContain("this deployment has no Hyperdrive binding 'PG_WAREHOUSE'");
+    expect(await problem.textContent()).toContain("json.config.hyperdrive");
+    await page.close();
+  });
 });

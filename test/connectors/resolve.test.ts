@@ -16,7 +16,7 @@ describe("resolveConnector", () => {
   it("answers the space's connector by alias with its secret decrypted", async () => {
     const tenant = await createTenant();
     const created = await createConnector(tenant, postgresConnector("orders-db"));
-    expect(await resolveConnector(env, tenant.spaceId, "orders-db", "postgres")).toEqual({
+    expect(await resolveConnector(env, tenant, "orders-db", "postgres")).toEqual({
       id: created.id,
       alias: "orders-db",
       type: "postgres",
@@ -32,10 +32,10 @@ describe("resolveConnector", () => {
     await createConnector(other, postgresConnector("orders-db"));
     const failure = (promise: Promise<unknown>) => promise.then(() => null, (error: unknown) => error);
 
-    const unknown = await failure(resolveConnector(env, tenant.spaceId, "orders-db", "postgres"));
+    const unknown = await failure(resolveConnector(env, tenant, "orders-db", "postgres"));
     expect(unknown).toBeInstanceOf(FlowFailure);
     expect((unknown as Error).message).toBe("no postgres connector 'orders-db' in this space");
-    expect(((await failure(resolveConnector(env, tenant.spaceId, "crm", "postgres"))) as Error).message).toBe(
+    expect(((await failure(resolveConnector(env, tenant, "crm", "postgres"))) as Error).message).toBe(
       "connector 'crm' is an http connector, not postgres",
     );
   });
@@ -48,7 +48,7 @@ describe("resolveConnector", () => {
       .prepare("UPDATE connectors SET secret_ciphertext = (SELECT secret_ciphertext FROM connectors WHERE space_id = ?1 AND alias = 'first') WHERE space_id = ?1 AND alias = 'second'")
       .bind(tenant.spaceId)
       .run();
-    const error = await resolveConnector(env, tenant.spaceId, "second", "postgres").catch((caught: unknown) => caught);
+    const error = await resolveConnector(env, tenant, "second", "postgres").catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(FlowFailure);
     expect((error as Error).message).toContain("cannot be decrypted");
   });

@@ -119,14 +119,8 @@ export class PostgresClient {
 
   private open(): Sql {
     if (this.sql) return this.sql;
-    const { config, secret } = this.connector;
-    this.sql = postgres({
-      host: config.host,
-      port: config.port ?? 5432,
-      database: config.database,
-      username: config.user,
-      password: secret.password,
-      ssl: sslMode(config.ssl),
+    const { config, secret, hyperdrive } = this.connector;
+    const options = {
       max: 1,
       idle_timeout: IDLE_CLOSE_SECONDS,
       connect_timeout: CONNECT_TIMEOUT_SECONDS,
@@ -139,7 +133,22 @@ export class PostgresClient {
       // The driver's documented custom-socket option (missing from its types): a Workers TCP socket
       // whose failures reach the driver once (socket.ts).
       ...({ socket: (options: Parameters<typeof driverSocket>[0]) => (this.socket = driverSocket(options)) } as object),
-    }) as Sql;
+    };
+    // Through Hyperdrive, its connection string as the platform gives it (host, credentials, TLS mode):
+    // Hyperdrive pools the connections to the origin and holds their TLS.
+    this.sql = (
+      hyperdrive
+        ? postgres(hyperdrive.connectionString, options)
+        : postgres({
+            host: config.host,
+            port: config.port ?? 5432,
+            database: config.database,
+            username: config.user,
+            password: secret.password,
+            ssl: sslMode(config.ssl),
+            ...options,
+          })
+    ) as Sql;
     return this.sql;
   }
 
@@ -268,10 +277,16 @@ function plainValue(value: unknown): unknown {
   return value;
 }
 
+/** Where the connector connects, for messages: host:port, or its Hyperdrive binding (never a credential). */
+export function serverName(connector: Connector): string {
+  const { config } = connector;
+  return config.hyperdrive !== undefined ? `Hyperdrive binding '${config.hyperdrive}'` : `${config.host}:${config.port ?? 5432}`;
+}
+
 /** A driver or server error in a flow author's words: the SQLSTATE or connection code first, then what happened. */
 export function describeError(error: unknown, connector: Connector, serverFatal: ServerFatal | null = null): DatabaseError {
   if (error instanceof DatabaseError) return error;
-  const where = `${connector.config.host}:${connector.config.port ?? 5432}`;
+  const where = serverName(connector);
   const fields = (typeof error === "object" && error !== null ? error : {}) as { code?: unknown; severity?: unknown; detail?: unknown; hint?: unknown };
   const message = error instanceof Error ? error.message : String(error);
   const code = typeof fields.code === "string" ? fields.code : null;

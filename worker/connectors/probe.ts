@@ -3,7 +3,7 @@
 // sockets); `http` sends a GET to its baseUrl with its auth header. Both within 5 s. The answer says
 // what happened in words a person can act on, and never carries the secret: every message is
 // scrubbed of it first.
-import { DatabaseError, PostgresClient } from "./postgres";
+import { DatabaseError, PostgresClient, serverName } from "./postgres";
 import type { HttpConfig, ResolvedConnector, ResolvedOf } from "./types";
 
 export const PROBE_TIMEOUT_MS = 5000;
@@ -41,7 +41,8 @@ async function probePostgres(connector: ResolvedOf<"postgres">) {
   const client = new PostgresClient(connector);
   try {
     await client.query("SELECT 1", [], { timeoutMs: PROBE_TIMEOUT_MS });
-    return { ok: true, message: `Connected to ${config.host}:${config.port ?? 5432}, database '${config.database}' as '${config.user}'; SELECT 1 succeeded.` };
+    const as = config.hyperdrive !== undefined ? "" : `, database '${config.database}' as '${config.user}'`;
+    return { ok: true, message: `Connected to ${serverName(connector)}${as}; SELECT 1 succeeded.` };
   } finally {
     // Closed at once, and not waited for beyond a moment: the answer must not hang on a dead socket.
     await Promise.race([client.close(), new Promise((resolve) => setTimeout(resolve, 200))]);
@@ -87,7 +88,7 @@ function describe(error: unknown, connector: ResolvedConnector): string {
   if (error instanceof DatabaseError) return `${error.message}.`;
   const message = error instanceof Error ? error.message : String(error);
   const where =
-    connector.type === "postgres" ? `${connector.config.host}:${connector.config.port ?? 5432}` : connector.config.baseUrl ? new URL(connector.config.baseUrl).host : "";
+    connector.type === "postgres" ? serverName(connector) : connector.config.baseUrl ? new URL(connector.config.baseUrl).host : "";
   if (/network connection lost|ECONNREFUSED|connection refused|ECONNRESET|cannot connect to the specified address/i.test(message)) {
     return `Could not connect to ${where} (connection refused or reset).`;
   }
@@ -99,7 +100,7 @@ function describe(error: unknown, connector: ResolvedConnector): string {
 
 /** Replaces the secret wherever it shows, as sent (also URL-encoded, and inside a Basic header's base64). */
 function redactor(connector: ResolvedConnector): (text: string) => string {
-  const values = Object.values(connector.secret).filter((value): value is string => typeof value === "string" && value.length > 0);
+  const values = [...Object.values(connector.secret), connector.type === "postgres" ? connector.hyperdrive?.password : undefined].filter((value): value is string => typeof value === "string" && value.length > 0);
   const hidden = new Set<string>();
   for (const value of values) {
     hidden.add(value);

@@ -6,26 +6,36 @@ import { directory } from "../db/databases";
 import { connectors } from "../db/directory-schema";
 import type { Env } from "../env";
 import { FlowFailure } from "../flow/failure";
+import { grantedHyperdrive, HyperdriveUnavailable } from "./hyperdrive";
 import { ConnectorKeyMissing, decryptConnectorSecret } from "./secrets";
 import type { ConnectorType, ResolvedConnector, ResolvedOf } from "./types";
 
 type ConnectorRow = typeof connectors.$inferSelect;
 
-/** A stored connector with its secret decrypted (the API's test endpoint uses it too). */
-export async function decryptConnector(env: Env, row: ConnectorRow): Promise<ResolvedConnector> {
+/**
+ * A stored connector of `accountId` with its secret decrypted, and its Hyperdrive binding when it names
+ * one (HyperdriveUnavailable when the deployment no longer has or grants it). The API's test endpoint
+ * uses it too.
+ */
+export async function decryptConnector(env: Env, accountId: string, row: ConnectorRow): Promise<ResolvedConnector> {
   const secret = await decryptConnectorSecret(row.secretCiphertext, { spaceId: row.spaceId, connectorId: row.id }, env.WEBHOOK_SECRET_KEY);
-  return { id: row.id, alias: row.alias, type: row.type, config: JSON.parse(row.config), secret } as ResolvedConnector;
+  const config = JSON.parse(row.config);
+  const resolved = { id: row.id, alias: row.alias, type: row.type, config, secret } as ResolvedConnector;
+  if (resolved.type === "postgres" && resolved.config.hyperdrive !== undefined) resolved.hyperdrive = grantedHyperdrive(env, accountId, resolved.config.hyperdrive);
+  return resolved;
 }
 
-export async function resolveConnector<T extends ConnectorType>(env: Env, spaceId: string, alias: string, type: T): Promise<ResolvedOf<T>> {
+export async function resolveConnector<T extends ConnectorType>(env: Env, account: { accountId: string; spaceId: string }, alias: string, type: T): Promise<ResolvedOf<T>> {
+  const { spaceId } = account;
   const row = await directory(env)
     .orm()
     .query.connectors.findFirst({ where: and(eq(connectors.spaceId, spaceId), eq(connectors.alias, alias)) });
   if (!row) throw new FlowFailure(`no ${type} connector '${alias}' in this space`);
   if (row.type !== type) throw new FlowFailure(`connector '${alias}' is ${row.type === "http" ? "an" : "a"} ${row.type} connector, not ${type}`);
   try {
-    return (await decryptConnector(env, row)) as ResolvedOf<T>;
+    return (await decryptConnector(env, account.accountId, row)) as ResolvedOf<T>;
   } catch (error) {
+    if (error instanceof HyperdriveUnavailable) throw new FlowFailure(`connector '${alias}' cannot connect: ${error.message}`, { cause: error });
     if (error instanceof ConnectorKeyMissing) {
       throw new FlowFailure(`connector '${alias}' cannot be read: this deployment's WEBHOOK_SECRET_KEY secret is not set`, { cause: error });
     }

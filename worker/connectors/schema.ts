@@ -2,6 +2,7 @@
 // The API's request schemas are built from these, and a PATCH is checked against them once merged with
 // the stored connector, so both paths refuse the same things with the same messages.
 import { z } from "zod";
+import { HYPERDRIVE_BINDING_NAME } from "../db/databases";
 import { Problem, type FieldError } from "../errors";
 import type { ConnectorType } from "./types";
 
@@ -13,13 +14,35 @@ export const ConnectorAlias = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "lo
 export const ConnectorName = z.string().min(1).max(200);
 
 // Config objects are strict: a misspelt field ("hostname") is refused rather than silently ignored.
+// A postgres connector reaches its server directly (host, port, database, user, and a password in the
+// secret) or through a Hyperdrive binding of the deployment, which holds all of those itself.
 export const PostgresConfig = z.strictObject({
-  host: z.string().min(1).max(255).regex(/^[^\s/]+$/, "a host name or IP address, without a scheme, path or spaces"),
-  port: z.number().int().min(1).max(65535).default(5432),
-  database: z.string().min(1).max(128),
-  user: z.string().min(1).max(128),
+  host: z.string().min(1).max(255).regex(/^[^\s/]+$/, "a host name or IP address, without a scheme, path or spaces").optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  database: z.string().min(1).max(128).optional(),
+  user: z.string().min(1).max(128).optional(),
   ssl: z.enum(SSL_MODES).optional(),
+  hyperdrive: z
+    .string()
+    .regex(HYPERDRIVE_BINDING_NAME, "the name of a Hyperdrive binding of this deployment, such as PG_WAREHOUSE")
+    .optional()
+    .describe("Connect through this Hyperdrive binding instead of host/port/database/user; no secret then"),
 });
+
+/** A postgres config names either a server or a Hyperdrive binding; the direct form has a password. */
+function checkPostgres(config: PostgresConfig, secret: { password?: string } | undefined, secretKept: boolean, issue: (path: (string | number)[], message: string) => void) {
+  if (config.hyperdrive !== undefined) {
+    for (const field of ["host", "port", "database", "user", "ssl"] as const) {
+      if (config[field] !== undefined) issue(["config", field], "is set by the Hyperdrive binding; leave it out");
+    }
+    if (secret?.password !== undefined) issue(["secret", "password"], "is held by the Hyperdrive binding; leave the secret out");
+    return;
+  }
+  for (const field of ["host", "database", "user"] as const) {
+    if (config[field] === undefined) issue(["config", field], "is required (or name a Hyperdrive binding in config.hyperdrive)");
+  }
+  if (secret?.password === undefined && !secretKept) issue(["secret", "password"], "is required to connect to a server directly");
+}
 
 /** An HTTP(S) URL; the connector's credentials are sent to it by the test endpoint. */
 const BaseUrl = z
@@ -36,7 +59,7 @@ export const HttpConfig = z.strictObject({
 });
 
 const secretText = z.string().min(1).max(4096);
-export const PostgresSecret = z.strictObject({ password: secretText });
+export const PostgresSecret = z.strictObject({ password: secretText.optional() });
 /** The one field the secret has for each kind of HTTP auth. */
 export const HTTP_SECRET_FIELD = { bearer: "token", basic: "password", header: "value" } as const;
 export const HttpSecret = z.strictObject({ token: secretText.optional(), password: secretText.optional(), value: secretText.optional() });
@@ -70,9 +93,14 @@ function refineHttp(value: { config: HttpConfig; secret?: z.infer<typeof HttpSec
 
 const identity = { name: ConnectorName, alias: ConnectorAlias };
 
+function refinePostgres(secretKept: boolean) {
+  return (value: { config: PostgresConfig; secret?: z.infer<typeof PostgresSecret> }, context: z.RefinementCtx) =>
+    checkPostgres(value.config, value.secret, secretKept, (path, message) => context.addIssue({ code: "custom", path, message }));
+}
+
 /** A POST body: name, alias, type, and the type's config and secret. */
 export const NewConnectorBody = z.discriminatedUnion("type", [
-  z.strictObject({ ...identity, type: z.literal("postgres"), config: PostgresConfig, secret: PostgresSecret }),
+  z.strictObject({ ...identity, type: z.literal("postgres"), config: PostgresConfig, secret: PostgresSecret.optional() }).superRefine(refinePostgres(false)),
   z.strictObject({ ...identity, type: z.literal("http"), config: HttpConfig, secret: HttpSecret }).superRefine(refineHttp),
 ]);
 export type NewConnectorBody = z.infer<typeof NewConnectorBody>;
@@ -88,6 +116,8 @@ export interface MergedSettings {
   type: ConnectorType;
   config: unknown;
   secret?: unknown;
+  /** The stored secret stays and holds what the config needs (a password, for a direct postgres connector). */
+  secretKept: boolean;
 }
 
 /**
@@ -102,10 +132,21 @@ export class InvalidConnectorBody extends Problem {
 }
 
 /** The merged settings, parsed, or InvalidConnectorBody naming each bad field. */
-export function parseMergedSettings(merged: MergedSettings) {
+export function parseMergedSettings({ secretKept, ...merged }: MergedSettings) {
   const parsed = MergedConnector.safeParse(merged);
   if (!parsed.success) {
     throw new InvalidConnectorBody(parsed.error.issues.map((issue) => ({ path: ["json", ...issue.path.map(String)].join("."), message: issue.message })));
   }
+  if (parsed.data.type === "postgres") {
+    const errors: FieldError[] = [];
+    checkPostgres(parsed.data.config, parsed.data.secret, secretKept, (path, message) => errors.push({ path: ["json", ...path].join("."), message }));
+    if (errors.length > 0) throw new InvalidConnectorBody(errors);
+    return { ...parsed.data, config: withDefaults(parsed.data.config) };
+  }
   return parsed.data;
+}
+
+/** A direct postgres config with its default port filled in, as it is stored and answered. */
+export function withDefaults(config: PostgresConfig): PostgresConfig {
+  return config.hyperdrive === undefined && config.port === undefined ? { ...config, port: 5432 } : config;
 }

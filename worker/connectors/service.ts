@@ -10,7 +10,8 @@ import { Conflict, NotFound, Problem, type FieldError } from "../errors";
 import { newId } from "../lib/ids";
 import { probeConnector, type ProbeResult } from "./probe";
 import { decryptConnector } from "./resolve";
-import { HTTP_SECRET_FIELD, InvalidConnectorBody, parseMergedSettings, type HttpConfig, type NewConnectorBody, type PostgresConfig } from "./schema";
+import { HTTP_SECRET_FIELD, InvalidConnectorBody, parseMergedSettings, withDefaults, type HttpConfig, type NewConnectorBody, type PostgresConfig } from "./schema";
+import { grantedHyperdrive, HyperdriveUnavailable } from "./hyperdrive";
 import { encryptConnectorSecret } from "./secrets";
 import type { ConnectorType } from "./types";
 
@@ -57,7 +58,8 @@ function view(row: ConnectorRow) {
     alias: row.alias,
     type: row.type,
     config: JSON.parse(row.config) as PostgresConfig | HttpConfig,
-    secretSet: true as const,
+    // A Hyperdrive connector has no secret of its own: the binding holds the credentials.
+    secretSet: !(row.type === "postgres" && (JSON.parse(row.config) as PostgresConfig).hyperdrive !== undefined),
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),
   };
@@ -93,11 +95,24 @@ function raceOnAlias(error: unknown, alias: string): never {
   throw error;
 }
 
-export async function createConnector(env: Env, spaceId: string, input: NewConnector): Promise<ConnectorView> {
+/** A connector through Hyperdrive names a binding this deployment has and grants to the account. */
+function assertHyperdriveGranted(env: Env, accountId: string, type: ConnectorType, config: PostgresConfig | HttpConfig) {
+  if (type !== "postgres" || (config as PostgresConfig).hyperdrive === undefined) return;
+  try {
+    grantedHyperdrive(env, accountId, (config as PostgresConfig).hyperdrive!);
+  } catch (error) {
+    if (error instanceof HyperdriveUnavailable) throw new InvalidConnectorBody([{ path: "json.config.hyperdrive", message: error.message }]);
+    throw error;
+  }
+}
+
+export async function createConnector(env: Env, account: { accountId: string; spaceId: string }, input: NewConnector): Promise<ConnectorView> {
+  const { spaceId } = account;
+  assertHyperdriveGranted(env, account.accountId, input.type, input.config);
   const now = Date.now();
   const id = newId(now);
   // Encrypted first: without the key nothing is stored (503 connectors-not-configured).
-  const secretCiphertext = await encryptConnectorSecret(input.secret, { spaceId, connectorId: id }, env.WEBHOOK_SECRET_KEY);
+  const secretCiphertext = await encryptConnectorSecret(input.secret ?? {}, { spaceId, connectorId: id }, env.WEBHOOK_SECRET_KEY);
   await assertAliasFree(env, spaceId, input.alias);
   const row: ConnectorRow = {
     id,
@@ -105,7 +120,7 @@ export async function createConnector(env: Env, spaceId: string, input: NewConne
     name: input.name,
     alias: input.alias,
     type: input.type,
-    config: JSON.stringify(input.config),
+    config: JSON.stringify(input.type === "postgres" ? withDefaults(input.config) : input.config),
     secretCiphertext,
     createdAt: now,
     updatedAt: now,
@@ -123,7 +138,8 @@ export async function getConnector(env: Env, spaceId: string, ref: string): Prom
   return view(await load(env, spaceId, ref));
 }
 
-export async function updateConnector(env: Env, spaceId: string, ref: string, patch: ConnectorPatch): Promise<ConnectorView> {
+export async function updateConnector(env: Env, account: { accountId: string; spaceId: string }, ref: string, patch: ConnectorPatch): Promise<ConnectorView> {
+  const { spaceId } = account;
   const row = await load(env, spaceId, ref);
   const type = patch.type ?? row.type;
   const stored = JSON.parse(row.config) as Record<string, unknown>;
@@ -131,13 +147,19 @@ export async function updateConnector(env: Env, spaceId: string, ref: string, pa
   if (type !== row.type) {
     // A config and a secret are of one type: changing it replaces both.
     if (!patch.config) missing.push({ path: "json.config", message: `is required when the type changes to ${type}` });
-    if (!patch.secret) missing.push({ path: "json.secret", message: `is required when the type changes to ${type}` });
+    const throughHyperdrive = type === "postgres" && patch.config?.hyperdrive !== undefined;
+    if (!patch.secret && !throughHyperdrive) missing.push({ path: "json.secret", message: `is required when the type changes to ${type}` });
   } else if (type === "http" && patch.config && !patch.secret && patch.config.auth !== stored.auth && typeof patch.config.auth === "string") {
     const field = HTTP_SECRET_FIELD[patch.config.auth as keyof typeof HTTP_SECRET_FIELD];
     if (field) missing.push({ path: "json.secret", message: `is required when auth changes to ${patch.config.auth} (the secret is { ${field} })` });
   }
   if (missing.length > 0) throw new InvalidConnectorBody(missing);
-  const settings = parseMergedSettings({ type, config: patch.config ?? stored, secret: patch.secret });
+  // A direct postgres connector keeps its stored password; one that was through Hyperdrive has none.
+  const secretKept = patch.secret === undefined && type === row.type && (row.type !== "postgres" || stored.hyperdrive === undefined);
+  const settings = parseMergedSettings({ type, config: patch.config ?? stored, secret: patch.secret, secretKept });
+  assertHyperdriveGranted(env, account.accountId, type, settings.config);
+  // Through Hyperdrive there is no secret: a password stored before is dropped.
+  const throughHyperdrive = type === "postgres" && (settings.config as PostgresConfig).hyperdrive !== undefined;
 
   const alias = patch.alias ?? row.alias;
   if (alias !== row.alias || type !== row.type) {
@@ -149,9 +171,10 @@ export async function updateConnector(env: Env, spaceId: string, ref: string, pa
     }
     if (alias !== row.alias) await assertAliasFree(env, spaceId, alias);
   }
-  const secretCiphertext = settings.secret
-    ? await encryptConnectorSecret(settings.secret, { spaceId, connectorId: row.id }, env.WEBHOOK_SECRET_KEY)
-    : row.secretCiphertext;
+  const secretCiphertext =
+    settings.secret || throughHyperdrive
+      ? await encryptConnectorSecret(throughHyperdrive ? {} : (settings.secret as Record<string, string>), { spaceId, connectorId: row.id }, env.WEBHOOK_SECRET_KEY)
+      : row.secretCiphertext;
   const updated: ConnectorRow = {
     ...row,
     name: patch.name ?? row.name,
@@ -179,12 +202,13 @@ export async function deleteConnector(env: Env, spaceId: string, ref: string): P
   await directory(env).orm().delete(connectors).where(and(eq(connectors.id, row.id), eq(connectors.spaceId, spaceId)));
 }
 
-export async function testConnector(env: Env, spaceId: string, ref: string): Promise<ProbeResult> {
-  const row = await load(env, spaceId, ref);
+export async function testConnector(env: Env, account: { accountId: string; spaceId: string }, ref: string): Promise<ProbeResult> {
+  const row = await load(env, account.spaceId, ref);
   let connector;
   try {
-    connector = await decryptConnector(env, row);
+    connector = await decryptConnector(env, account.accountId, row);
   } catch (error) {
+    if (error instanceof HyperdriveUnavailable) return { ok: false, latencyMs: 0, message: `Cannot connect: ${error.message}.` };
     // Encrypted under another key (WEBHOOK_SECRET_KEY was replaced): the connector cannot work until its secret is saved again.
     if (!(error instanceof Error && error.name === "OperationError")) throw error;
     return { ok: false, latencyMs: 0, message: "The stored secret cannot be decrypted with this deployment's key (was WEBHOOK_SECRET_KEY replaced?); save the secret again." };

@@ -4,12 +4,14 @@
 
 export type ConnectorType = "postgres" | "http";
 
+/** A server to connect to directly (host, database, user; a password in the secret), or a Hyperdrive binding's name alone. */
 export interface PostgresConfig {
-  host: string;
+  host?: string;
   port?: number;
-  database: string;
-  user: string;
+  database?: string;
+  user?: string;
   ssl?: "disable" | "require" | "verify-full";
+  hyperdrive?: string;
 }
 
 export interface HttpConfig {
@@ -21,7 +23,15 @@ export interface HttpConfig {
 
 /** A connector with its secret decrypted: what a node gets from `EngineServices.connector`. */
 export type ResolvedConnector =
-  | { id: string; alias: string; type: "postgres"; config: PostgresConfig; secret: { password: string } }
+  | {
+      id: string;
+      alias: string;
+      type: "postgres";
+      config: PostgresConfig;
+      secret: { password?: string };
+      /** The binding named by `config.hyperdrive`, granted to the job's account: the way in instead of host and password. */
+      hyperdrive?: Hyperdrive;
+    }
   | { id: string; alias: string; type: "http"; config: HttpConfig; secret: { token?: string; password?: string; value?: string } };
 
 /** The connector of type `T` among the resolved ones. */

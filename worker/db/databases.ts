@@ -88,3 +88,16 @@ export async function emptiestShard(env: Env): Promise<string> {
   const placed = new Map(rows.results.map((row) => [row.shard, row.accounts]));
   return names.reduce((best, name) => ((placed.get(name) ?? 0) < (placed.get(best) ?? 0) ? name : best), names[0]);
 }
+
+/** A Hyperdrive binding's name: the PG_ prefix keeps a connector from naming any other binding. */
+export const HYPERDRIVE_BINDING_NAME = /^PG_[A-Z0-9_]{1,60}$/;
+
+/**
+ * The Hyperdrive binding `name` of this deployment (wrangler.toml `[[hyperdrive]]`), or null when
+ * there is none by that name. Who may use it is the caller's business (connectors/hyperdrive.ts).
+ */
+export function hyperdriveBinding(env: Env, name: string): Hyperdrive | null {
+  if (!HYPERDRIVE_BINDING_NAME.test(name)) return null;
+  const binding = (env as unknown as Record<string, unknown>)[name];
+  return binding && typeof binding === "object" && typeof (binding as Hyperdrive).connectionString === "string" ? (binding as Hyperdrive) : null;
+}

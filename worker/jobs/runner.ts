@@ -242,7 +242,7 @@ export class JobRunner extends DurableObject<Env> {
           const key = `${type}:${alias}`;
           let connector = connectors.get(key);
           if (!connector) {
-            connector = resolveConnector(runner.env, init.spaceId, alias, type);
+            connector = resolveConnector(runner.env, init, alias, type);
             connectors.set(key, connector);
             connector.catch(() => connectors.delete(key));
           }

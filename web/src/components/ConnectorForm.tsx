@@ -33,6 +33,9 @@ export function ConnectorForm(props: { initial?: Connector; submitLabel: string;
   const [database, setDatabase] = createSignal(text(initialConfig.database));
   const [user, setUser] = createSignal(text(initialConfig.user));
   const [ssl, setSsl] = createSignal(text(initialConfig.ssl));
+  // A postgres connector reaches its server directly, or through a Hyperdrive binding of the deployment.
+  const [via, setVia] = createSignal<"server" | "hyperdrive">(initialConfig.hyperdrive === undefined ? "server" : "hyperdrive");
+  const [hyperdrive, setHyperdrive] = createSignal(text(initialConfig.hyperdrive));
   const [auth, setAuth] = createSignal<HttpAuth>((text(initialConfig.auth) || "bearer") as HttpAuth);
   const [username, setUsername] = createSignal(text(initialConfig.username));
   const [headerName, setHeaderName] = createSignal(text(initialConfig.headerName));
@@ -41,11 +44,14 @@ export function ConnectorForm(props: { initial?: Connector; submitLabel: string;
   const [busy, setBusy] = createSignal(false);
 
   const editing = () => props.initial !== undefined;
-  // A new connector, or a new kind of HTTP auth, needs its secret; otherwise the stored one may stay.
-  const secretRequired = () => !editing() || (type() === "http" && auth() !== initialConfig.auth);
+  const throughHyperdrive = () => type() === "postgres" && via() === "hyperdrive";
+  // A new connector, a new kind of HTTP auth, or a server instead of Hyperdrive needs its secret; otherwise the stored one may stay.
+  const secretRequired = () =>
+    !editing() || (type() === "http" && auth() !== initialConfig.auth) || (type() === "postgres" && initialConfig.hyperdrive !== undefined);
   const secretLabel = () => (type() === "postgres" ? "Password" : SECRET_FIELD[auth()].label);
 
   const config = (): Record<string, unknown> => {
+    if (throughHyperdrive()) return { hyperdrive: hyperdrive().trim() };
     if (type() === "postgres") {
       return { host: host().trim(), port: Number(port()), database: database().trim(), user: user().trim(), ...(ssl() ? { ssl: ssl() } : {}) };
     }
@@ -62,7 +68,8 @@ export function ConnectorForm(props: { initial?: Connector; submitLabel: string;
     setBusy(true);
     try {
       const field = type() === "postgres" ? "password" : SECRET_FIELD[auth()].field;
-      await props.onSubmit({ name: name().trim(), alias: alias().trim(), type: type(), config: config(), ...(secret() ? { secret: { [field]: secret() } } : {}) });
+      const withSecret = secret() && !throughHyperdrive();
+      await props.onSubmit({ name: name().trim(), alias: alias().trim(), type: type(), config: config(), ...(withSecret ? { secret: { [field]: secret() } } : {}) });
       setSecret("");
     } finally {
       setBusy(false);
@@ -95,6 +102,29 @@ export function ConnectorForm(props: { initial?: Connector; submitLabel: string;
         </div>
       </fieldset>
       <Switch>
+        <Match when={type() === "postgres"}>
+          <fieldset class="field">
+            <legend>Connect</legend>
+            <div class="checks">
+              <label class="check">
+                <input type="radio" name="postgres-via" checked={via() === "server"} onChange={() => setVia("server")} />
+                To a server <span class="muted small">— host, user and password</span>
+              </label>
+              <label class="check">
+                <input type="radio" name="postgres-via" checked={via() === "hyperdrive"} onChange={() => setVia("hyperdrive")} />
+                Through Hyperdrive <span class="muted small">— a binding of this deployment, granted to the account</span>
+              </label>
+            </div>
+          </fieldset>
+        </Match>
+      </Switch>
+      <Switch>
+        <Match when={throughHyperdrive()}>
+          <label class="field field-grow">
+            <span>Hyperdrive binding</span>
+            <input type="text" required pattern="PG_[A-Z0-9_]{1,60}" placeholder="PG_WAREHOUSE" value={hyperdrive()} onInput={(event) => setHyperdrive(event.currentTarget.value)} />
+          </label>
+        </Match>
         <Match when={type() === "postgres"}>
           <div class="form-row">
             <label class="field field-grow">
@@ -155,19 +185,21 @@ export function ConnectorForm(props: { initial?: Connector; submitLabel: string;
           </label>
         </Match>
       </Switch>
-      <label class="field field-grow">
-        <span>
-          {secretLabel()} <span class="muted small">— write-only{editing() && !secretRequired() ? "; leave empty to keep the stored one" : ""}</span>
-        </span>
-        <input
-          type="password"
-          autocomplete="new-password"
-          required={secretRequired()}
-          placeholder={editing() && !secretRequired() ? "•••••••• (stored)" : ""}
-          value={secret()}
-          onInput={(event) => setSecret(event.currentTarget.value)}
-        />
-      </label>
+      <Show when={!throughHyperdrive()}>
+        <label class="field field-grow">
+          <span>
+            {secretLabel()} <span class="muted small">— write-only{editing() && !secretRequired() ? "; leave empty to keep the stored one" : ""}</span>
+          </span>
+          <input
+            type="password"
+            autocomplete="new-password"
+            required={secretRequired()}
+            placeholder={editing() && !secretRequired() ? "•••••••• (stored)" : ""}
+            value={secret()}
+            onInput={(event) => setSecret(event.currentTarget.value)}
+          />
+        </label>
+      </Show>
       <div class="form-actions">
         <button type="submit" class="button button-primary" disabled={busy()}>{props.submitLabel}</button>
         <button type="button" class="button" onClick={() => props.onCancel()}>Cancel</button>

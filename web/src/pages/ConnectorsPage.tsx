@@ -64,6 +64,7 @@ export function ConnectorsPage() {
 /** Where the connector points, in one line: host:port/database as user, or the auth and base URL. */
 function summary(connector: Connector): string {
   const config = connector.config as Record<string, unknown>;
+  if (connector.type === "postgres" && config.hyperdrive !== undefined) return `through Hyperdrive binding ${config.hyperdrive}`;
   if (connector.type === "postgres") return `${config.host}:${config.port}/${config.database} as ${config.user}${config.ssl ? ` · TLS ${config.ssl}` : ""}`;
   const auth = config.auth === "basic" ? `basic auth as ${config.username}` : config.auth === "header" ? `header ${config.headerName}` : "bearer token";
   return `${auth}${config.baseUrl ? ` · ${config.baseUrl}` : ""}`;

@@ -13,7 +13,7 @@ const params = z.object({ connector: ConnectorRef });
 
 export const NewConnector = NewConnectorBody.openapi("NewConnector", {
   description:
-    "`postgres`: config { host, port? (5432), database, user, ssl? }, secret { password }. `http`: config { auth: bearer|basic|header, username? (basic), headerName? (header), baseUrl? }, secret { token } (bearer), { password } (basic) or { value } (header).",
+    "`postgres`: config { host, port? (5432), database, user, ssl? }, secret { password }; or config { hyperdrive: \"PG_…\" } (a Hyperdrive binding of the deployment granted to the account) and no secret. `http`: config { auth: bearer|basic|header, username? (basic), headerName? (header), baseUrl? }, secret { token } (bearer), { password } (basic) or { value } (header).",
 });
 export type NewConnector = z.infer<typeof NewConnector>;
 
@@ -35,7 +35,7 @@ export const Connector = z
     alias: z.string(),
     type: z.enum(CONNECTOR_TYPES),
     config: z.union([PostgresConfig, HttpConfig]),
-    secretSet: z.literal(true).openapi({ description: "A secret is stored; it is never returned" }),
+    secretSet: z.boolean().openapi({ description: "A secret is stored (it is never returned); false for a postgres connector through Hyperdrive, whose binding holds the credentials" }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -61,7 +61,7 @@ connectorsApi.openapi(
     request: { body: body(NewConnector) },
     responses: { 201: json(Connector, "Connector created (without its secret)"), ...problemResponses(401, 403, 409, 422, 503) },
   }),
-  async (c) => c.json(await createConnector(c.env, c.var.caller.spaceId, c.req.valid("json")), 201),
+  async (c) => c.json(await createConnector(c.env, c.var.caller, c.req.valid("json")), 201),
 );
 
 connectorsApi.openapi(
@@ -98,7 +98,7 @@ connectorsApi.openapi(
     request: { params, body: body(ConnectorPatch) },
     responses: { 200: json(Connector, "Connector updated"), ...problemResponses(401, 403, 404, 409, 422, 503) },
   }),
-  async (c) => c.json(await updateConnector(c.env, c.var.caller.spaceId, c.req.valid("param").connector, c.req.valid("json")), 200),
+  async (c) => c.json(await updateConnector(c.env, c.var.caller, c.req.valid("param").connector, c.req.valid("json")), 200),
 );
 
 connectorsApi.openapi(
@@ -127,5 +127,5 @@ connectorsApi.openapi(
     request: { params },
     responses: { 200: json(ConnectorTestResult, "What happened; ok is false when it did not work"), ...problemResponses(401, 403, 404, 503) },
   }),
-  async (c) => c.json(await testConnector(c.env, c.var.caller.spaceId, c.req.valid("param").connector), 200),
+  async (c) => c.json(await testConnector(c.env, c.var.caller, c.req.valid("param").connector), 200),
 );
