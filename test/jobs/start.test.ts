@@ -26,7 +26,7 @@ describe("POST /job/start", () => {
       updatedAt: expect.any(String),
       claimedAt: null,
       endedAt: null,
-      progress: { steps: 0, currentNode: null },
+      progress: { steps: 0, currentNode: null, loop: null },
       usage: { executionMs: 0 },
       error: null,
     });

@@ -59,6 +59,10 @@ export const jobs = sqliteTable(
     sleepingUntil: epochMs("sleeping_until"),
     steps: integer("steps").notNull().default(0),
     currentNode: text("current_node"),
+    /** The outermost loop in an iteration (progress.loop): its node id, the iteration's index, its length when known. */
+    loopNode: text("loop_node"),
+    loopIndex: integer("loop_index"),
+    loopLength: integer("loop_length"),
     executionMs: integer("execution_ms").notNull().default(0),
     /** When the job went CANCELING: mirrors do not touch it, so the watchdog can tell a cancel that never landed. */
     cancelRequestedAt: epochMs("cancel_requested_at"),

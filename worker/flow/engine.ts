@@ -25,6 +25,13 @@ export class NodeCrashed extends Error {
   }
 }
 
+/** Where the outermost loop being iterated is (the Job object's `progress.loop`): its node id, the iteration's index, and its length when known. */
+export interface LoopPosition {
+  node: string;
+  index: number;
+  length: number | null;
+}
+
 export type StepResult =
   | { kind: "ran" }
   | { kind: "sleeping"; until: number }
@@ -77,6 +84,21 @@ export class FlowEngine {
     const frame = frames[frames.length - 1];
     const next = sleep?.node ?? frame.ready[0] ?? frame.loopNode;
     return next === null ? null : (this.graph.nodes[next]?.name ?? null);
+  }
+
+  /**
+   * The outermost loop in an iteration, or null: none is, the job completed, or the loop's node type
+   * cannot say. The outermost, because it is the one whose position tells how far the job is; a
+   * failed job keeps the position it failed at, as `currentNode` keeps the node.
+   */
+  get outerLoop(): LoopPosition | null {
+    const { final, frames } = this.state;
+    const loopNode = frames[1]?.loopNode;
+    if (final?.kind === "completed" || !loopNode) return null;
+    const type = this.graph.nodes[loopNode]?.type;
+    const handler = type !== undefined && Object.hasOwn(this.handlers, type) ? this.handlers[type] : undefined;
+    const position = handler?.loopPosition?.(this.graph.nodes[loopNode], frames[1].loop);
+    return position ? { node: loopNode, index: position.index, length: position.length } : null;
   }
 
   get nodeStates(): Record<string, NodeState> {

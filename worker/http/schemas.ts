@@ -22,7 +22,21 @@ export const RuleReference = z
   .object({ baseId: z.string(), alias: z.string().nullable(), version: z.number().int(), type: z.string() })
   .openapi("RuleReference");
 
-const Progress = z.object({ steps: z.number().int(), currentNode: z.string().nullable() });
+export const LoopProgress = z
+  .object({
+    node: z.string().openapi({ description: "The id of the loop node (a FOREACH, or a DATABASE_QUERY with a `loop` connection)." }),
+    index: z.number().int().nonnegative().openapi({ description: "The index of the iteration in progress, from 0: the item or row the body is on." }),
+    length: z.number().int().nonnegative().nullable().openapi({
+      description: "How many iterations the loop makes (a FOREACH over `items`, capped by `maxIterations`); null when not known before it ends (a `while` FOREACH, a DATABASE_QUERY).",
+    }),
+  })
+  .openapi("LoopProgress", {
+    description:
+      "Where the outermost loop in an iteration is, refreshed with `steps` (about every 15 s while the job computes, and whenever it starts a WAIT). " +
+      "Null when the job is not in a loop and once it completed; a job that failed, was canceled or timed out keeps the position it stopped at.",
+  });
+
+const Progress = z.object({ steps: z.number().int(), currentNode: z.string().nullable(), loop: LoopProgress.nullable() });
 const Usage = z.object({ executionMs: z.number().int() });
 
 // The fields a job shows in the list; the Job adds input, output, context and error. Spread as a

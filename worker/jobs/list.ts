@@ -22,7 +22,7 @@ export interface JobFilters {
 const SUMMARY_COLUMNS = `jobs.id, jobs.space_id, jobs.account_id, jobs.rule_id, jobs.rule_version,
   jobs.rule_alias, 'integration-flow' AS rule_type, jobs.correlation_id, jobs.used_api_key_id,
   jobs.state, jobs.status_code, jobs.status_message, jobs.error, jobs.created_at, jobs.updated_at,
-  jobs.claimed_at, jobs.ended_at, jobs.steps, jobs.current_node, jobs.execution_ms,
+  jobs.claimed_at, jobs.ended_at, jobs.steps, jobs.current_node, jobs.loop_node, jobs.loop_index, jobs.loop_length, jobs.execution_ms,
   jobs.idempotency_key, jobs.request_hash`;
 
 type Clause = { where: string[]; params: unknown[] };

@@ -3,6 +3,7 @@
 // and a final state is never overwritten.
 import { chargeStatement, rollUpStatements } from "../billing/charge";
 import type { JobShard } from "../db/databases";
+import type { LoopPosition } from "../flow/engine";
 import type { StoredPayload } from "./payloads";
 import type { Control, RunnerHeader } from "./runner-storage";
 import { SLOT_HOLDING_STATES, sqlStates, statesBefore } from "./states";
@@ -21,18 +22,26 @@ export function mirrorIntervalMs(env: { MIRROR_INTERVAL_MS?: string }): number {
 export interface Progress {
   steps: number;
   currentNode: string | null;
+  /** The outermost loop's position; its columns ride on the progress statement, adding no write. */
+  loop: LoopPosition | null;
 }
 
 export async function mirrorProgress(db: JobShard, init: RunnerHeader, control: Control, progress: Progress, now: number) {
   await db.batch([
     db
       .prepare(
-        `UPDATE jobs SET steps = ?, current_node = ?, execution_ms = ?, heartbeat_at = ?, sleeping_until = ?, updated_at = ?
+        `UPDATE jobs SET steps = ?, current_node = ?, loop_node = ?, loop_index = ?, loop_length = ?, execution_ms = ?,
+           heartbeat_at = ?, sleeping_until = ?, updated_at = ?
          WHERE id = ? AND state IN (${sqlStates(SLOT_HOLDING_STATES)})`,
       )
-      .bind(progress.steps, progress.currentNode, control.executionMs, now, control.sleepingUntil, now, init.jobId),
+      .bind(progress.steps, progress.currentNode, ...loopColumns(progress), control.executionMs, now, control.sleepingUntil, now, init.jobId),
     ...charges(db, init, control),
   ]);
+}
+
+/** loop_node, loop_index, loop_length: all null outside a loop. */
+function loopColumns({ loop }: Progress): [string | null, number | null, number | null] {
+  return loop ? [loop.node, loop.index, loop.length] : [null, null, null];
 }
 
 /**
@@ -65,7 +74,8 @@ export async function mirrorFinal(
     db
       .prepare(
         `UPDATE jobs SET state = ?, status_code = ?, status_message = ?, transition_note = ?, error = ?,
-           ended_at = ?, updated_at = ?, steps = ?, current_node = ?, execution_ms = ?, heartbeat_at = ?, sleeping_until = NULL
+           ended_at = ?, updated_at = ?, steps = ?, current_node = ?, loop_node = ?, loop_index = ?, loop_length = ?,
+           execution_ms = ?, heartbeat_at = ?, sleeping_until = NULL
          WHERE id = ? AND state IN (${sqlStates(statesBefore(final.status.state))}) RETURNING id`,
       )
       .bind(
@@ -78,6 +88,7 @@ export async function mirrorFinal(
         final.endedAt,
         progress.steps,
         progress.currentNode,
+        ...loopColumns(progress),
         control.executionMs,
         final.endedAt,
         init.jobId,

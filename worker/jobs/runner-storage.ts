@@ -1,6 +1,6 @@
 // The JobRunner's own SQLite storage: numbered schema steps, the job snapshot, the control record
 // and the job's log lines. The checkpoint stored here is the source of truth for what runs next.
-import type { Checkpoint, LogLine } from "../flow/engine";
+import type { Checkpoint, LogLine, LoopPosition } from "../flow/engine";
 import { PIECE_TABLES, PieceStore } from "./piece-store";
 import type { Status } from "./states";
 import { checkStoredSize, STORAGE_VALUE_LIMIT_BYTES } from "./storage-limits";
@@ -73,8 +73,11 @@ export interface Control {
   finalMirrored: boolean;
   droppedLogLines: number;
   mirrorFailures: number;
-  /** Progress at the last committed slice: what D1 mirrors, even when the engine cannot be rebuilt. */
-  progress: { steps: number; currentNode: string | null };
+  /**
+   * Progress at the last committed slice: what D1 mirrors, even when the engine cannot be rebuilt.
+   * `loop` is absent in records stored before it existed: read as null.
+   */
+  progress: { steps: number; currentNode: string | null; loop?: LoopPosition | null };
   attempts: Attempts;
   /** When progress and charges last reached D1 (epoch ms); null before the first mirror. Absent in older records. */
   lastMirrorAt?: number | null;

@@ -95,7 +95,7 @@ export class JobRunner extends DurableObject<Env> {
       finalMirrored: false,
       droppedLogLines: 0,
       mirrorFailures: 0,
-      progress: { steps: 0, currentNode: null },
+      progress: { steps: 0, currentNode: null, loop: null },
       attempts: { count: 0, lastError: null, node: null, retryAt: null },
       passingFailures: 0,
     };
@@ -343,7 +343,7 @@ export class JobRunner extends DurableObject<Env> {
     next.executionMs += sliceMs;
     addCharge(next, { slice: next.slices, ms: sliceMs, endedAt });
     next.sleepingUntil = result.kind === "sleeping" ? result.until : null;
-    next.progress = { steps: engine.steps, currentNode: engine.currentNode };
+    next.progress = { steps: engine.steps, currentNode: engine.currentNode, loop: engine.outerLoop };
     next.passingFailures = 0;
     let output: unknown;
     if (next.cancelRequest) {
@@ -410,7 +410,7 @@ export class JobRunner extends DurableObject<Env> {
   }
 
   private progress(control: Control): Progress {
-    return { steps: control.progress.steps, currentNode: control.progress.currentNode };
+    return { steps: control.progress.steps, currentNode: control.progress.currentNode, loop: control.progress.loop ?? null };
   }
 
   /**

@@ -23,6 +23,9 @@ export interface JobRow {
   ended_at: number | null;
   steps: number;
   current_node: string | null;
+  loop_node: string | null;
+  loop_index: number | null;
+  loop_length: number | null;
   execution_ms: number;
   idempotency_key: string | null;
   request_hash: string | null;
@@ -36,7 +39,8 @@ export const JOB_COLUMNS = `jobs.id, jobs.space_id, jobs.account_id, jobs.rule_i
   jobs.rule_alias, 'integration-flow' AS rule_type, jobs.correlation_id, jobs.used_api_key_id, jobs.input,
   jobs.input_ref, job_outputs.output AS output, job_outputs.output_ref AS output_ref, jobs.state, jobs.status_code,
   jobs.status_message, jobs.error, jobs.created_at, jobs.updated_at, jobs.claimed_at, jobs.ended_at, jobs.steps,
-  jobs.current_node, jobs.execution_ms, jobs.idempotency_key, jobs.request_hash`;
+  jobs.current_node, jobs.loop_node, jobs.loop_index, jobs.loop_length, jobs.execution_ms, jobs.idempotency_key,
+  jobs.request_hash`;
 
 export const JOB_FROM = `jobs LEFT JOIN job_outputs ON job_outputs.job_id = jobs.id`;
 
@@ -76,7 +80,11 @@ export function jobSummary(row: Omit<JobRow, "input" | "output">) {
     updatedAt: iso(row.updated_at)!,
     claimedAt: iso(row.claimed_at),
     endedAt: iso(row.ended_at),
-    progress: { steps: row.steps, currentNode: row.current_node },
+    progress: {
+      steps: row.steps,
+      currentNode: row.current_node,
+      loop: row.loop_node === null ? null : { node: row.loop_node, index: row.loop_index ?? 0, length: row.loop_length },
+    },
     usage: { executionMs: row.execution_ms },
   };
 }

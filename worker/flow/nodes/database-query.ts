@@ -86,6 +86,9 @@ export const databaseQueryNode: NodeHandler = {
     const progress = loop as QueryLoop;
     return iteration(context, data, { ...progress, index: progress.index + 1 });
   },
+
+  // The row count is known only once the last page is read: the console shows rows so far.
+  loopPosition: (_node, loop) => ({ index: (loop as QueryLoop).index, length: null }),
 };
 
 /** The iteration at `progress.index`, reading pages as needed, or `done` after the last row. */

@@ -57,6 +57,13 @@ export const foreachNode: NodeHandler = {
     if (data.collect !== undefined) previous.results.push(await context.evaluate(data.collect, "collect"));
     return nextIteration(context, data, { items: progress.items, index: progress.index + 1 }, previous.results, previous);
   },
+
+  loopPosition(node, loop) {
+    const { items, index } = loop as LoopProgress;
+    // A `while` loop cannot know how often it will run; over items, maxIterations may stop it sooner.
+    const limit = parseNodeData(node, ForeachData).maxIterations ?? Number.POSITIVE_INFINITY;
+    return { index, length: items === null ? null : Math.min(items.length, limit) };
+  },
 };
 
 async function evaluateItems(context: NodeContext, expression: string): Promise<unknown[]> {

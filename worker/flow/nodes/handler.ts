@@ -53,6 +53,12 @@ export interface NodeHandler {
   run(context: NodeContext): Promise<NodeResult>;
   /** Loop nodes only: called when nothing is left to run in the body; returns `iterate` or `done`. */
   afterIteration?(context: NodeContext, loop: unknown): Promise<NodeResult>;
+  /**
+   * Loop nodes only: where an iteration is, read from the progress its `iterate` returned (the
+   * console's progress bar). `index` is the iteration's index as the body sees it; `length` how many
+   * iterations there will be, or null when that is not known before the loop ends.
+   */
+  loopPosition?(node: FlowNode, loop: unknown): { index: number; length: number | null };
 }
 
 /** Yields each `[field, expression]` of an object of expressions (`assign`, `headers`, …), prefixed by its field. */
