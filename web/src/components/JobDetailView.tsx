@@ -4,6 +4,7 @@ import { cancelJob, getRuleVersion, runAgain } from "../api/queries";
 import type { FlowDefinition } from "../api/types";
 import { formatDuration, formatSeconds, jobDurationMs } from "../lib/format";
 import { createLiveJob } from "../lib/live-job";
+import { loopUnit } from "../lib/loop-progress";
 import { now } from "../lib/now";
 import { isCancelable, isFinalState } from "../lib/states";
 import { ConfirmButton } from "./ConfirmButton";
@@ -13,6 +14,7 @@ import { JobStateBadge } from "./JobStateBadge";
 import { JobTimeline } from "./JobTimeline";
 import { JsonView } from "./JsonView";
 import { LogStream } from "./LogStream";
+import { LoopProgressBar } from "./LoopProgressBar";
 import { ProblemMessage } from "./ProblemMessage";
 import { Time } from "./Time";
 
@@ -33,6 +35,8 @@ export function JobDetailView(props: { jobId: string; hrefFor?: (jobId: string) 
     return ref ? getRuleVersion(ref.baseId, ref.version) : undefined;
   });
   const href = (jobId: string) => (props.hrefFor ?? ((id: string) => `/jobs/${id}`))(jobId);
+  /** The loop node of progress.loop in the job's flow version (its name and type), once the flow is read. */
+  const loopNode = (id: string) => (rule()?.definition as FlowDefinition | undefined)?.nodes.find((node) => node.id === id);
 
   const doCancel = async () => {
     setActionError(undefined);
@@ -77,6 +81,16 @@ export function JobDetailView(props: { jobId: string; hrefFor?: (jobId: string) 
           <p class="status-line">
             <span class="mono">{job().status.code}</span> — {job().status.message}
           </p>
+          <Show when={job().progress.loop}>
+            {(loop) => (
+              <div class="loop-line" data-testid="job-loop">
+                <span class="muted">
+                  {isFinalState(job().status.state) ? "Stopped in loop" : "Loop"} “{loopNode(loop().node)?.name ?? loop().node}”
+                </span>
+                <LoopProgressBar loop={loop()} unit={loopUnit(loopNode(loop().node)?.type)} stopped={isFinalState(job().status.state)} />
+              </div>
+            )}
+          </Show>
           <Show when={job().error}>
             {(failure) => (
               <div class="problem" role="alert" data-testid="job-error">

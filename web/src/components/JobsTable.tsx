@@ -3,11 +3,12 @@ import { For, Show } from "solid-js";
 import { cancelJob } from "../api/queries";
 import type { JobSummary } from "../api/types";
 import { formatDuration, formatSeconds, jobDurationMs } from "../lib/format";
-import { isCancelable } from "../lib/states";
+import { isCancelable, isFinalState } from "../lib/states";
 import { now } from "../lib/now";
 import { ConfirmButton } from "./ConfirmButton";
 import { IdText } from "./IdText";
 import { JobStateBadge } from "./JobStateBadge";
+import { LoopProgressBar } from "./LoopProgressBar";
 import { Time } from "./Time";
 
 /**
@@ -56,7 +57,11 @@ export function JobsTable(props: { jobs: JobSummary[]; onCanceled?: () => void; 
           <For each={props.jobs}>
             {(job) => (
               <tr data-job-id={job.jobId}>
-                <td data-label="State"><JobStateBadge state={job.status.state} /></td>
+                <td data-label="State">
+                  <JobStateBadge state={job.status.state} />
+                  {/* Only while it runs: where a stopped job stopped is on its page. */}
+                  <LoopProgressBar loop={isFinalState(job.status.state) ? null : job.progress.loop} compact />
+                </td>
                 <td data-label="Job">
                   <A href={`/jobs/${job.jobId}`} class="id-link"><IdText id={job.jobId} /></A>
                 </td>
