@@ -3,7 +3,6 @@
 // tables, connectors that point at it, and the proxy's controls.
 import postgres from "postgres";
 import { inject } from "vitest";
-import { edge, flow, node } from "../flow/run-flow";
 import { driverSocket } from "../../worker/connectors/socket";
 import type { ResolvedOf } from "../../worker/connectors/types";
 
@@ -62,62 +61,4 @@ export async function ownPostgres(): Promise<TestPostgres> {
   return control("POST", "/database");
 }
 
-/** `customers_<id>` with `count` deterministic rows: id, name, segment, amount. */
-export async function seedCustomers(sql: ReturnType<typeof testSql>, table: string, count: number): Promise<void> {
-  await sql.unsafe(`CREATE TABLE ${table} (id integer PRIMARY KEY, name text NOT NULL, segment text NOT NULL, amount integer NOT NULL)`);
-  await sql.unsafe(
-    `INSERT INTO ${table} (id, name, segment, amount)
-     SELECT i, 'Customer ' || i, (ARRAY['gold','silver','bronze','new'])[1 + (i * 7) % 4], (i * 37) % 1000
-     FROM generate_series(1, $1::int) AS i`,
-    [count],
-  );
-}
-
-/**
- * Issue 14's acceptance flow: every customer scored (amount × 3, +100 for gold) and upserted into
- * `scores` `batchSize` at a time, read `batchSize` a page; the remainder after the loop.
- */
-export function scoringFlow(customersTable: string, scoresTable: string, batchSize = 500) {
-  const score = "read.currentRow.amount * 3 + (read.currentRow.segment = 'gold' ? 100 : 0)";
-  return flow(
-    [
-      node("start", "START"),
-      node("init", "ASSIGN", { vars: { batch: "[]", written: "0", visited: "0" } }),
-      node("read", "DATABASE_QUERY", { connector: "warehouse", sql: `SELECT id, amount, segment FROM ${customersTable} ORDER BY id`, batchSize }),
-      node("score", "ASSIGN", { vars: { batch: `$append(vars.batch, [[read.currentRow.id, ${score}]])`, visited: "vars.visited + 1" } }),
-      node("full", "SWITCH", { cases: [{ when: `$count(vars.batch) >= ${batchSize}`, port: "flush" }] }),
-      node("upsert", "DATABASE_EXECUTE", {
-        connector: "warehouse",
-        sql: `INSERT INTO ${scoresTable} (customer_id, score) VALUES ($1, $2) ON CONFLICT (customer_id) DO NOTHING`,
-        rows: "vars.batch",
-      }),
-      node("flushed", "ASSIGN", { vars: { batch: "[]", written: "vars.written + upsert.rowCount" } }),
-      node("rest", "DATABASE_EXECUTE", {
-        connector: "warehouse",
-        sql: `INSERT INTO ${scoresTable} (customer_id, score) VALUES ($1, $2) ON CONFLICT (customer_id) DO NOTHING`,
-        rows: "vars.batch",
-      }),
-      node("end", "END", { output: "{ 'count': read.count, 'visited': vars.visited, 'written': vars.written + rest.rowCount }" }),
-    ],
-    [
-      edge("start", "init"),
-      edge("init", "read"),
-      edge("read", "score", "loop"),
-      edge("score", "full"),
-      edge("full", "upsert", "flush"),
-      edge("upsert", "flushed"),
-      edge("read", "rest", "done"),
-      edge("rest", "end"),
-    ],
-  );
-}
-
-/** Rows of `scores`, and how many hold the right score for their customer. */
-export async function scoreCounts(database: ReturnType<typeof testSql>, customersTable: string, scoresTable: string) {
-  const [counts] = await database.unsafe(
-    `SELECT count(*)::int AS rows,
-            count(*) FILTER (WHERE s.score = c.amount * 3 + CASE WHEN c.segment = 'gold' THEN 100 ELSE 0 END)::int AS correct
-     FROM ${scoresTable} s JOIN ${customersTable} c ON c.id = s.customer_id`,
-  );
-  return counts;
-}
+export { scoreCounts, scoringFlow, seedCustomers } from "../support/scoring.mjs";

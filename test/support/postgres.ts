@@ -152,7 +152,8 @@ function adminShutdown(): Buffer {
   return Buffer.concat([header, body]);
 }
 
-async function startPglite(dataDir: string | undefined): Promise<{ child: ChildProcess; port: number }> {
+/** A PGlite of its own in a child process (in memory without `dataDir`), on a loopback port; also used by the crash suite. */
+export async function startPglite(dataDir: string | undefined): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(join(import.meta.dirname, "pglite-server.mjs"), dataDir ? [dataDir] : [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once("message", (message: { port: number }) => resolve(message.port));
