@@ -19,10 +19,36 @@ describe("SseParser", () => {
     expect(parser.push("\n")).toEqual([{ event: "message", data: "x", id: "1" }]);
   });
 
-  it("waits when a chunk ends between \\r and \\n", () => {
+  it("takes a \\r\\n split between chunks for one line ending, not two", () => {
     const parser = new SseParser();
-    expect(parser.push("event: end\r\ndata: {}\r\n\r")).toEqual([]);
-    expect(parser.push("\n")).toEqual([{ event: "end", data: "{}", id: undefined }]);
+    expect(parser.push("data: a\r")).toEqual([]);
+    expect(parser.push("\ndata: b\r\n\r")).toEqual([{ event: "message", data: "a\nb", id: undefined }]);
+    expect(parser.push("\nevent: end\ndata: {}\n\n")).toEqual([{ event: "end", data: "{}", id: undefined }]);
+  });
+
+  it("gives the same events whatever the chunk boundaries: one character at a time", () => {
+    const stream = ": hello\r\nid: 7\r\nevent: logs\r\ndata: [1,\r\ndata:2]\r\n\r\n: ping\n\nevent: end\rdata: {}\r\r";
+    const parser = new SseParser();
+    const events = [...stream].flatMap((character) => parser.push(character));
+    expect(events).toEqual([
+      { event: "logs", data: "[1,\n2]", id: "7" },
+      { event: "end", data: "{}", id: "7" },
+    ]);
+  });
+
+  // What eventsource-parser brings that the console's own parser missed (WHATWG event-stream rules).
+  it("strips a byte order mark at the start of the stream, even when it arrives alone", () => {
+    const parser = new SseParser();
+    expect(parser.push("\uFEFF")).toEqual([]);
+    expect(parser.push("event: job\ndata: {}\n\n")).toEqual([{ event: "job", data: "{}", id: undefined }]);
+  });
+
+  it("ignores an id field that contains U+0000 and keeps the last good id", () => {
+    const parser = new SseParser();
+    expect(parser.push("id: 3\ndata: a\n\nid: 4\u00005\ndata: b\n\n")).toEqual([
+      { event: "message", data: "a", id: "3" },
+      { event: "message", data: "b", id: "3" },
+    ]);
   });
 });
 

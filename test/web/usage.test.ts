@@ -1,6 +1,6 @@
 // Usage page maths: the free-seconds meter, the chart's scale and days, the pay-as-you-go sentence.
 import { describe, expect, it } from "vitest";
-import { dailySeries, meterParts, niceMax, payAsYouGoSentence } from "../../web/src/lib/usage";
+import { dailySeries, meterParts, niceMax, payAsYouGoSentence, periodDays } from "../../web/src/lib/usage";
 
 describe("meterParts", () => {
   it("shows the share of the free seconds used and what is left", () => {
@@ -46,6 +46,15 @@ describe("dailySeries", () => {
       { day: "2026-11-03", usedSeconds: 0 },
     ]);
     expect(dailySeries(usage, Date.parse("2027-01-01T00:00:00Z"))).toHaveLength(30);
+  });
+});
+
+describe("periodDays", () => {
+  it("lists every UTC day of the period, the chart's x axis", () => {
+    const november = periodDays({ start: "2026-11-01T00:00:00.000Z", end: "2026-12-01T00:00:00.000Z" });
+    expect(november).toHaveLength(30);
+    expect([november[0], november[29]]).toEqual(["2026-11-01", "2026-11-30"]);
+    expect(periodDays({ start: "2027-02-01T00:00:00.000Z", end: "2027-03-01T00:00:00.000Z" })).toHaveLength(28);
   });
 });
 

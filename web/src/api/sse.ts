@@ -1,57 +1,35 @@
 // Server-Sent Events over fetch: EventSource cannot send a Bearer header, so the console reads the
-// stream itself. `SseParser` is pure (tested); `followJob` reconnects until the `end` event.
+// stream itself, parsing it with eventsource-parser. `SseParser` is pure (tested); `followJob`
+// reconnects until the `end` event.
+import { createParser } from "eventsource-parser";
 import { authHeaders, problemOf, ProblemError } from "./client";
 import type { Job, LogLine, NodeState } from "./types";
 
 export interface SseEvent {
   event: string;
   data: string;
+  /** The stream's last event id so far (it carries over to later events, as in EventSource). */
   id?: string;
 }
 
-/** Feeds text chunks in, gets complete events out (per the WHATWG event-stream format). */
+/**
+ * Feeds text chunks in, gets complete events out. The parsing is eventsource-parser's (the WHATWG
+ * event-stream rules: line endings split across chunks, a leading BOM, ids with U+0000 ignored);
+ * this adds what EventSource does on top: "message" as the default event type and the last event id.
+ */
 export class SseParser {
-  private buffer = "";
-  private event = "";
-  private data: string[] = [];
-  private id: string | undefined;
+  private lastEventId: string | undefined;
+  private ready: SseEvent[] = [];
+  private parser = createParser({
+    onId: (id) => (this.lastEventId = id),
+    onEvent: (message) => this.ready.push({ event: message.event ?? "message", data: message.data, id: this.lastEventId }),
+  });
 
   push(chunk: string): SseEvent[] {
-    this.buffer += chunk;
-    const out: SseEvent[] = [];
-    let newline: number;
-    while ((newline = this.buffer.search(/\r\n|\n|\r/)) >= 0) {
-      const line = this.buffer.slice(0, newline);
-      const width = this.buffer.startsWith("\r\n", newline) ? 2 : 1;
-      // A lone \r at the very end may be half of \r\n: wait for more.
-      if (width === 1 && this.buffer[newline] === "\r" && newline === this.buffer.length - 1) break;
-      this.buffer = this.buffer.slice(newline + width);
-      const event = this.line(line);
-      if (event) out.push(event);
-    }
-    return out;
-  }
-
-  private line(line: string): SseEvent | undefined {
-    if (line === "") {
-      if (this.data.length === 0) {
-        this.event = "";
-        return undefined;
-      }
-      const event: SseEvent = { event: this.event || "message", data: this.data.join("\n"), id: this.id };
-      this.event = "";
-      this.data = [];
-      return event;
-    }
-    if (line.startsWith(":")) return undefined;
-    const colon = line.indexOf(":");
-    const field = colon < 0 ? line : line.slice(0, colon);
-    let value = colon < 0 ? "" : line.slice(colon + 1);
-    if (value.startsWith(" ")) value = value.slice(1);
-    if (field === "event") this.event = value;
-    else if (field === "data") this.data.push(value);
-    else if (field === "id") this.id = value;
-    return undefined;
+    this.parser.feed(chunk);
+    const events = this.ready;
+    this.ready = [];
+    return events;
   }
 }
 

@@ -45,6 +45,14 @@ export function dailySeries(usage: Pick<Usage, "period" | "daily">, now = Date.n
   return days;
 }
 
+/** Every UTC day of the period ("2026-11-01" … "2026-11-30"): the daily chart's x axis, days to come included. */
+export function periodDays(period: Usage["period"]): string[] {
+  const days: string[] = [];
+  const end = Date.parse(period.end);
+  for (let time = Date.parse(period.start); time < end && days.length < 31; time += 86_400_000) days.push(new Date(time).toISOString().slice(0, 10));
+  return days;
+}
+
 /** The plain sentence for the pay-as-you-go switch (from the seed's billing section). */
 export function payAsYouGoSentence(on: boolean): string {
   return on
