@@ -1,4 +1,5 @@
 import type { JSX } from "solid-js";
+import { exampleInput } from "../lib/example-input";
 
 /** What to do next when a list is empty. */
 export function EmptyState(props: { title: string; children?: JSX.Element }) {
@@ -10,10 +11,12 @@ export function EmptyState(props: { title: string; children?: JSX.Element }) {
   );
 }
 
-/** The curl line that starts a job of a flow in this space. */
-export function StartJobHint(props: { flow?: string }) {
+/** The curl line that starts a job of a flow in this space, with an input its inputSchema accepts. */
+export function StartJobHint(props: { flow?: string; inputSchema?: unknown }) {
+  // Single-quoted for the shell: a quote inside the JSON closes, escapes and reopens the quoting.
+  const body = () => JSON.stringify(exampleInput(props.inputSchema)).replaceAll("'", "'\\''");
   const line = () =>
-    `curl -X POST ${location.origin}/job/start/${props.flow ?? "<flow alias>"} \\\n  -H "Authorization: Bearer <solver key>" \\\n  -H "Content-Type: application/json" -d '{}'`;
+    `curl -X POST ${location.origin}/job/start/${props.flow ?? "<flow alias>"} \\\n  -H "Authorization: Bearer <solver key>" \\\n  -H "Content-Type: application/json" -d '${body()}'`;
   return (
     <>
       <p>Start one with the API:</p>

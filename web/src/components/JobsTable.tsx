@@ -65,9 +65,12 @@ export function JobsTable(props: { jobs: JobSummary[]; onCanceled?: () => void; 
                 <td data-label="Job">
                   <A href={`/jobs/${job.jobId}`} class="id-link"><IdText id={job.jobId} /></A>
                 </td>
-                <td data-label="Flow">
-                  <A href={`/flows/${job.ruleReference.alias ?? job.ruleReference.baseId}`}>{job.ruleReference.alias ?? <IdText id={job.ruleReference.baseId} />}</A>
-                  <span class="muted"> v{job.ruleReference.version}</span>
+                <td data-label="Flow" title={`${job.ruleReference.alias ?? job.ruleReference.baseId} v${job.ruleReference.version}`}>
+                  {/* A name too long for its column is cut at its end, the version kept in view; the whole name is on hover. */}
+                  <span class="flow-cell">
+                    <A href={`/flows/${job.ruleReference.alias ?? job.ruleReference.baseId}`} class="flow-name">{job.ruleReference.alias ?? <IdText id={job.ruleReference.baseId} />}</A>
+                    <span class="muted">v{job.ruleReference.version}</span>
+                  </span>
                 </td>
                 <td data-label="Created"><Time at={job.createdAt} /></td>
                 <td data-label="Started"><Time at={job.claimedAt} /></td>

@@ -135,7 +135,7 @@ function IntegrationFlowPage(props: { rule: string; versions: Rule[] | undefined
                       <FlowGraph definition={version().definition as FlowDefinition} />
                     </section>
                     <Show when={!jobs.loading() && jobs.items.length === 0}>
-                      <EmptyState title="No jobs yet"><StartJobHint flow={version().alias ?? version().ruleId} /></EmptyState>
+                      <EmptyState title="No jobs yet"><StartJobHint flow={version().alias ?? version().ruleId} inputSchema={(version().definition as FlowDefinition).inputSchema} /></EmptyState>
                     </Show>
                   </>
                 )}

@@ -1,6 +1,7 @@
 import { createAsync, useAction, useSearchParams } from "@solidjs/router";
 import { createSignal, For, Show, Suspense } from "solid-js";
 import { cancelAllWaiting, getMe, getRules } from "../api/queries";
+import type { FlowDefinition } from "../api/types";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { EmptyState, StartJobHint } from "../components/EmptyState";
 import { JobsTable } from "../components/JobsTable";
@@ -103,7 +104,9 @@ export function JobsPage() {
             <Show when={filtered()} fallback={
               <EmptyState title="No jobs yet">
                 <Suspense>
-                  <StartJobHint flow={rules()?.[0]?.alias ?? undefined} />
+                  <Show when={rules()?.find((rule) => rule.type === "integration-flow")} fallback={<StartJobHint />}>
+                    {(flow) => <StartJobHint flow={flow().alias ?? flow().ruleId} inputSchema={(flow().definition as FlowDefinition).inputSchema} />}
+                  </Show>
                 </Suspense>
               </EmptyState>
             }>
