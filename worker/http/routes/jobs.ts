@@ -62,6 +62,19 @@ const startVersion = createRoute({
   responses: startResponses,
 });
 
+// The console's test bench: a job of any version of a flow, published or not (management key). It is a
+// job like any other (queued, billed, listed); only the published check of /job/start is skipped.
+const testRunRoute = createRoute({
+  method: "post",
+  path: "/api/rules/{flow}/versions/{version}/jobs",
+  summary: "Start a test job of a flow version, published or not (the console's test bench)",
+  tags: ["Jobs"],
+  security,
+  middleware: [requireKey("management"), jsonBodyOnly] as const,
+  request: { params: z.object({ flow: Flow, version: z.coerce.number().int().min(1).openapi({ param: { name: "version", in: "path" } }) }), ...startRequest },
+  responses: startResponses,
+});
+
 const getRoute = createRoute({
   method: "get",
   path: "/job/{jobId}",
@@ -132,6 +145,21 @@ for (const route of [startLatest, startVersion]) {
     return replayed ? c.json(job, 200) : c.json(job, 202);
   });
 }
+
+jobsApi.openapi(testRunRoute, async (c) => {
+  const { flow, version } = c.req.valid("param");
+  const headers = c.req.valid("header");
+  const { job, replayed } = await startJob(c.env, c.var.caller, {
+    flow,
+    version,
+    unpublished: true,
+    input: c.req.valid("json"),
+    idempotencyKey: headers["idempotency-key"],
+    correlationId: headers["x-correlation-id"],
+  }, (work) => c.executionCtx.waitUntil(work));
+  c.header("Location", `/job/${job.jobId}`);
+  return replayed ? c.json(job, 200) : c.json(job, 202);
+});
 
 jobsApi.openapi(getRoute, async (c) => c.json(await getJob(c.env, c.var.caller, c.req.valid("param").jobId), 200));
 
