@@ -7,7 +7,8 @@
 import { createServer, type Server } from "node:http";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { formatDay } from "../../web/src/lib/format";
+import { formatDay, formatSeconds } from "../../web/src/lib/format";
+import { periodDays } from "../../web/src/lib/usage";
 import { alternatingFlow } from "../support/flows.mjs";
 import { launch, screenshot, signedInPage, signIn, tabTo } from "./browser";
 import { call, freePort, startServer, type TestServer } from "./server";
@@ -36,6 +37,12 @@ const layoutShifts = (tab: Page) => tab.evaluate(() => (window as any).__shifts)
 /** The state each node of the job's graph is drawn in, by node id. */
 const graphStates = (tab: Page) =>
   tab.locator("[data-node]").evaluateAll((nodes) => Object.fromEntries(nodes.map((node) => [node.getAttribute("data-node"), node.getAttribute("data-node-state")])));
+
+/** The usage chart's visually hidden table: seconds as shown, by day as shown. */
+const dailyTable = (tab: Page) =>
+  tab.getByRole("table", { name: "Job seconds per day" }).locator("tbody tr").evaluateAll((rows) =>
+    Object.fromEntries(rows.map((row) => [row.querySelector("th")!.textContent, row.querySelector("td")!.textContent])),
+  );
 
 beforeAll(async () => {
   server = await startServer();
@@ -312,6 +319,34 @@ describe("console", () => {
     }
   });
 
+  it("shows a flow without jobs a curl line whose input passes the flow's inputSchema", async () => {
+    const hello = await call(server.base, server.managementKey, "GET", "/api/rules/hello");
+    const alias = `greet-${run}`;
+    const inputSchema = {
+      type: "object",
+      required: ["name", "times", "tier"],
+      properties: { name: { type: "string", minLength: 2, examples: ["Ada"] }, times: { type: "integer", minimum: 3 }, tier: { enum: ["gold", "silver"] } },
+    };
+    await call(server.base, server.managementKey, "POST", "/api/rules", { name: "Greet", alias, type: "integration-flow", publish: true, definition: { ...hello.definition, inputSchema } });
+    await page.goto(`${server.base}/flows/${alias}`);
+    await page.getByText("No jobs yet").waitFor({ timeout: 30_000 });
+    const line = (await page.locator(".empty pre.code").textContent())!;
+    expect(line).toContain(`curl -X POST ${server.base}/job/start/${alias}`);
+    const body = /-d '(.*)'$/.exec(line)![1];
+    expect(JSON.parse(body)).toEqual({ name: "Ada", times: 3, tier: "gold" });
+
+    // Sent as the line sends it, the job passes START and completes.
+    const response = await fetch(/curl -X POST (\S+)/.exec(line)![1], {
+      method: "POST",
+      headers: { authorization: `Bearer ${server.solverKey}`, "content-type": "application/json" },
+      body,
+    });
+    expect(response.status).toBe(202);
+    const { jobId } = await response.json();
+    await expect.poll(async () => (await call(server.base, server.managementKey, "GET", `/api/jobs/${jobId}`)).status.state, { timeout: 30_000 }).toBe("COMPLETED");
+    await screenshot(page, "flow-empty-curl");
+  });
+
   it("opens a job from the flow's Jobs panel and runs a finished job again", async () => {
     const job = await start("hello", { name: "Grace" });
     await page.goto(`${server.base}/flows/hello`);
@@ -363,11 +398,11 @@ describe("console", () => {
     expect(await value("unbilled")).toBe(usage.unbilledSeconds);
     expect(await value("cost")).toBe(usage.estimatedCost);
     expect(await page.getByRole("meter").getAttribute("aria-valuemax")).toBe(String(usage.freeSeconds));
-    // One row per space that ran jobs, one bar per day of the period so far (each day with use titled).
+    // One row per space that ran jobs; the chart's table (for screen readers) has each day's seconds.
     expect(await page.locator(".simple-table tbody tr").count()).toBe(Math.max(usage.bySpace.length, 1));
     for (const space of usage.bySpace) await page.locator(".simple-table tbody tr").filter({ hasText: space.name }).waitFor();
-    const bars = await page.getByRole("img", { name: "Job seconds per day" }).locator("rect title").allTextContents();
-    for (const day of usage.daily) expect(bars.some((title) => title.startsWith(`${formatDay(day.day)}: `))).toBe(true);
+    const days = await dailyTable(page);
+    for (const day of usage.daily) expect(days[formatDay(day.day)]).toBe(formatSeconds(day.usedSeconds));
     await screenshot(page, "usage");
 
     const before = usage.payAsYouGo as boolean;
@@ -376,6 +411,37 @@ describe("console", () => {
     await expect.poll(async () => (await call(server.base, server.managementKey, "GET", "/api/usage")).payAsYouGo).toBe(!before);
     await page.getByRole("switch").click();
     await expect.poll(async () => (await call(server.base, server.managementKey, "GET", "/api/usage")).payAsYouGo).toBe(before);
+  });
+
+  it("shows the hovered day and its seconds in the daily usage chart (uPlot)", async () => {
+    const job = await start("hello", { name: "Chart" });
+    await expect.poll(async () => (await call(server.base, server.managementKey, "GET", `/api/jobs/${job.jobId}`)).status.state, { timeout: 30_000 }).toBe("COMPLETED");
+    const usage = await call(server.base, server.managementKey, "GET", "/api/usage");
+    const today = new Date().toISOString().slice(0, 10);
+    const days = periodDays(usage.period);
+    await page.goto(`${server.base}/usage`);
+    const plot = page.getByTestId("daily-chart").locator(".u-over");
+    await plot.waitFor();
+    const legend = (label: string) => page.getByTestId("daily-chart").locator(".u-legend .u-series").filter({ hasText: label }).locator(".u-value");
+    expect(await legend("Day").textContent()).toBe("—");
+
+    // One slot per day of the period: the middle of today's slot is over today's bar.
+    const box = (await plot.boundingBox())!;
+    const slot = (day: string) => box.x + (box.width * (days.indexOf(day) + 0.5)) / days.length;
+    await page.mouse.move(slot(today), box.y + box.height - 2);
+    await expect.poll(() => legend("Day").textContent()).toBe(formatDay(today));
+    const seconds = (await dailyTable(page))[formatDay(today)];
+    expect(Number.parseFloat(seconds.replace(/,/g, ""))).toBeGreaterThan(0);
+    expect(await legend("Job seconds").textContent()).toBe(seconds);
+    await screenshot(page, "usage-chart-hover");
+
+    // A day still to come is named, without seconds.
+    const later = days.find((day) => day > today);
+    if (later) {
+      await page.mouse.move(slot(later), box.y + box.height / 2);
+      await expect.poll(() => legend("Day").textContent()).toBe(formatDay(later));
+      expect(await legend("Job seconds").textContent()).toBe("—");
+    }
   });
 
   it("creates a webhook, shows its secret once, lists deliveries and redelivers", async () => {
@@ -740,6 +806,55 @@ describe("console", () => {
     await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
     expect(await column()).toMatchObject({ navInView: true, bottomLeftInSidebar: true });
     await screenshot(page, "sidebar-long-page");
+
+    // Every page taller than the window: a flow's graph, a job's detail, the usage page.
+    const [job] = (await call(server.base, server.managementKey, "GET", `/api/jobs?q=long-${run}`)).items;
+    for (const path of ["/flows/orders", `/jobs/${job.jobId}`, "/usage"]) {
+      await page.goto(`${server.base}${path}`);
+      await page.locator(".page h1, .job-title h2").first().waitFor();
+      const long = await column();
+      expect(long.pageHeight, path).toBeGreaterThan(long.viewport);
+      expect(long.sidebarHeight, path).toBeGreaterThanOrEqual(long.pageHeight - 1);
+      await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+      expect(await column(), path).toMatchObject({ navInView: true, bottomLeftInSidebar: true });
+    }
+
+    // Nor does the shell end short of the page's width: a table scrolling in its box (narrower than
+    // the jobs table) keeps its visually hidden column heading inside it.
+    await page.setViewportSize({ width: 1000, height: 500 });
+    await page.goto(`${server.base}/`);
+    await page.locator("tbody tr").first().waitFor({ timeout: 30_000 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1000);
+    expect(await page.evaluate(() => document.querySelector(".shell")!.getBoundingClientRect().width)).toBe(1000);
+  });
+
+  it("shows a whole 20-character flow name in the jobs table, a longer one cut with its whole name on hover", async () => {
+    const hello = await call(server.base, server.managementKey, "GET", "/api/rules/hello");
+    const twenty = `sync-${run}-customers`.slice(0, 20);
+    const longer = `nightly-customer-sync-${run}`;
+    expect(twenty).toHaveLength(20);
+    const jobs: Record<string, string> = {};
+    for (const alias of [twenty, longer]) {
+      await call(server.base, server.managementKey, "POST", "/api/rules", { name: alias, alias, type: "integration-flow", publish: true, definition: hello.definition });
+      jobs[alias] = (await start(alias, { name: "Long" })).jobId;
+    }
+    await page.goto(`${server.base}/`);
+    const cell = (alias: string) =>
+      row(jobs[alias]).locator('td[data-label="Flow"]').evaluate((td) => {
+        const name = td.querySelector("a")!;
+        const version = td.querySelector(".muted")!.getBoundingClientRect();
+        return {
+          text: name.textContent,
+          title: td.getAttribute("title"),
+          nameCut: name.scrollWidth > name.clientWidth,
+          versionInCell: version.width > 0 && version.right <= td.getBoundingClientRect().right - parseFloat(getComputedStyle(td).paddingRight) + 0.5,
+        };
+      });
+    await row(jobs[twenty]).waitFor({ timeout: 30_000 });
+    expect(await cell(twenty)).toEqual({ text: twenty, title: `${twenty} v1`, nameCut: false, versionInCell: true });
+    await row(jobs[longer]).waitFor({ timeout: 30_000 });
+    expect(await cell(longer)).toEqual({ text: longer, title: `${longer} v1`, nameCut: true, versionInCell: true });
+    await screenshot(page, "jobs-flow-names");
   });
 
   it("draws both branches of a SWITCH that alternates inside a FOREACH done, with run counts, as the API says", async () => {
