@@ -15,6 +15,7 @@ import { consoleJobsApi } from "./routes/console-jobs";
 import { demoApi } from "./routes/demo";
 import { jobsApi } from "./routes/jobs";
 import { keysApi } from "./routes/keys";
+import { nodeTypesApi } from "./routes/node-types";
 import { rulesApi } from "./routes/rules";
 import { usageApi } from "./routes/usage";
 import { webhooksApi } from "./routes/webhooks";
@@ -40,7 +41,7 @@ app.use(
 // Ahead of the sub-apps, so it runs before their validators parse a body (and before their key checks).
 app.use("*", boundedJsonBody);
 
-app.route("/", jobsApi).route("/", consoleJobsApi).route("/", rulesApi).route("/", usageApi).route("/", webhooksApi).route("/", connectorsApi).route("/", keysApi).route("/", adminApi).route("/", demoApi);
+app.route("/", jobsApi).route("/", consoleJobsApi).route("/", rulesApi).route("/", usageApi).route("/", webhooksApi).route("/", connectorsApi).route("/", nodeTypesApi).route("/", keysApi).route("/", adminApi).route("/", demoApi);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   type: "http",

@@ -1,11 +1,12 @@
 // ASSIGN: computes named values into its output (`assign`) and into the flow variables (`vars`),
 // which persist across nodes and loop iterations (accumulators).
 import { z } from "zod";
+import { expression } from "./fields";
 import { expressionsIn, parseNodeData, type NodeHandler } from "./handler";
 
 export const AssignData = z.object({
-  assign: z.record(z.string(), z.string()).optional(),
-  vars: z.record(z.string(), z.string()).optional(),
+  assign: z.record(z.string(), expression()).optional().describe("Output values: each key gets the value of its expression"),
+  vars: z.record(z.string(), expression()).optional().describe("Flow variables to set (vars.<key>), kept across nodes and loop iterations"),
 });
 type AssignData = z.infer<typeof AssignData>;
 

@@ -4,14 +4,15 @@ import { z } from "zod";
 import { evaluateDecisionTable } from "../../decisions/evaluate";
 import { DecisionTable } from "../../decisions/table";
 import { FlowFailure } from "../failure";
+import { expression, ruleRef } from "./fields";
 import { parseNodeData, type NodeHandler } from "./handler";
 
 export const BusinessRuleData = z.object({
   /** Rule id or alias of a decision table of the same space. */
-  rule: z.string().min(1),
-  version: z.union([z.number().int().positive(), z.literal("latest")]).default("latest"),
+  rule: ruleRef().min(1).describe("The decision table to evaluate"),
+  version: z.union([z.number().int().positive(), z.literal("latest")]).default("latest").describe("A version number, or the latest published version"),
   /** What the table's column expressions see; by default the job input. */
-  input: z.string().min(1).default("input"),
+  input: expression().min(1).default("input").describe("What the table's columns see (default: the job input)"),
 });
 type BusinessRuleData = z.infer<typeof BusinessRuleData>;
 

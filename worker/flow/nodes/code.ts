@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { FlowFailure } from "../failure";
 import { compileProblem, runInSandbox, SANDBOX_MEMORY_BYTES, type CodeLocation } from "../sandbox";
+import { code } from "./fields";
 import { parseNodeData, type NodeHandler } from "./handler";
 import { CallCanceled } from "./rest-attempt";
 
@@ -14,9 +15,9 @@ export const CODE_OUTPUT_LIMIT_BYTES = 4 * 1024 * 1024;
 
 export const CodeData = z.object({
   /** The body of `(context) => value`: `return` what the node outputs. */
-  code: z.string().min(1),
+  code: code().min(1).describe("The body of (context) => value: return what the node outputs"),
   /** The CPU the call may use (sandbox.ts: counted in interpreter checks, as deployed the clock stands still). */
-  timeoutMs: z.number().int().min(1).max(CODE_TIMEOUT_MAX_MS).default(CODE_TIMEOUT_DEFAULT_MS),
+  timeoutMs: z.number().int().min(1).max(CODE_TIMEOUT_MAX_MS).default(CODE_TIMEOUT_DEFAULT_MS).describe("CPU budget in milliseconds"),
 });
 type CodeData = z.infer<typeof CodeData>;
 

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { FlowFailure } from "../failure";
 import { DatabaseFields, evaluateParams, paramExpressions, postgresConnector, withDatabase } from "./database";
+import { expression } from "./fields";
 import { kindOf, parseNodeData, type NodeHandler } from "./handler";
 
 /** Parameter arrays one node writes in its transaction; more go through a loop of smaller batches. */
@@ -14,7 +15,7 @@ export const DatabaseExecuteData = z
   .object({
     ...DatabaseFields,
     /** An expression giving an array of parameter arrays: the statement runs once per array, in one transaction. */
-    rows: z.string().min(1).optional(),
+    rows: expression().min(1).optional().describe("An array of parameter arrays, one statement each, in one transaction (instead of params)"),
   })
   .refine((data) => data.rows === undefined || data.params.length === 0, { message: "takes `params` or `rows`, not both" });
 type DatabaseExecuteData = z.infer<typeof DatabaseExecuteData>;

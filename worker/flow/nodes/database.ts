@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { clientFor, DatabaseError, QueryAborted, type PostgresClient } from "../../connectors/postgres";
 import { FlowFailure } from "../failure";
+import { connectorAlias, expression, sql } from "./fields";
 import type { NodeContext } from "./handler";
 import { CallCanceled, pause } from "./rest-attempt";
 
@@ -14,11 +15,11 @@ const MAX_RETRY_DELAY_MS = 10_000;
 /** The fields every DATABASE_* node has. */
 export const DatabaseFields = {
   /** Alias of a `postgres` connector of the job's space (DESIGN.md §11). */
-  connector: z.string().min(1),
+  connector: connectorAlias("postgres").min(1).describe("The postgres connector to run the statement on"),
   /** One statement with $1…$n placeholders; values only ever arrive as `params`. */
-  sql: z.string().min(1),
+  sql: sql().min(1).describe("One statement with $1…$n placeholders"),
   /** Expressions, one per placeholder: $1 is params[0]. */
-  params: z.array(z.string().min(1)).default([]),
+  params: z.array(expression().min(1)).default([]).describe("One expression per placeholder: $1 is the first"),
   timeoutMs: z.number().int().positive().max(300_000).default(30_000),
   retries: z.number().int().nonnegative().max(10).default(0),
   /** The first backoff; each later one doubles, up to MAX_RETRY_DELAY_MS. */

@@ -1,8 +1,9 @@
 // END: completes the job with `output`, even if other branches still had nodes to run.
 import { z } from "zod";
+import { expression } from "./fields";
 import { parseNodeData, type NodeHandler } from "./handler";
 
-export const EndData = z.object({ output: z.string().optional() });
+export const EndData = z.object({ output: expression().optional().describe("The job's output (empty: null)") });
 type EndData = z.infer<typeof EndData>;
 
 export const endNode: NodeHandler = {

@@ -5,14 +5,15 @@ import { z } from "zod";
 import { DONE_PORT, LOOP_PORT } from "../definition";
 import { isTruthy } from "../expressions";
 import { FlowFailure } from "../failure";
+import { expression } from "./fields";
 import { kindOf, parseNodeData, type NodeContext, type NodeHandler, type NodeResult } from "./handler";
 
 export const ForeachData = z
   .object({
-    items: z.string().optional(),
-    while: z.string().optional(),
+    items: expression().optional().describe("An array to loop over (or while)"),
+    while: expression().optional().describe("A condition checked before each iteration (or items)"),
     maxIterations: z.number().int().nonnegative().optional(),
-    collect: z.string().optional(),
+    collect: expression().optional().describe("Appended to results after each iteration"),
   })
   .refine((data) => (data.items === undefined) !== (data.while === undefined), {
     message: "needs exactly one of `items` or `while`",

@@ -1,9 +1,10 @@
 // LOG: writes a job log line; its output is the message, so later nodes can refer to it.
 import { z } from "zod";
+import { expression } from "./fields";
 import { parseNodeData, type NodeHandler } from "./handler";
 
 export const LogData = z.object({
-  message: z.string(),
+  message: expression().describe("The log line: an expression, so text goes in quotes"),
   level: z.enum(["info", "warn", "error"]).default("info"),
 });
 type LogData = z.infer<typeof LogData>;

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { FlowFailure } from "../failure";
 import type { EngineServices } from "../services";
+import { connectorAlias, expression } from "./fields";
 import { expressionsIn, kindOf, parseNodeData, type NodeContext, type NodeHandler } from "./handler";
 import { attempt, CallCanceled, pause, type AttemptOutcome, type HttpRequest } from "./rest-attempt";
 import { checkOrigin, credentialOf, urlWithBase, type Credential } from "./rest-credential";
@@ -24,18 +25,18 @@ export const FAN_OUT_LIMIT_BYTES = 4 * 1024 * 1024;
 
 export const RestApiData = z.object({
   method: z.preprocess((value) => (typeof value === "string" ? value.toUpperCase() : value), z.enum(METHODS)).default("GET"),
-  url: z.string().min(1),
-  headers: z.record(z.string(), z.string()).optional(),
-  body: z.string().min(1).optional(),
+  url: expression().min(1).describe("An expression: a literal URL goes in quotes"),
+  headers: z.record(z.string(), expression()).optional(),
+  body: expression().min(1).optional().describe("The request body (objects are sent as JSON)"),
   timeoutMs: z.number().int().positive().max(300_000).default(30_000),
   retries: z.number().int().nonnegative().max(10).default(0),
   /** The first backoff; each later one doubles, up to MAX_RETRY_DELAY_MS. */
   retryDelayMs: z.number().int().nonnegative().max(MAX_RETRY_DELAY_MS).default(200),
   failOnError: z.boolean().default(true),
   /** Alias of an http connector of the job's space. */
-  connector: z.string().min(1).optional(),
+  connector: connectorAlias("http").min(1).optional().describe("An http connector whose credentials become the auth header"),
   /** An array: one request per item, `url`, `headers` and `body` seeing `<name>.item` and `<name>.index`. */
-  items: z.string().min(1).optional(),
+  items: expression().min(1).optional().describe("An array: one request per item (<name>.item, <name>.index)"),
   concurrency: z.number().int().min(1).max(MAX_CONCURRENCY).default(1),
 });
 type RestApiData = z.infer<typeof RestApiData>;

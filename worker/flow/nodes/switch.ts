@@ -4,10 +4,13 @@
 import { z } from "zod";
 import { DEFAULT_PORT } from "../definition";
 import { isTruthy } from "../expressions";
+import { expression } from "./fields";
 import { parseNodeData, type NodeHandler } from "./handler";
 
 export const SwitchData = z.object({
-  cases: z.array(z.object({ when: z.string().min(1), port: z.string().min(1) })),
+  cases: z
+    .array(z.object({ when: expression().min(1).describe("Condition"), port: z.string().min(1).describe("Port taken when it holds") }))
+    .describe("Checked in order; port default when none holds"),
   mode: z.enum(["first", "all"]).default("first"),
 });
 type SwitchData = z.infer<typeof SwitchData>;

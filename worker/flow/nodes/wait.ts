@@ -2,10 +2,14 @@
 // on its alarm, so a wait of days costs nothing and survives evictions.
 import { z } from "zod";
 import { FlowFailure } from "../failure";
+import { expression } from "./fields";
 import { kindOf, parseNodeData, type NodeHandler } from "./handler";
 
 export const WaitData = z
-  .object({ seconds: z.string().optional(), until: z.string().optional() })
+  .object({
+    seconds: expression().optional().describe("How long to sleep, in seconds (or until)"),
+    until: expression().optional().describe("An ISO time to sleep until (or seconds)"),
+  })
   .refine((data) => (data.seconds === undefined) !== (data.until === undefined), {
     message: "needs exactly one of `seconds` or `until`",
   });
