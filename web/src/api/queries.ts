@@ -16,6 +16,7 @@ import type {
   NewConnector,
   NewKey,
   NewWebhook,
+  NodeType,
   Rule,
   Usage,
   Webhook,
@@ -135,6 +136,9 @@ export const deleteConnector = action(async (id: string) => {
   await api<void>(`/api/connectors/${encodeURIComponent(id)}`, { method: "DELETE" });
   await revalidate(getConnectors.key);
 }, "deleteConnector");
+
+/** Every node type in palette order (basic, rules, data, advanced), each with its data's JSON Schema. */
+export const getNodeTypes = query(async () => (await api<{ items: NodeType[] }>("/api/node-types")).items, "nodeTypes");
 
 /** Not an action: it changes nothing, so nothing is revalidated. */
 export const testConnector = (id: string) => api<ConnectorTestResult>(`/api/connectors/${encodeURIComponent(id)}/test`, { method: "POST" });

@@ -8,6 +8,7 @@ import type { Rule as RuleSchema } from "../../../worker/http/routes/rules";
 import type { Delivery as DeliverySchema, Webhook as WebhookSchema, NewWebhook as NewWebhookSchema } from "../../../worker/http/routes/webhooks";
 import type { JobCounts as JobCountsSchema, JobPage as JobPageSchema, JobWithNodes as JobWithNodesSchema } from "../../../worker/http/routes/console-jobs";
 import type { ApiKey as ApiKeySchema, CreatedApiKey as CreatedApiKeySchema, NewKey as NewKeySchema } from "../../../worker/http/routes/keys";
+import type { NodeType as NodeTypeSchema } from "../../../worker/http/routes/node-types";
 import type {
   Connector as ConnectorSchema,
   ConnectorPatch as ConnectorPatchSchema,
@@ -36,6 +37,8 @@ export type Connector = z.infer<typeof ConnectorSchema>;
 export type NewConnector = z.input<typeof NewConnectorSchema>;
 export type ConnectorPatch = z.infer<typeof ConnectorPatchSchema>;
 export type ConnectorTestResult = z.infer<typeof ConnectorTestResultSchema>;
+/** A node type of the designer's palette, with the JSON Schema of its data (GET /api/node-types). */
+export type NodeType = z.infer<typeof NodeTypeSchema>;
 
 export interface Me {
   account: { id: string; name: string; parallelLimit: number; payAsYouGo: boolean };
