@@ -7,6 +7,7 @@ import type {
   ConnectorPatch,
   ConnectorTestResult,
   CreatedApiKey,
+  CreatedVersion,
   CreatedWebhook,
   Delivery,
   Job,
@@ -45,6 +46,19 @@ export const getRuleVersions = query(async (rule: string) => {
   );
   return [latest, ...older.reverse()];
 }, "ruleVersions");
+
+/** Saves the next version of a rule (published at once when asked); the rule's versions are read anew. */
+export const saveRuleVersion = action(async (rule: string, definition: unknown, publish = false) => {
+  const created = await api<CreatedVersion>(`/api/rules/${encodeURIComponent(rule)}/versions`, { method: "POST", body: { definition, publish } });
+  await revalidate([getRuleVersions.keyFor(rule), getRule.keyFor(rule), getRules.key]);
+  return created;
+}, "saveRuleVersion");
+
+export const publishRuleVersion = action(async (rule: string, version: number) => {
+  const published = await api<CreatedVersion>(`/api/rules/${encodeURIComponent(rule)}/versions/${version}/publish`, { method: "POST" });
+  await revalidate([getRuleVersions.keyFor(rule), getRule.keyFor(rule), getRules.key]);
+  return published;
+}, "publishRuleVersion");
 
 export const getUsage = query(() => api<Usage>("/api/usage"), "usage");
 

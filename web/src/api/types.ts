@@ -26,6 +26,12 @@ export type LogLine = z.infer<typeof LogLineSchema>;
 export type JobState = Job["status"]["state"];
 export type Usage = z.infer<typeof UsageSchema>;
 export type Rule = z.infer<typeof RuleSchema>;
+/** What saving or publishing a version answers. */
+export interface CreatedVersion {
+  ruleId: string;
+  version: number;
+  status: Rule["status"];
+}
 export type Webhook = z.infer<typeof WebhookSchema>;
 export type NewWebhook = z.infer<typeof NewWebhookSchema>;
 export type Delivery = z.infer<typeof DeliverySchema>;

@@ -1,10 +1,11 @@
 // A rule's page. An integration flow: the left-hand Jobs panel of its jobs, and its versions' graphs
 // or the chosen job. A decision table: its versions' rows (a table has no jobs of its own).
 import { A, createAsync, useParams, useSearchParams } from "@solidjs/router";
-import { createMemo, For, Show } from "solid-js";
+import { createMemo, createSignal, For, Show } from "solid-js";
 import { getRuleVersions } from "../api/queries";
 import type { FlowDefinition, Rule } from "../api/types";
 import { DecisionTableView } from "../components/DecisionTableView";
+import { DecisionTableDraft, PublishVersionButton, storedTableDraft } from "../components/DecisionTableEditor";
 import { EmptyState, StartJobHint } from "../components/EmptyState";
 import { FlowGraph } from "../components/FlowGraph";
 import { IdText } from "../components/IdText";
@@ -71,6 +72,12 @@ function VersionHeading(props: { version: Rule }) {
 
 function DecisionTablePage(props: { rule: string; versions: Rule[] }) {
   const { shown, show } = useShownVersion(() => props.versions);
+  // The version the editor started from; edits kept in the browser reopen it on theirs.
+  const [editing, setEditing] = createSignal(storedTableDraft(props.versions[0].ruleId)?.baseVersion);
+  const editedBase = () => {
+    const base = editing();
+    return base === undefined ? undefined : (props.versions.find((version) => version.version === base) ?? props.versions[0]);
+  };
   return (
     <section class="page">
       <nav class="breadcrumb"><A href="/flows">Flows</A> / <span>{props.versions[0].name}</span></nav>
@@ -78,10 +85,33 @@ function DecisionTablePage(props: { rule: string; versions: Rule[] }) {
         {(version) => (
           <>
             <RuleHeader version={version()} versions={props.versions} onShow={show} />
-            <section class="card">
-              <VersionHeading version={version()} />
-              <DecisionTableView definition={version().definition} />
-            </section>
+            <Show
+              when={editedBase()}
+              fallback={
+                <section class="card">
+                  <div class="table-version-head">
+                    <VersionHeading version={version()} />
+                    <div class="table-version-actions">
+                      <Show when={version().status === "pending"}><PublishVersionButton rule={props.rule} version={version().version} /></Show>
+                      <button class="button" onClick={() => setEditing(version().version)}>Edit</button>
+                    </div>
+                  </div>
+                  <DecisionTableView definition={version().definition} />
+                </section>
+              }
+            >
+              {(base) => (
+                <DecisionTableDraft
+                  rule={props.rule}
+                  base={base()}
+                  onSaved={(saved) => {
+                    setEditing(undefined);
+                    show(saved);
+                  }}
+                  onCancel={() => setEditing(undefined)}
+                />
+              )}
+            </Show>
           </>
         )}
       </Show>
