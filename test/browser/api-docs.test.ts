@@ -1,35 +1,23 @@
 /// <reference types="node" />
 // The API reference at /api/docs in Chromium with every request off the local server refused, as on
 // a machine without network: the page must render the API's operations from what the Worker serves.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launch, screenshot } from "./browser";
-import { startServer, type TestServer } from "./server";
+import { describe, expect, it } from "vitest";
+import { screenshot, sharedConsole } from "./browser";
 
-let server: TestServer;
-let browser: Awaited<ReturnType<typeof launch>>;
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const shared = sharedConsole();
 
 describe("API reference", () => {
   it("renders the API's operations with every external request blocked", async () => {
-    const page = await browser.context.newPage();
+    const page = await shared.browser.context.newPage();
     const blocked: string[] = [];
     await page.route("**/*", (route) => {
       const url = route.request().url();
-      if (url.startsWith(`${server.base}/`) || url.startsWith("data:") || url.startsWith("blob:")) return route.continue();
+      if (url.startsWith(`${shared.server.base}/`) || url.startsWith("data:") || url.startsWith("blob:")) return route.continue();
       blocked.push(url);
       return route.abort("internetdisconnected");
     });
 
-    await page.goto(`${server.base}/api/docs`);
+    await page.goto(`${shared.server.base}/api/docs`);
     // Operation summaries come from /api/openapi.json, so seeing them means the UI loaded and read the document.
     await page.getByText("Start a job of the latest published version of a flow").first().waitFor({ timeout: 30_000 });
     await expect.poll(() => page.getByText("Cancel every waiting job of one flow version").count()).toBeGreaterThan(0);

@@ -2,31 +2,20 @@
 // The Connectors page in Chromium against `npm start`: create an http connector through the form,
 // test it, edit it (the secret field is never filled in), and see why deleting one a published flow
 // uses is refused. The secret never reaches the page once saved.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launch, screenshot, signedInPage } from "./browser";
-import { call, freePort, startServer, type TestServer } from "./server";
+import { describe, expect, it } from "vitest";
+import { screenshot, sharedConsole, signedInPage } from "./browser";
+import { call, freePort } from "./server";
 
-let server: TestServer;
-let browser: Awaited<ReturnType<typeof launch>>;
+const shared = sharedConsole();
 const run = Date.now().toString(36);
 const TOKEN = `browser-Secret-${run}`;
 
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  server?.stop();
-});
-
 describe("connectors page", () => {
   it("creates, tests, edits and explains a refused delete; the secret is write-only", async () => {
-    const page = await signedInPage(browser.context, server.managementKey);
+    const page = await signedInPage(shared.browser.context, shared.server.managementKey);
     const alias = `crm-${run}`;
     const closed = await freePort();
-    await page.goto(`${server.base}/`);
+    await page.goto(`${shared.server.base}/`);
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Connectors" }).click();
     await page.getByRole("heading", { name: "Connectors" }).waitFor();
 
@@ -54,7 +43,7 @@ describe("connectors page", () => {
     expect(await page.content()).not.toContain(TOKEN);
 
     // A published flow names it: deleting is refused, naming the flow version.
-    await call(server.base, server.managementKey, "POST", "/api/rules", {
+    await call(shared.server.base, shared.server.managementKey, "POST", "/api/rules", {
       name: `uses ${alias}`,
       alias: `uses-${alias}`,
       type: "integration-flow",
@@ -78,8 +67,8 @@ describe("connectors page", () => {
   });
 
   it("offers Hyperdrive for postgres: the binding's name instead of host and password, refused when the deployment lacks it", async () => {
-    const page = await signedInPage(browser.context, server.managementKey);
-    await page.goto(`${server.base}/connectors`);
+    const page = await signedInPage(shared.browser.context, shared.server.managementKey);
+    await page.goto(`${shared.server.base}/connectors`);
     await page.getByRole("button", { name: "New connector" }).click();
     await page.getByLabel("Name", { exact: true }).fill("Warehouse");
     await page.getByLabel("Alias (what flows name)").fill(`warehouse-${run}`);

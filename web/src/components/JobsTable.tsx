@@ -68,7 +68,7 @@ export function JobsTable(props: { jobs: JobSummary[]; onCanceled?: () => void; 
                 <td data-label="Flow" title={`${job.ruleReference.alias ?? job.ruleReference.baseId} v${job.ruleReference.version}`}>
                   {/* A name too long for its column is cut at its end, the version kept in view; the whole name is on hover. */}
                   <span class="flow-cell">
-                    <A href={`/flows/${job.ruleReference.alias ?? job.ruleReference.baseId}`} class="flow-name">{job.ruleReference.alias ?? <IdText id={job.ruleReference.baseId} />}</A>
+                    <A href={`/flows/${job.ruleReference.alias ?? job.ruleReference.baseId}`} class="flow-name">{job.ruleReference.alias ?? <IdText id={job.ruleReference.baseId} />}</A>{" "}
                     <span class="muted">v{job.ruleReference.version}</span>
                   </span>
                 </td>

@@ -13,6 +13,7 @@ import { JobDetailView } from "../components/JobDetailView";
 import { JobStateBadge } from "../components/JobStateBadge";
 import { ProblemMessage } from "../components/ProblemMessage";
 import { Time } from "../components/Time";
+import { Designer } from "../designer/Designer";
 import { createJobList } from "../lib/job-list";
 
 export function FlowPage() {
@@ -120,10 +121,12 @@ function DecisionTablePage(props: { rule: string; versions: Rule[] }) {
 }
 
 function IntegrationFlowPage(props: { rule: string; versions: Rule[] | undefined }) {
-  const [search] = useSearchParams<{ job?: string }>();
+  const [search, setSearch] = useSearchParams<{ job?: string; design?: string }>();
   const { shown, show } = useShownVersion(() => props.versions);
   const jobs = createJobList(() => ({ flow: props.rule }));
-  const jobHref = (jobId: string) => `/flows/${props.rule}?job=${jobId}`;
+  // In the designer a job opens on its canvas and test bench; otherwise on its own page here.
+  const jobHref = (jobId: string) => `/flows/${props.rule}?${search.design ? "design=1&" : ""}job=${jobId}`;
+  const designing = () => Boolean(search.design);
 
   return (
     <section class="page flow-page">
@@ -153,6 +156,27 @@ function IntegrationFlowPage(props: { rule: string; versions: Rule[] | undefined
         </aside>
 
         <div class="flow-main">
+          <Show when={designing() && props.versions?.[0]}>
+            {(latest) => (
+              <>
+                <header class="page-header">
+                  <div>
+                    <h1>{latest().name}</h1>
+                    <p class="muted">
+                      <span class="mono">{latest().alias ?? latest().ruleId}</span> · {latest().type} · editing from version {latest().version}
+                    </p>
+                  </div>
+                </header>
+                <Designer
+                  rule={latest()}
+                  jobId={search.job ?? null}
+                  onJob={(jobId) => setSearch({ job: jobId ?? undefined })}
+                  onClose={() => setSearch({ design: undefined, job: undefined })}
+                />
+              </>
+            )}
+          </Show>
+          <Show when={!designing()}>
           <Show
             when={search.job}
             fallback={
@@ -161,7 +185,15 @@ function IntegrationFlowPage(props: { rule: string; versions: Rule[] | undefined
                   <>
                     <RuleHeader version={version()} versions={props.versions!} onShow={show} />
                     <section class="card">
-                      <VersionHeading version={version()} />
+                      <div class="version-heading-row">
+                        <VersionHeading version={version()} />
+                        <button class="button button-primary" onClick={() => setSearch({ design: "1", job: undefined })}>
+                          Edit
+                        </button>
+                      </div>
+                      <Show when={version().version !== props.versions![0].version}>
+                        <p class="muted small">A read-only view of version {version().version}; Edit opens the newest version, {props.versions![0].version}.</p>
+                      </Show>
                       <FlowGraph definition={version().definition as FlowDefinition} />
                     </section>
                     <Show when={!jobs.loading() && jobs.items.length === 0}>
@@ -174,6 +206,7 @@ function IntegrationFlowPage(props: { rule: string; versions: Rule[] | undefined
           >
             <p><A href={`/flows/${props.rule}`}>← Back to the flow</A></p>
             <JobDetailView jobId={search.job!} hrefFor={jobHref} />
+          </Show>
           </Show>
         </div>
       </div>
