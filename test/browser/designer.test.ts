@@ -151,6 +151,17 @@ describe("flow designer", () => {
     await page.locator('.designer-node[data-node-id="calc"]').click();
     await typeExpression(page, "assign value 1", "2 + 3");
     expect(await page.getByTestId("designer-status").textContent()).toContain("Unsaved changes");
+    // Leaving asks first; the edit is kept in the browser and comes back.
+    const dialogs: string[] = [];
+    page.once("dialog", (dialog) => {
+      dialogs.push(dialog.type());
+      void dialog.accept();
+    });
+    await page.reload();
+    expect(dialogs).toEqual(["beforeunload"]);
+    await expect.poll(() => page.getByTestId("designer-status").textContent()).toContain("restored");
+    await page.locator('.designer-node[data-node-id="calc"]').click();
+    expect(await page.getByRole("textbox", { name: "assign value 1", exact: true }).textContent()).toBe("2 + 3");
     await page.getByRole("button", { name: "Save", exact: true }).click();
     await expect.poll(() => page.getByTestId("designer-status").textContent()).toContain("Saved as version 2");
     expect((await api("GET", `/api/rules/${alias}/versions/2`)).definition.nodes[1].data).toEqual({ assign: { total: "2 + 3" } });
