@@ -29,6 +29,8 @@ declare global {
       WATCHDOG_GRACE_MS?: string;
       /** A running job mirrors progress and charges to D1 at most this often (ms, default 15000). */
       MIRROR_INTERVAL_MS?: string;
+      /** Time limit of a decision flow solved in the request (POST /rule/solve), ms (default 8000): past it, 408 solve-timeout. */
+      SOLVE_TIME_LIMIT_MS?: string;
       /** "io-only" runs runners under a model of production's clock, which moves only on I/O (tests). */
       RUNNER_CLOCK?: string;
       /**

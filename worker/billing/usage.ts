@@ -8,9 +8,11 @@ interface Counters {
   free_used_ms: number;
   overage_ms: number;
   unbilled_ms: number;
+  /** Of the three above, what solves computed (billing/solve.ts). */
+  solve_ms: number;
 }
 
-const ZERO: Counters = { free_used_ms: 0, overage_ms: 0, unbilled_ms: 0 };
+const ZERO: Counters = { free_used_ms: 0, overage_ms: 0, unbilled_ms: 0, solve_ms: 0 };
 const seconds = (ms: number) => ms / 1000;
 
 export class QuotaExceeded extends Problem {
@@ -56,15 +58,15 @@ export async function usageReport(shard: JobShard, db: Directory, accountId: str
     Counters & { space_id?: string; day?: string; free_seconds?: number; pay_as_you_go?: number; price_per_second?: number }
   >([
     shard.prepare("SELECT free_seconds, pay_as_you_go, price_per_second FROM account_limits WHERE account_id = ?").bind(accountId),
-    shard.prepare("SELECT free_used_ms, overage_ms, unbilled_ms FROM usage_counters WHERE account_id = ? AND period = ?").bind(
+    shard.prepare("SELECT free_used_ms, overage_ms, unbilled_ms, solve_ms FROM usage_counters WHERE account_id = ? AND period = ?").bind(
       accountId,
       period,
     ),
     shard.prepare(
-      "SELECT space_id, free_used_ms, overage_ms, unbilled_ms FROM usage_by_space WHERE account_id = ? AND period = ?",
+      "SELECT space_id, free_used_ms, overage_ms, unbilled_ms, solve_ms FROM usage_by_space WHERE account_id = ? AND period = ?",
     ).bind(accountId, period),
     shard.prepare(
-      "SELECT day, free_used_ms, overage_ms, unbilled_ms FROM usage_daily WHERE account_id = ? AND day >= ? AND day < ? ORDER BY day",
+      "SELECT day, free_used_ms, overage_ms, unbilled_ms, solve_ms FROM usage_daily WHERE account_id = ? AND day >= ? AND day < ? ORDER BY day",
     ).bind(accountId, `${period}-01`, `${period}-99`),
   ]);
   const account = limits.results[0];
@@ -79,6 +81,7 @@ export async function usageReport(shard: JobShard, db: Directory, accountId: str
     freeUsedSeconds: seconds(row.free_used_ms),
     overageSeconds: seconds(row.overage_ms),
     unbilledSeconds: seconds(row.unbilled_ms),
+    solveMs: row.solve_ms,
   });
   const overall = breakdown(counters);
   const pricePerSecond = account?.price_per_second ?? 0;
@@ -103,14 +106,16 @@ export async function usageReport(shard: JobShard, db: Directory, accountId: str
  * differs from the sum of their charges. Both lists are empty when the §5 invariant holds.
  */
 export async function usageDrift(shard: JobShard, accountId: string, period: string) {
+  // Retention purges jobs only: a solve's ledger row is never folded into usage_purged (hence its 0 there).
   const [ledger, counters, jobs] = await shard.batch<Record<string, number | string>>([
     shard.prepare(
       `SELECT coalesce(sum(free_ms), 0) AS free_used_ms, coalesce(sum(overage_ms), 0) AS overage_ms,
-              coalesce(sum(unbilled_ms), 0) AS unbilled_ms
-       FROM (SELECT free_ms, overage_ms, unbilled_ms FROM usage_ledger WHERE account_id = ?1 AND period = ?2
-             UNION ALL SELECT free_ms, overage_ms, unbilled_ms FROM usage_purged WHERE account_id = ?1 AND period = ?2)`,
+              coalesce(sum(unbilled_ms), 0) AS unbilled_ms, coalesce(sum(solve_ms), 0) AS solve_ms
+       FROM (SELECT free_ms, overage_ms, unbilled_ms, CASE WHEN job_id LIKE 'solve:%' THEN ms ELSE 0 END AS solve_ms
+             FROM usage_ledger WHERE account_id = ?1 AND period = ?2
+             UNION ALL SELECT free_ms, overage_ms, unbilled_ms, 0 FROM usage_purged WHERE account_id = ?1 AND period = ?2)`,
     ).bind(accountId, period),
-    shard.prepare("SELECT free_used_ms, overage_ms, unbilled_ms FROM usage_counters WHERE account_id = ? AND period = ?").bind(
+    shard.prepare("SELECT free_used_ms, overage_ms, unbilled_ms, solve_ms FROM usage_counters WHERE account_id = ? AND period = ?").bind(
       accountId,
       period,
     ),
@@ -123,7 +128,7 @@ export async function usageDrift(shard: JobShard, accountId: string, period: str
   ]);
   const fromLedger = ledger.results[0] as unknown as Counters;
   const stored = (counters.results[0] as unknown as Counters | undefined) ?? ZERO;
-  const drift = (["free_used_ms", "overage_ms", "unbilled_ms"] as const)
+  const drift = (["free_used_ms", "overage_ms", "unbilled_ms", "solve_ms"] as const)
     .filter((field) => fromLedger[field] !== stored[field])
     .map((field) => ({ field, ledgerMs: fromLedger[field], countersMs: stored[field] }));
   return {

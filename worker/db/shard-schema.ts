@@ -179,6 +179,11 @@ const usageColumns = {
   freeUsedMs: integer("free_used_ms").notNull().default(0),
   overageMs: integer("overage_ms").notNull().default(0),
   unbilledMs: integer("unbilled_ms").notNull().default(0),
+  /**
+   * The part of the three above that solves (POST /rule/solve) computed, not jobs: a line of its own
+   * in GET /api/usage. Moved by the ledger trigger for rows of a solve (billing/solve.ts).
+   */
+  solveMs: integer("solve_ms").notNull().default(0),
 };
 
 /**

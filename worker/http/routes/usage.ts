@@ -19,6 +19,8 @@ const Breakdown = {
   freeUsedSeconds: z.number(),
   overageSeconds: z.number(),
   unbilledSeconds: z.number(),
+  /** Of usedSeconds, the milliseconds solves computed (POST /rule/solve), charged like job slices. */
+  solveMs: z.number().int().openapi({ description: "Of usedSeconds, the milliseconds that solves (POST /rule/solve) computed." }),
 };
 export const Usage = z
   .object({
