@@ -90,6 +90,30 @@ describe("solving a decision flow", () => {
     expect((await usage(tenant)).solveMs).toBe(solved.executionMs);
   });
 
+  it("answers the same through POST /rule/solve/{rule} for a decision-flow rule saved through the API, billing its solve", async () => {
+    const tenant = await createTenant();
+    await publishTable(tenant, "discounts", discounts);
+    const { url } = apiUrl("slow");
+    const created = await call("POST", "/api/rules", {
+      key: tenant.managementKey,
+      body: { name: "pricing", alias: "pricing", type: "decision-flow", definition: pricingFlow(url), publish: true },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+
+    const solved = await call("POST", "/rule/solve/pricing", {
+      key: tenant.solverKey,
+      body: { data: { customer: { segment: "silver" } } },
+      headers: { "x-correlation-id": "corr-http" },
+    });
+
+    expect(solved.status, JSON.stringify(solved.body)).toBe(200);
+    expect(solved.body).toEqual([{ rate: 0, seen: "silver" }]);
+    expect(solved.headers.get("x-correlation-id")).toBe("corr-http");
+    const used = await usage(tenant);
+    expect(used.solveMs).toBeGreaterThanOrEqual(5);
+    expect(used.solveMs).toBe(Math.round(used.usedSeconds * 1000));
+  });
+
   it("refuses an input that does not match the inputSchema with 400 invalid-input naming the path, and runs nothing", async () => {
     const tenant = await createTenant();
     await publishTable(tenant, "discounts", discounts);
