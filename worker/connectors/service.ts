@@ -217,7 +217,7 @@ export async function testConnector(env: Env, account: { accountId: string; spac
 }
 
 /**
- * The published versions of the space's integration flows with a node whose `data.connector` is the
+ * The published versions of the space's flows (integration and decision) with a node whose `data.connector` is the
  * alias. `instr` on the quoted alias skips, cheaply, every definition that cannot name it before
  * json_each reads the nodes of the rest.
  */
@@ -228,7 +228,7 @@ export async function publishedUses(env: Env, spaceId: string, alias: string): P
        FROM rules r
        JOIN rule_versions v ON v.rule_id = r.id
        JOIN json_each(v.definition, '$.nodes') n
-       WHERE r.space_id = ? AND r.type = 'integration-flow' AND v.status = 'published'
+       WHERE r.space_id = ? AND r.type IN ('integration-flow', 'decision-flow') AND v.status = 'published'
          AND instr(v.definition, ?) > 0
          AND json_extract(n.value, '$.data.connector') = ?
        ORDER BY r.id, v.version, node`,

@@ -66,7 +66,7 @@ export const rules = sqliteTable(
       .references(() => spaces.id),
     name: text("name").notNull(),
     alias: text("alias"),
-    type: text("type", { enum: ["integration-flow", "decision-table"] }).notNull(),
+    type: text("type", { enum: ["integration-flow", "decision-flow", "decision-table"] }).notNull(),
     latestVersion: integer("latest_version").notNull(),
     createdAt: epochMs("created_at").notNull(),
     updatedAt: epochMs("updated_at").notNull(),

@@ -98,7 +98,7 @@ const SCHEMA_REF = "#/components/schemas/";
  */
 export const RuleDefinition = z.unknown().openapi({
   description:
-    "An IntegrationFlowDefinition for a rule of type `integration-flow`, a DecisionTableDefinition for a `decision-table`. Checked when saved: every problem is one entry of the 422 invalid-definition answer's `errors`.",
+    "An IntegrationFlowDefinition for a rule of type `integration-flow` or `decision-flow` (the same definition; a decision flow has no WAIT node), a DecisionTableDefinition for a `decision-table`. Checked when saved: every problem is one entry of the 422 invalid-definition answer's `errors`.",
   oneOf: [{ $ref: `${SCHEMA_REF}IntegrationFlowDefinition` }, { $ref: `${SCHEMA_REF}DecisionTableDefinition` }],
 });
 

@@ -209,10 +209,11 @@ async function discardPayload(env: Env, payload: StoredPayload) {
 function checkTarget(target: StartTarget | null, request: StartRequest): asserts target is StartTarget {
   if (!target) throw new NotFound("rule", request.flow);
   if (target.rule_type !== "integration-flow") {
+    // A decision flow or table answers in the request (DESIGN.md §13): say where to send it.
     throw new BadRequest(
       "rule-not-integration-flow",
       "Rule is not an integration flow",
-      `Rule '${request.flow}' is a ${target.rule_type}; only integration flows run as jobs.`,
+      `Rule '${request.flow}' is a ${target.rule_type}; only integration flows run as jobs. Solve it with POST /rule/solve/${request.flow}, or switch a decision flow to an integration flow with PATCH /api/rules/${request.flow}.`,
     );
   }
   if (request.version !== undefined && target.version === null) {

@@ -7,12 +7,13 @@ import { BusinessRuleData } from "../flow/nodes/business-rule";
 import { NODE_HANDLERS } from "../flow/nodes/index";
 import type { FieldError } from "../errors";
 import { nodePath } from "./paths";
+import type { RuleType } from "./validate";
 
 /** What the check needs to know of a rule of the space. */
 export interface KnownRule {
   id: string;
   alias: string | null;
-  type: "integration-flow" | "decision-table";
+  type: RuleType;
   latestVersion: number;
 }
 
@@ -53,7 +54,7 @@ export function checkReferences(definition: FlowDefinition, rules: KnownRules): 
     if (!rule) {
       errors.push({ path: `${path}.rule`, message: `is '${name}', but no rule of this space has that id or alias; save the decision table first` });
     } else if (rule.type !== "decision-table") {
-      errors.push({ path: `${path}.rule`, message: `is '${name}', an integration flow; a BUSINESS_RULE evaluates a decision table` });
+      errors.push({ path: `${path}.rule`, message: `is '${name}', ${rule.type === "decision-flow" ? "a decision flow" : "an integration flow"}; a BUSINESS_RULE evaluates a decision table` });
     } else if (version !== "latest" && version > rule.latestVersion) {
       const versions = rule.latestVersion === 1 ? "only version 1" : `versions 1 to ${rule.latestVersion}`;
       errors.push({ path: `${path}.version`, message: `is ${version}, but decision table '${name}' has ${versions}` });

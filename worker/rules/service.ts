@@ -1,13 +1,14 @@
-// Rules and their versions: integration flows and decision tables, versioned 1, 2, 3… per rule.
+// Rules and their versions: integration flows, decision flows and decision tables, versioned 1, 2, 3… per rule.
 // Every query is scoped by space; a rule of another space is the same "not found" as no rule.
 import { and, desc, eq, inArray, or } from "drizzle-orm";
 import type { Database } from "../db/databases";
 import { rules, ruleVersions } from "../db/directory-schema";
-import { BadRequest, Conflict, NotFound } from "../errors";
+import { FlowDefinition } from "../flow/definition";
+import { BadRequest, Conflict, NotFound, Problem, type FieldError } from "../errors";
 import { newId } from "../lib/ids";
 import { knownConnectors } from "../connectors/service";
 import { NO_CONNECTORS, NO_RULES, referencedConnectors, referencedRules, type KnownConnectors, type KnownRule, type KnownRules } from "./references";
-import { validateDefinition } from "./validate";
+import { isFlowType, unsolvableNodes, validateDefinition } from "./validate";
 import type { RuleType } from "./validate";
 
 export type RuleRow = typeof rules.$inferSelect;
@@ -87,18 +88,20 @@ export async function addVersion(db: Database, spaceId: string, ref: string, inp
   const now = Date.now();
   const status = input.publish ? ("published" as const) : ("pending" as const);
   // D1 has no interactive transactions: the version number is taken and used in one atomic batch,
-  // so two concurrent saves get 2 and 3, never the same number.
+  // so two concurrent saves get 2 and 3, never the same number. The batch adds nothing if the rule's
+  // type changed since it was validated (changeType), so no version is ever checked against the wrong type.
   const d1 = db.$client;
-  const [, , taken] = await d1.batch([
-    d1.prepare("UPDATE rules SET latest_version = latest_version + 1, updated_at = ? WHERE id = ?").bind(now, rule.id),
+  const [, inserted, taken] = await d1.batch([
+    d1.prepare("UPDATE rules SET latest_version = latest_version + 1, updated_at = ? WHERE id = ? AND type = ?").bind(now, rule.id, rule.type),
     d1
       .prepare(
         `INSERT INTO rule_versions (rule_id, version, status, definition, created_at, published_at)
-         SELECT id, latest_version, ?, ?, ?, ? FROM rules WHERE id = ?`,
+         SELECT id, latest_version, ?, ?, ?, ? FROM rules WHERE id = ? AND type = ?`,
       )
-      .bind(status, definition, now, input.publish ? now : null, rule.id),
+      .bind(status, definition, now, input.publish ? now : null, rule.id, rule.type),
     d1.prepare("SELECT latest_version AS version FROM rules WHERE id = ?").bind(rule.id),
   ]);
+  if (inserted.meta.changes === 0) throw typeChangedMeanwhile(ref);
   const version = (taken.results[0] as { version: number }).version;
   return { ruleId: rule.id, version, status };
 }
@@ -138,9 +141,61 @@ export async function describeRule(db: Database, rule: RuleRow, version?: Versio
   };
 }
 
+/**
+ * Switches a flow between `integration-flow` and `decision-flow` (DESIGN.md §13): their definitions
+ * are the same, so only the type changes, once every version is valid for the new type (a decision
+ * flow has no WAIT). A decision table has another definition and never switches.
+ */
+export async function changeType(db: Database, spaceId: string, ref: string, type: RuleType) {
+  const rule = await findRule(db, spaceId, ref);
+  if (rule.type === type) return describeRule(db, rule);
+  if (!isFlowType(rule.type) || !isFlowType(type)) {
+    throw new BadRequest(
+      "rule-type-not-switchable",
+      "Rule type cannot change",
+      `Rule '${ref}' is a ${rule.type}; only a flow switches, between integration-flow and decision-flow. A decision table and a flow have different definitions: create a new rule instead.`,
+    );
+  }
+  const versions = await db.query.ruleVersions.findMany({ where: eq(ruleVersions.ruleId, rule.id), orderBy: ruleVersions.version });
+  if (type === "decision-flow") {
+    const errors: FieldError[] = versions.flatMap((version) => {
+      // Versions were validated as flows on save, so each parses; one that does not is left to its run.
+      const parsed = FlowDefinition.safeParse(JSON.parse(version.definition));
+      return parsed.success ? unsolvableNodes(parsed.data, `versions[${version.version}].`) : [];
+    });
+    if (errors.length > 0) throw new TypeChangeRefused(ref, errors);
+  }
+  // Conditional on the versions checked: a version saved in between (addVersion) makes this change nothing.
+  const changed = await db.$client
+    .prepare("UPDATE rules SET type = ?, updated_at = ? WHERE id = ? AND type = ? AND latest_version = ?")
+    .bind(type, Date.now(), rule.id, rule.type, rule.latestVersion)
+    .run();
+  if (changed.meta.changes === 0) throw typeChangedMeanwhile(ref);
+  return describeRule(db, await findRule(db, spaceId, rule.id));
+}
+
+/** A switch to decision-flow refused: every WAIT node of every version, as `versions[2].definition.nodes[nap].type`. */
+export class TypeChangeRefused extends Problem {
+  constructor(ref: string, errors: FieldError[]) {
+    const first = /^versions\[(\d+)\]\.definition\.nodes\[(.*)\]\.type$/.exec(errors[0].path);
+    const example = first ? ` (version ${first[1]} has WAIT node '${first[2]}')` : "";
+    super(
+      422,
+      "rule-type-change-refused",
+      "Rule cannot become a decision flow",
+      `Rule '${ref}' cannot become a decision flow: ${errors.length} WAIT node(s) in its versions${example}. A decision flow answers within the request and cannot wait; save a version without WAIT first — every version must be valid for the new type.`,
+      errors,
+    );
+  }
+}
+
+function typeChangedMeanwhile(ref: string) {
+  return new Conflict("rule-changed", "Rule changed meanwhile", `Rule '${ref}' got a new version or type while this request ran; retry it.`);
+}
+
 /** What a definition names in the space (rules, connectors), looked up together, for validation to check. */
 async function namedReferences(db: Database, spaceId: string, type: RuleType, definition: unknown): Promise<[KnownRules, KnownConnectors]> {
-  if (type !== "integration-flow") return [NO_RULES, NO_CONNECTORS];
+  if (!isFlowType(type)) return [NO_RULES, NO_CONNECTORS];
   return Promise.all([namedRules(db, spaceId, type, definition), knownConnectors(db, spaceId, referencedConnectors(definition))]);
 }
 
@@ -149,7 +204,7 @@ const NAMES_PER_LOOKUP = 45;
 
 /** The space's rules a flow's BUSINESS_RULE nodes name, keyed by id and alias, for validation to check them. */
 async function namedRules(db: Database, spaceId: string, type: RuleType, definition: unknown): Promise<KnownRules> {
-  const names = type === "integration-flow" ? referencedRules(definition) : [];
+  const names = isFlowType(type) ? referencedRules(definition) : [];
   if (names.length === 0) return NO_RULES;
   const lookups = [];
   for (let start = 0; start < names.length; start += NAMES_PER_LOOKUP) {

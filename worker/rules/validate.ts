@@ -12,8 +12,15 @@ import { DEFINITION, nodePath, zodErrors } from "./paths";
 import { checkConnectorReferences, checkReferences, type KnownConnectors, type KnownRules } from "./references";
 import { checkTable } from "./table-checks";
 
-export const RULE_TYPES = ["integration-flow", "decision-table"] as const;
+export const RULE_TYPES = ["integration-flow", "decision-flow", "decision-table"] as const;
 export type RuleType = (typeof RULE_TYPES)[number];
+/** The types whose definition is a flow (§6): an integration flow runs as a job, a decision flow is solved in the request (§13). */
+export const FLOW_TYPES = ["integration-flow", "decision-flow"] as const satisfies readonly RuleType[];
+export type FlowType = (typeof FLOW_TYPES)[number];
+
+export function isFlowType(type: RuleType): type is FlowType {
+  return (FLOW_TYPES as readonly RuleType[]).includes(type);
+}
 
 export const DEFINITION_LIMIT_BYTES = 1024 * 1024;
 export const NODE_LIMIT = 2000;
@@ -34,7 +41,7 @@ export async function validateDefinition(type: RuleType, definition: unknown, ru
   if (size > DEFINITION_LIMIT_BYTES) {
     throw new InvalidDefinition([{ path: DEFINITION, message: `is ${size} bytes; the limit is 1 MiB` }]);
   }
-  return type === "decision-table" ? validateTable(definition) : validateFlow(definition, rules, connectors);
+  return type === "decision-table" ? validateTable(definition) : validateFlow(type, definition, rules, connectors);
 }
 
 function validateTable(definition: unknown): unknown {
@@ -46,7 +53,7 @@ function validateTable(definition: unknown): unknown {
   return definition;
 }
 
-async function validateFlow(definition: unknown, rules: KnownRules, connectors: KnownConnectors): Promise<unknown> {
+async function validateFlow(type: FlowType, definition: unknown, rules: KnownRules, connectors: KnownConnectors): Promise<unknown> {
   const parsed = FlowDefinition.safeParse(definition);
   if (!parsed.success) throw new InvalidDefinition(zodErrors(parsed.error, DEFINITION, (segments) => byNodeName(definition, segments)));
   if (parsed.data.nodes.length > NODE_LIMIT) {
@@ -59,8 +66,22 @@ async function validateFlow(definition: unknown, rules: KnownRules, connectors: 
   }
   errors.push(...checkFlow(parsed.data), ...checkReferences(parsed.data, rules), ...checkConnectorReferences(parsed.data, connectors));
   errors.push(...(await awaitedChecks(parsed.data)));
+  if (type === "decision-flow") errors.push(...unsolvableNodes(parsed.data));
   if (errors.length > 0) throw new InvalidDefinition(errors);
   return parsed.data;
+}
+
+/**
+ * Why a flow cannot be a decision flow: each WAIT node. A decision flow answers within the request
+ * (DESIGN.md §13), so a durable sleep on the alarm has nowhere to happen.
+ */
+export function unsolvableNodes(definition: Pick<FlowDefinition, "nodes">, prefix = ""): FieldError[] {
+  return definition.nodes
+    .filter((node) => node.type === "WAIT")
+    .map((node) => ({
+      path: `${prefix}${nodePath(node.name)}.type`,
+      message: "is WAIT, which a decision flow cannot have: it answers within the request; remove the WAIT or make the rule an integration flow (a job)",
+    }));
 }
 
 /** `nodes.3.data` → `nodes[fetch-orders].data` when node 3 has a name. */

@@ -1,8 +1,10 @@
-// Rules API (DESIGN.md §4.3): author integration flows and decision tables, version and publish them.
+// Rules API (DESIGN.md §4.3): author integration flows, decision flows and decision tables, version
+// and publish them; switch a flow between the two flow types (§13).
 import { createRoute, z } from "@hono/zod-openapi";
 import { directory } from "../../db/databases";
 import {
   addVersion,
+  changeType,
   createRule,
   describeRule,
   findRule,
@@ -35,6 +37,15 @@ export const NewRule = z
   })
   .openapi("NewRule");
 export type NewRule = z.infer<typeof NewRule>;
+
+export const RuleTypeChange = z
+  .object({
+    type: z.enum(RULE_TYPES).openapi({
+      description: "`integration-flow` or `decision-flow` for a flow (every version must be valid for it: a decision flow has no WAIT); a decision table keeps its type",
+    }),
+  })
+  .openapi("RuleTypeChange");
+export type RuleTypeChange = z.infer<typeof RuleTypeChange>;
 
 export const NewVersion = z.object({ definition: RuleDefinition, publish: z.boolean().optional() }).openapi("NewVersion");
 
@@ -128,6 +139,22 @@ rulesApi.openapi(
     const db = directory(c.env).orm();
     return c.json(await describeRule(db, await findRule(db, c.var.caller.spaceId, c.req.valid("param").rule)), 200);
   },
+);
+
+rulesApi.openapi(
+  createRoute({
+    method: "patch",
+    path: "/api/rules/{rule}",
+    summary: "Switch a flow between integration-flow (jobs) and decision-flow (solved in the request)",
+    description:
+      "Only the type changes; the versions stay as they are. 400 rule-type-not-switchable for a decision table (or a flow to decision-table); 422 rule-type-change-refused, one `errors` entry per WAIT node of any version (`versions[2].definition.nodes[nap].type`), for a flow that cannot become a decision flow; 409 rule-changed if a version was saved meanwhile.",
+    tags: ["Rules"],
+    security,
+    request: { params: z.object({ rule: RuleRef }), body: body(RuleTypeChange) },
+    responses: { 200: json(Rule, "The rule with its latest version, as GET /api/rules/{rule} answers"), ...problemResponses(400, 401, 404, 409, 422) },
+  }),
+  async (c) =>
+    c.json(await changeType(directory(c.env).orm(), c.var.caller.spaceId, c.req.valid("param").rule, c.req.valid("json").type), 200),
 );
 
 rulesApi.openapi(
