@@ -17,6 +17,7 @@ import { jobsApi } from "./routes/jobs";
 import { keysApi } from "./routes/keys";
 import { nodeTypesApi } from "./routes/node-types";
 import { rulesApi } from "./routes/rules";
+import { solveApi } from "./routes/solve";
 import { usageApi } from "./routes/usage";
 import { webhooksApi } from "./routes/webhooks";
 
@@ -38,10 +39,21 @@ app.use(
   }),
 );
 
+// The Rule Solver API is called from anywhere too (DESIGN.md §13); the caller reads its correlation id back.
+app.use(
+  "/rule/*",
+  cors({
+    origin: "*",
+    allowHeaders: ["Authorization", "Content-Type", "X-Correlation-Id", "X-Strategy"],
+    exposeHeaders: ["X-Correlation-Id"],
+    maxAge: 86400,
+  }),
+);
+
 // Ahead of the sub-apps, so it runs before their validators parse a body (and before their key checks).
 app.use("*", boundedJsonBody);
 
-app.route("/", jobsApi).route("/", consoleJobsApi).route("/", rulesApi).route("/", usageApi).route("/", webhooksApi).route("/", connectorsApi).route("/", nodeTypesApi).route("/", keysApi).route("/", adminApi).route("/", demoApi);
+app.route("/", jobsApi).route("/", solveApi).route("/", consoleJobsApi).route("/", rulesApi).route("/", usageApi).route("/", webhooksApi).route("/", connectorsApi).route("/", nodeTypesApi).route("/", keysApi).route("/", adminApi).route("/", demoApi);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   type: "http",
