@@ -2,7 +2,8 @@
 // The API reference at /api/docs in Chromium with every request off the local server refused, as on
 // a machine without network: the page must render the API's operations from what the Worker serves.
 import { describe, expect, it } from "vitest";
-import { screenshot, sharedConsole } from "./browser";
+import { screenshot } from "./browser";
+import { sharedConsole } from "./shared";
 
 const shared = sharedConsole();
 

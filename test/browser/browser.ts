@@ -4,8 +4,6 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
-import { afterAll, beforeAll } from "vitest";
-import { startServer, type TestServer } from "./server";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const SCREENSHOTS = "test/browser/screenshots";
@@ -24,33 +22,6 @@ export async function launch(): Promise<{ context: BrowserContext; close(): Prom
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
-    },
-  };
-}
-
-/**
- * `npm start` and a Chromium for the test file that calls this: started before its tests, stopped
- * after them. Read `server` and `browser` inside the tests (they are set once beforeAll has run).
- */
-export function sharedConsole(): { readonly server: TestServer; readonly browser: Awaited<ReturnType<typeof launch>> } {
-  let server: TestServer | undefined;
-  let browser: Awaited<ReturnType<typeof launch>> | undefined;
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    server?.stop();
-  });
-  return {
-    get server() {
-      if (!server) throw new Error("the server starts in beforeAll");
-      return server;
-    },
-    get browser() {
-      if (!browser) throw new Error("the browser starts in beforeAll");
-      return browser;
     },
   };
 }

@@ -3,7 +3,8 @@
 // test it, edit it (the secret field is never filled in), and see why deleting one a published flow
 // uses is refused. The secret never reaches the page once saved.
 import { describe, expect, it } from "vitest";
-import { screenshot, sharedConsole, signedInPage } from "./browser";
+import { screenshot, signedInPage } from "./browser";
+import { sharedConsole } from "./shared";
 import { call, freePort } from "./server";
 
 const shared = sharedConsole();

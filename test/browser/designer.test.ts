@@ -5,7 +5,8 @@
 // and a flow whose every port kind is connected with the keyboard alone.
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { screenshot, sharedConsole, signedInPage, tabTo } from "./browser";
+import { screenshot, signedInPage, tabTo } from "./browser";
+import { sharedConsole } from "./shared";
 import { call } from "./server";
 
 const shared = sharedConsole();

@@ -9,6 +9,7 @@ import { api, ProblemError } from "../api/client";
 import { getConnectors, getNodeTypes, getRules, getRuleVersions } from "../api/queries";
 import type { FlowDefinition, Rule } from "../api/types";
 import { ProblemMessage } from "../components/ProblemMessage";
+import { SolvePanel } from "../components/SolvePanel";
 import { hasInput, portsOf } from "../lib/node-ports";
 import { FlowCanvas, type CanvasControls } from "./FlowCanvas";
 import { Inspector } from "./Inspector";
@@ -313,14 +314,22 @@ export function Designer(props: {
               </button>
             </section>
           </Show>
-          <TestBench
-            flow={props.rule.ruleId}
-            inputSchema={draft().definition.inputSchema}
-            prepare={async () => (dirty() ? save() : base().version)}
-            jobId={jobId()}
-            onJob={setBenchJob}
-            onStarted={showJob}
-          />
+          {/* A decision flow runs in the request (POST /rule/solve), not as a job: its saved version is solved. */}
+          <Show
+            when={props.rule.type === "decision-flow"}
+            fallback={
+              <TestBench
+                flow={props.rule.ruleId}
+                inputSchema={draft().definition.inputSchema}
+                prepare={async () => (dirty() ? save() : base().version)}
+                jobId={jobId()}
+                onJob={setBenchJob}
+                onStarted={showJob}
+              />
+            }
+          >
+            <SolvePanel rule={props.rule.ruleId} version={base().version} kind="decision-flow" inputSchema={draft().definition.inputSchema} />
+          </Show>
         </aside>
       </div>
     </div>

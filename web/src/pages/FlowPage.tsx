@@ -13,6 +13,7 @@ import { JobDetailView } from "../components/JobDetailView";
 import { JobStateBadge } from "../components/JobStateBadge";
 import { ProblemMessage } from "../components/ProblemMessage";
 import { Time } from "../components/Time";
+import { SolvePanel } from "../components/SolvePanel";
 import { Designer } from "../designer/Designer";
 import { createJobList } from "../lib/job-list";
 
@@ -113,6 +114,7 @@ function DecisionTablePage(props: { rule: string; versions: Rule[] }) {
                 />
               )}
             </Show>
+            <SolvePanel rule={props.rule} version={version().version} kind="decision-table" />
           </>
         )}
       </Show>
