@@ -485,6 +485,50 @@ async function rowsThrough(t) {
   }
 }
 
+/**
+ * Solves per second through POST /rule/solve (issue 16): a 20-row decision table (the matching row
+ * last, so every row is checked) and a 5-node decision flow (ASSIGN → BUSINESS_RULE → SWITCH → END),
+ * each against the bare Hono route of the same Worker, with p50/p99 — the solver's per-request overhead.
+ */
+async function solveThroughput(t) {
+  const rows = Array.from({ length: 20 }, (_, index) => ({
+    conditions: { c1: { op: "=", value: index === 19 ? "gold" : `tier-${index}` }, c2: { op: ">=", value: index } },
+    outputs: { o1: { value: index / 100 } },
+  }));
+  const table = { hitPolicy: "FIRST_MATCH", inputs: [{ id: "c1", expression: "segment" }, { id: "c2", expression: "amount" }], outputs: [{ id: "o1", path: "discount" }], rows };
+  await api("POST", "/api/rules", t.management, { name: "bench-table", alias: "bench-table", type: "decision-table", definition: table, publish: true });
+  const flow = {
+    nodes: [
+      { id: "start", type: "START", name: "start" },
+      { id: "prep", type: "ASSIGN", name: "prep", data: { assign: { segment: "input.segment", amount: "input.amount * 2" } } },
+      { id: "rate", type: "BUSINESS_RULE", name: "rate", data: { rule: "bench-table", version: "latest", input: "prep" } },
+      { id: "route", type: "SWITCH", name: "route", data: { cases: [{ when: "rate.discount > 0.1", port: "big" }] } },
+      { id: "end", type: "END", name: "end", data: { output: "{ 'discount': rate.discount }" } },
+    ],
+    connections: [
+      { source: "start", target: "prep" },
+      { source: "prep", target: "rate" },
+      { source: "rate", target: "route" },
+      { source: "route", target: "end", port: "big" },
+      { source: "route", target: "end" },
+    ],
+  };
+  await api("POST", "/api/rules", t.management, { name: "bench-flow", alias: "bench-flow", type: "decision-flow", definition: flow, publish: true });
+  const body = JSON.stringify({ data: { segment: "gold", amount: 50 } });
+  // Each answers before it is measured (a refusal would be measured as fast as an answer).
+  for (const rule of ["bench-table", "bench-flow"]) await api("POST", `/rule/solve/${rule}`, t.solver, JSON.parse(body));
+  const common = { connections: 10, duration: 5, method: "POST", headers: { authorization: `Bearer ${t.solver}`, "content-type": "application/json" }, body };
+  const bare = await autocannon({ ...common, url: `${base}/bench/bare` });
+  record("bare Hono route (solve comparison)", Math.round(bare.requests.average), "req/s", "—", null, `p50 ${bare.latency.p50} ms, p99 ${bare.latency.p99} ms`);
+  for (const [label, rule] of [["20-row decision table", "bench-table"], ["5-node decision flow", "bench-flow"]]) {
+    const solved = await autocannon({ ...common, url: `${base}/rule/solve/${rule}` });
+    const ratio = Math.round((solved.requests.average / bare.requests.average) * 100);
+    record(`POST /rule/solve, ${label}`, Math.round(solved.requests.average), "solves/s", "—", null,
+      `p50 ${solved.latency.p50} ms, p99 ${solved.latency.p99} ms, non-2xx ${solved.non2xx}, errors ${solved.errors}`);
+    record(`  solve / bare (${label})`, ratio, "%", "—", null);
+  }
+}
+
 try {
   const t = await tenant(50);
   const suites = { steps: () => stepThroughput(t), triggers: () => triggerThroughput(), start: () => startLatency(t),
@@ -493,7 +537,7 @@ try {
       await cancelLatency(t, "(WAIT)", "sleepy", { seconds: 3600 });
       await cancelLatency(t, "(REST call in flight)", "hang", { url: hangingUrl });
     },
-    budget: () => writeBudget(), fanout: () => fanOut(t), code: () => codeCost(t), rows: () => rowsThrough(t),
+    budget: () => writeBudget(), fanout: () => fanOut(t), solve: () => solveThroughput(t), code: () => codeCost(t), rows: () => rowsThrough(t),
     list: () => listLatency(t), console: () => consoleFirstRender(), many: () => manyAtOnce() };
   for (const [name, suite] of Object.entries(suites)) {
     if (!only || only.includes(name)) await suite();
