@@ -114,6 +114,25 @@ describe("solving a decision flow", () => {
     expect(used.solveMs).toBe(Math.round(used.usedSeconds * 1000));
   });
 
+  it("solves bulk data in order and charges the request once (one ledger row for all its inputs)", async () => {
+    const tenant = await createTenant();
+    await publishTable(tenant, "discounts", discounts);
+    const { url } = apiUrl("slow");
+    await call("POST", "/api/rules", {
+      key: tenant.managementKey,
+      body: { name: "pricing", alias: "pricing", type: "decision-flow", definition: pricingFlow(url), publish: true },
+    });
+    const segments = ["silver", "gold", "bronze"];
+    const solved = await call("POST", "/rule/solve/pricing", { key: tenant.solverKey, body: { data: segments.map((segment) => ({ customer: { segment } })) } });
+    expect(solved.status, JSON.stringify(solved.body)).toBe(200);
+    expect(solved.body.map((output: { seen: string }) => output.seen)).toEqual(segments);
+    const rows = await tenant.db.prepare("SELECT count(*) AS n, sum(ms) AS ms FROM usage_ledger WHERE account_id = ? AND job_id LIKE 'solve:%'").bind(tenant.accountId).first<{ n: number; ms: number }>();
+    expect(rows!.n).toBe(1);
+    // Three REST calls of at least 5 ms each were computed and billed in that one row.
+    expect(rows!.ms).toBeGreaterThanOrEqual(15);
+    expect((await usage(tenant)).solveMs).toBe(rows!.ms);
+  });
+
   it("refuses an input that does not match the inputSchema with 400 invalid-input naming the path, and runs nothing", async () => {
     const tenant = await createTenant();
     await publishTable(tenant, "discounts", discounts);

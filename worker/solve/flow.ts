@@ -60,15 +60,34 @@ export async function solveFlow(
   input: Record<string, unknown>,
   options: { correlationId: string },
 ): Promise<{ output: unknown; executionMs: number }> {
+  const { outputs, executionMs } = await solveFlowInputs(env, caller, target, [input], options);
+  return { output: outputs[0], executionMs };
+}
+
+/**
+ * A bulk solve: every input checked first, then each run in order, the whole request gated once and
+ * charged once with the sum of their computed times (DESIGN.md §13: "charged once per request").
+ */
+export async function solveFlowInputs(
+  env: Env,
+  caller: Caller,
+  target: SolveTarget,
+  inputs: Record<string, unknown>[],
+  options: { correlationId: string },
+): Promise<{ outputs: unknown[]; executionMs: number }> {
   await assertSolveAllowed(env, caller);
-  checkInput(target.definition, input);
+  for (const input of inputs) checkInput(target.definition, input);
   const requestId = crypto.randomUUID();
   let executionMs = 0;
+  const outputs: unknown[] = [];
   try {
-    const run = await runFlow(env, caller, target, input, { id: `solve:${requestId}`, attempt: 1 });
-    executionMs = run.executionMs;
-    if (run.ending.kind === "problem") throw run.ending.problem;
-    return { output: run.ending.output, executionMs };
+    for (const input of inputs) {
+      const run = await runFlow(env, caller, target, input, { id: `solve:${requestId}`, attempt: 1 });
+      executionMs += run.executionMs;
+      if (run.ending.kind === "problem") throw run.ending.problem;
+      outputs.push(run.ending.output);
+    }
+    return { outputs, executionMs };
   } catch (error) {
     if (!(error instanceof Problem)) console.error("solve: the decision flow crashed", { ruleId: target.ruleId, correlationId: options.correlationId, error });
     throw error;
