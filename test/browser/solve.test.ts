@@ -74,6 +74,13 @@ describe("Solve panel", () => {
     expect(JSON.parse((await panel.locator("pre").textContent())!)).toEqual(await api("POST", `/rule/solve/${alias}`, { data: { segment: "gold", amount: 100 } }));
     expect(await page.getByText("decision-flow").count()).toBeGreaterThan(0);
     await screenshot(page, "solve-flow");
+    // The usage page shows the solves' share of the time used, as GET /api/usage counts it.
+    await page.goto(`${shared.server.base}/usage`);
+    const solves = page.getByTestId("solve-seconds");
+    await solves.waitFor();
+    const usage = await api("GET", "/api/usage");
+    expect(usage.solveMs).toBeGreaterThan(0);
+    expect(Number(await solves.getAttribute("data-value"))).toBe(usage.solveMs / 1000);
     await page.close();
   });
 });

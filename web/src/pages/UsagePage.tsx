@@ -34,6 +34,7 @@ export function UsagePage() {
                   <div><dt>Free used</dt><dd data-testid="free-used-stat" data-value={value().freeUsedSeconds}>{formatSeconds(value().freeUsedSeconds)}</dd></div>
                   <div><dt>Overage (billed)</dt><dd data-testid="overage" data-value={value().overageSeconds}>{formatSeconds(value().overageSeconds)}</dd></div>
                   <div><dt>Unbilled</dt><dd data-testid="unbilled" data-value={value().unbilledSeconds}>{formatSeconds(value().unbilledSeconds)}</dd></div>
+                  <div><dt>Of which solves</dt><dd data-testid="solve-seconds" data-value={value().solveMs / 1000}>{formatSeconds(value().solveMs / 1000)}</dd></div>
                   <div><dt>Estimated cost</dt><dd data-testid="cost" data-value={value().estimatedCost}>{formatMoney(value().estimatedCost)}</dd></div>
                   <div><dt>Price</dt><dd>{formatMoney(value().pricePerSecond)} / s</dd></div>
                 </dl>
@@ -51,9 +52,9 @@ export function UsagePage() {
               <h3>Per space</h3>
               <div class="table-wrap">
                 <table class="simple-table">
-                  <thead><tr><th>Space</th><th class="num">Used</th><th class="num">Free used</th><th class="num">Overage</th><th class="num">Unbilled</th></tr></thead>
+                  <thead><tr><th>Space</th><th class="num">Used</th><th class="num">Free used</th><th class="num">Overage</th><th class="num">Unbilled</th><th class="num">Solves</th></tr></thead>
                   <tbody>
-                    <For each={value().bySpace} fallback={<tr><td colSpan={5} class="muted">No job time this period yet.</td></tr>}>
+                    <For each={value().bySpace} fallback={<tr><td colSpan={6} class="muted">No job time this period yet.</td></tr>}>
                       {(space) => (
                         <tr>
                           <td>{space.name}</td>
@@ -61,6 +62,7 @@ export function UsagePage() {
                           <td class="num">{formatSeconds(space.freeUsedSeconds)}</td>
                           <td class="num">{formatSeconds(space.overageSeconds)}</td>
                           <td class="num">{formatSeconds(space.unbilledSeconds)}</td>
+                          <td class="num">{formatSeconds(space.solveMs / 1000)}</td>
                         </tr>
                       )}
                     </For>
