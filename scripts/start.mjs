@@ -228,6 +228,9 @@ Order enrichment (a REST call per order to the demo API, a decision table, a swi
   apiBase is where the flow calls the demo API (GET /demo/customers/{id}); left out, it is this server.
   ${customers ? `Customer ids the demo API knows: ${customers}.` : `The demo API lists its customers at ${base}/demo/customers.`}
 
+Solve a decision table in the request (the synchronous half; an array of objects solves in bulk):
+  curl -s -X POST ${base}/rule/solve/customer-score ${auth} ${json} -d '{"data":{"segment":"gold","orders":5}}'
+
 Score customers from the embedded Postgres (${DEMO_CUSTOMERS.toLocaleString("en")} customers at ${postgres.host}:${postgres.port}; connector demo-db):
   curl -s -X POST ${base}/job/start/score-customers ${auth} ${json} -d '{"limit":5000}'
   leave out "limit" to score all of them; the scores land in the table customer_scores.

@@ -128,6 +128,10 @@ describe("npm start", () => {
     expect(["CANCELING", "CANCELED"]).toContain(canceling.status.state);
     expect((await finalState(port, key, countdown.jobId)).status.state).toBe("CANCELED");
 
+    // The solve line answers in the request: gold with 5 orders is the table's first row.
+    const solveLine = lines.find((text) => text.includes("/rule/solve/customer-score"))!;
+    expect(JSON.parse((await run("sh", ["-c", solveLine])).stdout)).toEqual([{ points: 80, tier: "A" }]);
+
     // The database sample: its printed line scores the first 5,000 customers of the embedded Postgres.
     const scoreLine = lines.find((text) => text.includes("/job/start/score-customers"))!;
     expect(scoreLine).toContain('{"limit":5000}');
