@@ -5,32 +5,22 @@
 // the edits survive a reload behind the leave-page warning, Save makes version 2 and Publish
 // publishes it; a job of the flow then returns the new row's result.
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launch, screenshot, signedInPage } from "./browser";
-import { call, startServer, type TestServer } from "./server";
+import { describe, expect, it } from "vitest";
+import { screenshot, signedInPage } from "./browser";
+import { call } from "./server";
+import { sharedConsole } from "./shared";
 
-let server: TestServer;
-let browser: Awaited<ReturnType<typeof launch>>;
+const shared = sharedConsole();
 const run = Date.now().toString(36);
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  server?.stop();
-});
 
 const FINAL = ["COMPLETED", "ERROR", "CANCELED"];
 
 /** Starts a job of the flow and waits for it to end; its Job object. */
 async function runJob(flow: string, input: object) {
-  const { jobId } = await call<{ jobId: string }>(server.base, server.solverKey, "POST", `/job/start/${flow}`, input);
+  const { jobId } = await call<{ jobId: string }>(shared.server.base, shared.server.solverKey, "POST", `/job/start/${flow}`, input);
   let job: { status: { state: string }; output: unknown; error: unknown } | undefined;
   await expect
-    .poll(async () => (job = await call(server.base, server.solverKey, "GET", `/job/${jobId}`)).status.state, { timeout: 30_000 })
+    .poll(async () => (job = await call(shared.server.base, shared.server.solverKey, "GET", `/job/${jobId}`)).status.state, { timeout: 30_000 })
     .toSatisfy((state: string) => FINAL.includes(state));
   return job!;
 }
@@ -47,7 +37,7 @@ describe("decision table editor", () => {
   it("adds a BTW row, turns a row off, shows a refusal on its cell, keeps edits over a reload, saves version 2 and publishes it for jobs", async () => {
     const table = `discounts-${run}`;
     const flow = `checkout-${run}`;
-    await call(server.base, server.managementKey, "POST", "/api/rules", {
+    await call(shared.server.base, shared.server.managementKey, "POST", "/api/rules", {
       name: `Discounts ${run}`,
       alias: table,
       type: "decision-table",
@@ -63,7 +53,7 @@ describe("decision table editor", () => {
         ],
       },
     });
-    await call(server.base, server.managementKey, "POST", "/api/rules", {
+    await call(shared.server.base, shared.server.managementKey, "POST", "/api/rules", {
       name: `Checkout ${run}`,
       alias: flow,
       type: "integration-flow",
@@ -83,10 +73,10 @@ describe("decision table editor", () => {
     expect(before.status.state).toBe("COMPLETED");
     expect(before.output).toEqual({ discount: 0.1, label: "big" });
 
-    const page = await signedInPage(browser.context, server.managementKey);
+    const page = await signedInPage(shared.browser.context, shared.server.managementKey);
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
-    await page.goto(`${server.base}/flows/${table}`);
+    await page.goto(`${shared.server.base}/flows/${table}`);
     await page.getByTestId("hit-policy").waitFor();
     await page.getByRole("button", { name: "Edit", exact: true }).click();
     await page.getByLabel("Row 1, segment: operator").waitFor();
@@ -124,7 +114,7 @@ describe("decision table editor", () => {
     expect(await page.locator(`tr[data-row="4"] [id="${messageId}"]`).textContent()).toContain("is not a valid JSONata expression");
     expect(await page.getByRole("alert").textContent()).toContain("Invalid rule definition");
     expect(await page.getByLabel("Row 4, discount: value").getAttribute("aria-invalid")).toBeNull();
-    expect((await call(server.base, server.managementKey, "GET", `/api/rules/${table}`)).latestVersion).toBe(1);
+    expect((await call(shared.server.base, shared.server.managementKey, "GET", `/api/rules/${table}`)).latestVersion).toBe(1);
     await screenshot(page, "decision-table-editor");
 
     await page.getByLabel("Row 4, label: kind").selectOption("value");
@@ -151,7 +141,7 @@ describe("decision table editor", () => {
     expect(await page.getByRole("group", { name: "Versions" }).textContent()).toMatch(/v2\s*pending/);
     expect(await leaveGuardArmed(page)).toBe(false);
     expect(await page.evaluate(() => Object.keys(localStorage).filter((key) => key.includes("decision-table")))).toEqual([]);
-    const saved = await call(server.base, server.managementKey, "GET", `/api/rules/${table}`);
+    const saved = await call(shared.server.base, shared.server.managementKey, "GET", `/api/rules/${table}`);
     expect(saved).toMatchObject({ latestVersion: 2, latestPublishedVersion: 1, status: "pending" });
     expect(saved.definition.rows[1].active).toBe(false);
     expect(saved.definition.rows[3]).toEqual({
@@ -164,7 +154,7 @@ describe("decision table editor", () => {
 
     await page.getByRole("button", { name: "Publish", exact: true }).click();
     await expect.poll(() => page.getByRole("heading", { name: /^Version 2/ }).textContent()).toContain("published");
-    expect((await call(server.base, server.managementKey, "GET", `/api/rules/${table}`)).latestPublishedVersion).toBe(2);
+    expect((await call(shared.server.base, shared.server.managementKey, "GET", `/api/rules/${table}`)).latestPublishedVersion).toBe(2);
 
     const after = await runJob(flow, input);
     expect(after.status.state).toBe("COMPLETED");
@@ -175,7 +165,7 @@ describe("decision table editor", () => {
 
   it("discards on Cancel; picks the hit policy, adds an output column and saves and publishes at once", async () => {
     const table = `segments-${run}`;
-    await call(server.base, server.managementKey, "POST", "/api/rules", {
+    await call(shared.server.base, shared.server.managementKey, "POST", "/api/rules", {
       name: `Segments ${run}`,
       alias: table,
       type: "decision-table",
@@ -190,8 +180,8 @@ describe("decision table editor", () => {
         ],
       },
     });
-    const page = await signedInPage(browser.context, server.managementKey);
-    await page.goto(`${server.base}/flows/${table}`);
+    const page = await signedInPage(shared.browser.context, shared.server.managementKey);
+    await page.goto(`${shared.server.base}/flows/${table}`);
     await page.getByRole("button", { name: "Edit", exact: true }).click();
     await page.getByLabel("Hit policy").selectOption("STANDARD");
     expect(await leaveGuardArmed(page)).toBe(true);
@@ -217,7 +207,7 @@ describe("decision table editor", () => {
     await page.getByRole("heading", { name: /^Version 2/ }).waitFor();
     await expect.poll(() => page.getByRole("heading", { name: /^Version 2/ }).textContent()).toContain("published");
     expect(await page.getByTestId("hit-policy").textContent()).toMatch(/Standard/);
-    const saved = await call(server.base, server.managementKey, "GET", `/api/rules/${table}`);
+    const saved = await call(shared.server.base, shared.server.managementKey, "GET", `/api/rules/${table}`);
     expect(saved).toMatchObject({ latestVersion: 2, latestPublishedVersion: 2 });
     expect(saved.definition).toMatchObject({
       hitPolicy: "STANDARD",

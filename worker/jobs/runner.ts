@@ -6,16 +6,14 @@
 // clock moves even when a slice only computes (clock.ts).
 import { DurableObject } from "cloudflare:workers";
 import { closeClients } from "../connectors/postgres";
-import { resolveConnector } from "../connectors/resolve";
-import type { ConnectorType, ResolvedConnector, ResolvedOf } from "../connectors/types";
 import { directory, jobShard } from "../db/databases";
-import { loadPublishedTable } from "../decisions/store";
 import { FlowDefinition } from "../flow/definition";
 import { createCheckpoint, FlowEngine, NodeCrashed, type StepResult } from "../flow/engine";
 import type { JobEnding, NodeState } from "../flow/node-states";
 import type { Env } from "../env";
 import { clockFor, TickCadence, type Clock } from "./clock";
 import { sendTrigger } from "./dispatcher";
+import { spaceLookups } from "./lookups";
 import { describeFailure, failureKind } from "./failures";
 import { mirrorFinal, mirrorIntervalMs, mirrorProgress, type Progress } from "./mirror";
 import { storePayload } from "./payloads";
@@ -210,8 +208,7 @@ export class JobRunner extends DurableObject<Env> {
     const job = { id: init.jobId, attempt: init.attempt };
     const checkpoint = this.store.loadCheckpoint() ?? createCheckpoint(definition, JSON.parse(init.input), job);
     const runner = this;
-    const decisionTables = new Map<string, Promise<unknown>>();
-    const connectors = new Map<string, Promise<ResolvedConnector>>();
+    const lookups = spaceLookups(this.env, init);
     this.engine = new FlowEngine(
       definition,
       checkpoint,
@@ -225,29 +222,8 @@ export class JobRunner extends DurableObject<Env> {
           return runner.abort?.signal;
         },
         fetch: (input, requestInit) => runner.outbound(input, requestInit),
-        // Tables are loaded once per engine: a loop calling BUSINESS_RULE per item costs one D1 read.
-        loadDecisionTable(rule, version) {
-          const key = `${rule}@${version}`;
-          let table = decisionTables.get(key);
-          if (!table) {
-            table = loadPublishedTable(directory(runner.env).orm(), init.spaceId, rule, version);
-            decisionTables.set(key, table);
-            // A failed read (say D1 briefly unavailable) is not remembered.
-            table.catch(() => decisionTables.delete(key));
-          }
-          return table;
-        },
-        // Likewise connectors, secret decrypted, for the engine's life (never into the checkpoint or a log).
-        connector<T extends ConnectorType>(alias: string, type: T): Promise<ResolvedOf<T>> {
-          const key = `${type}:${alias}`;
-          let connector = connectors.get(key);
-          if (!connector) {
-            connector = resolveConnector(runner.env, init, alias, type);
-            connectors.set(key, connector);
-            connector.catch(() => connectors.delete(key));
-          }
-          return connector as Promise<ResolvedOf<T>>;
-        },
+        // The space's tables and connectors, each read once for the engine's life (lookups.ts).
+        ...lookups,
       },
       undefined,
       true,

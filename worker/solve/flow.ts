@@ -2,10 +2,6 @@
 // run to the end in one go under SOLVE_TIME_LIMIT_MS, gated and billed like a job slice.
 import { assertSolveAllowed, chargeSolve } from "../billing/solve";
 import { closeClients } from "../connectors/postgres";
-import { resolveConnector } from "../connectors/resolve";
-import type { ConnectorType, ResolvedConnector, ResolvedOf } from "../connectors/types";
-import { directory } from "../db/databases";
-import { loadPublishedTable } from "../decisions/store";
 import type { Env } from "../env";
 import { BadRequest, Problem, type FieldError } from "../errors";
 import type { FlowDefinition } from "../flow/definition";
@@ -13,6 +9,7 @@ import { createCheckpoint, FlowEngine, type EngineServices, type JobRef, type St
 import { FlowFailure } from "../flow/failure";
 import { checkJsonSchema } from "../flow/json-schema";
 import { clockFor, TickCadence } from "../jobs/clock";
+import { spaceLookups } from "../jobs/lookups";
 import type { Caller } from "../keys/keys";
 
 /** The product's upper bound of a solve's time (1–8 s); SOLVE_TIME_LIMIT_MS sets another. */
@@ -169,34 +166,13 @@ async function stepToEnd(
 
 /** What nodes call out to during a solve: the caller's space's tables and connectors, the request's abort signal. */
 function solveServices(env: Env, caller: Caller, signal: AbortSignal): EngineServices {
-  const decisionTables = new Map<string, Promise<unknown>>();
-  const connectors = new Map<string, Promise<ResolvedConnector>>();
   return {
     // A solve has no job to keep a log in, and its answer is its output: LOG lines are dropped.
     log() {},
     signal,
     fetch: (input, requestInit) => fetch(input, requestInit),
-    // Once per solve, as per job: a FOREACH calling BUSINESS_RULE per item costs one D1 read.
-    loadDecisionTable(rule, version) {
-      const key = `${rule}@${version}`;
-      let table = decisionTables.get(key);
-      if (!table) {
-        table = loadPublishedTable(directory(env).orm(), caller.spaceId, rule, version);
-        decisionTables.set(key, table);
-        table.catch(() => decisionTables.delete(key));
-      }
-      return table;
-    },
-    connector<T extends ConnectorType>(alias: string, type: T): Promise<ResolvedOf<T>> {
-      const key = `${type}:${alias}`;
-      let connector = connectors.get(key);
-      if (!connector) {
-        connector = resolveConnector(env, caller, alias, type);
-        connectors.set(key, connector);
-        connector.catch(() => connectors.delete(key));
-      }
-      return connector as Promise<ResolvedOf<T>>;
-    },
+    // Once per solve, as per job (lookups.ts).
+    ...spaceLookups(env, caller),
   };
 }
 

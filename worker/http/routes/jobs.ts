@@ -8,6 +8,7 @@ import { cancelAllWaiting, cancelJob, getJob, startJob } from "../../jobs/servic
 import { findRule, latestPublished, notPublished } from "../../rules/service";
 import { requireKey } from "../auth";
 import { router, type AppEnv } from "../context";
+import type { Context } from "hono";
 import { versionParam } from "../params";
 import { Job, JobInput, problemResponses } from "../schemas";
 
@@ -130,35 +131,29 @@ export const jobsApi = router(
 );
 jobsApi.use("/job/*", requireKey("solver", "management"));
 
-for (const route of [startLatest, startVersion]) {
-  jobsApi.openapi(route, async (c) => {
-    const params = c.req.valid("param") as { flow: string; version?: number | "latest" };
-    const headers = c.req.valid("header");
-    const { job, replayed } = await startJob(c.env, c.var.caller, {
-      flow: params.flow,
-      version: params.version === "latest" ? undefined : params.version,
-      input: c.req.valid("json"),
-      idempotencyKey: headers["idempotency-key"],
-      correlationId: headers["x-correlation-id"],
-    }, (work) => c.executionCtx.waitUntil(work));
-    c.header("Location", `/job/${job.jobId}`);
-    return replayed ? c.json(job, 200) : c.json(job, 202);
-  });
-}
-
-jobsApi.openapi(testRunRoute, async (c) => {
-  const { flow, version } = c.req.valid("param");
-  const headers = c.req.valid("header");
+/** Starts the job a start route names and answers it: 202 with Location, or 200 for an Idempotency-Key replay. */
+async function answerStart(c: Context<AppEnv>, target: { flow: string; version?: number; unpublished?: boolean }, input: Record<string, unknown>, headers: { "idempotency-key"?: string; "x-correlation-id"?: string }) {
   const { job, replayed } = await startJob(c.env, c.var.caller, {
-    flow,
-    version,
-    unpublished: true,
-    input: c.req.valid("json"),
+    ...target,
+    input,
     idempotencyKey: headers["idempotency-key"],
     correlationId: headers["x-correlation-id"],
   }, (work) => c.executionCtx.waitUntil(work));
   c.header("Location", `/job/${job.jobId}`);
   return replayed ? c.json(job, 200) : c.json(job, 202);
+}
+
+for (const route of [startLatest, startVersion]) {
+  jobsApi.openapi(route, async (c) => {
+    const params = c.req.valid("param") as { flow: string; version?: number | "latest" };
+    const version = params.version === "latest" ? undefined : params.version;
+    return answerStart(c, { flow: params.flow, version }, c.req.valid("json"), c.req.valid("header"));
+  });
+}
+
+jobsApi.openapi(testRunRoute, async (c) => {
+  const { flow, version } = c.req.valid("param");
+  return answerStart(c, { flow, version, unpublished: true }, c.req.valid("json"), c.req.valid("header"));
 });
 
 jobsApi.openapi(getRoute, async (c) => c.json(await getJob(c.env, c.var.caller, c.req.valid("param").jobId), 200));
