@@ -70,9 +70,9 @@ export async function solveFlowInputs(
   caller: Caller,
   target: SolveTarget,
   inputs: Record<string, unknown>[],
-  options: { correlationId: string },
+  options: { correlationId: string; /** The quota gate, when the caller has already started it. */ allowed?: Promise<void> },
 ): Promise<{ outputs: unknown[]; executionMs: number }> {
-  await assertSolveAllowed(env, caller);
+  await (options.allowed ?? assertSolveAllowed(env, caller));
   for (const input of inputs) checkInput(target.definition, input);
   const requestId = crypto.randomUUID();
   let executionMs = 0;
