@@ -529,6 +529,56 @@ async function solveThroughput(t) {
   }
 }
 
+/**
+ * End-to-end throughput (issue 17, item 1, second half): 2,000 `hello` jobs, trigger → COMPLETED,
+ * from 10 concurrent clients at parallel limit 50, against Workflows instances doing the same one
+ * step (create → complete) in the same run, as a ratio. Each client starts a job and polls it until
+ * it is over, then starts the next. Also the accept and queue → claim phases from the job's own
+ * times (the runner-side phases — claim → runner started, first slice, final mirror, slot
+ * hand-over — need timestamps the runner does not record yet: not measured).
+ */
+async function endToEnd(t) {
+  const total = Number(process.env.BENCH_E2E_JOBS ?? 2000);
+  const clients = 10;
+  async function drive(start, done) {
+    let left = total;
+    const workers = Array.from({ length: clients }, async () => {
+      while (left-- > 0) {
+        const id = await start();
+        await waitFor(() => done(id), 120_000, 5);
+      }
+    });
+    const began = Date.now();
+    await Promise.all(workers);
+    return total / ((Date.now() - began) / 1000);
+  }
+  const accepted = [];
+  const claimed = [];
+  const jobsRate = await drive(
+    async () => {
+      const sent = Date.now();
+      const job = await api("POST", "/job/start/hello", t.solver, { name: "e2e" });
+      accepted.push(Date.now() - sent);
+      return job.jobId;
+    },
+    async (jobId) => {
+      const job = await api("GET", `/job/${jobId}`, t.solver);
+      if (!finished(job)) return false;
+      claimed.push(Date.parse(job.claimedAt) - Date.parse(job.createdAt));
+      return true;
+    },
+  );
+  const flowsRate = await drive(
+    async () => (await api("POST", "/bench/workflow", t.solver, { n: 1 })).id,
+    async (id) => (await api("GET", `/bench/workflow/${id}`, t.solver)).status === "complete",
+  );
+  record(`end to end, ${total.toLocaleString("en")} hello jobs, 10 clients (trigger → COMPLETED)`, Math.round(jobsRate), "jobs/s", "—", null);
+  record("  Workflows, the same one step (create → complete)", Math.round(flowsRate), "instances/s", "—", null);
+  record("  ratio flowjobs / Workflows, end to end", Math.round((jobsRate / flowsRate) * 10) / 10, "×", "≥ 3×", jobsRate / flowsRate >= 3);
+  record("  phase: accept (POST /job/start answered)", percentile(accepted, 50), "ms p50", "—", null, `p99 ${percentile(accepted, 99)} ms`);
+  record("  phase: queue → claim (createdAt → claimedAt)", percentile(claimed, 50), "ms p50", "—", null, `p99 ${percentile(claimed, 99)} ms`);
+}
+
 try {
   const t = await tenant(50);
   const suites = { steps: () => stepThroughput(t), triggers: () => triggerThroughput(), start: () => startLatency(t),
@@ -537,7 +587,7 @@ try {
       await cancelLatency(t, "(WAIT)", "sleepy", { seconds: 3600 });
       await cancelLatency(t, "(REST call in flight)", "hang", { url: hangingUrl });
     },
-    budget: () => writeBudget(), fanout: () => fanOut(t), solve: () => solveThroughput(t), code: () => codeCost(t), rows: () => rowsThrough(t),
+    budget: () => writeBudget(), fanout: () => fanOut(t), solve: () => solveThroughput(t), e2e: () => endToEnd(t), code: () => codeCost(t), rows: () => rowsThrough(t),
     list: () => listLatency(t), console: () => consoleFirstRender(), many: () => manyAtOnce() };
   for (const [name, suite] of Object.entries(suites)) {
     if (!only || only.includes(name)) await suite();
