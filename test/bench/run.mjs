@@ -97,6 +97,24 @@ async function stepThroughput(t) {
   }
 }
 
+/**
+ * What the customer pays for the `busy` sample at n = 1,000,000 (2,000,004 steps): the billed
+ * seconds (`usage.executionMs`) of one job, under the bench's production clock (RUNNER_CLOCK io-only).
+ * The README keeps the figure measured before issue 17's engine work next to this one.
+ */
+async function billedBusy(t) {
+  const n = 1_000_000;
+  const started = await api("POST", "/job/start/busy", t.solver, { n });
+  const job = await waitFor(async () => {
+    const current = await api("GET", `/job/${started.jobId}`, t.solver);
+    return finished(current) && current;
+  }, 900_000, 200);
+  if (job.status.state !== "COMPLETED") throw new Error(`the busy job ended ${job.status.state}`);
+  const billed = Math.round(job.usage.executionMs) / 1000;
+  record(`busy sample, n = ${n.toLocaleString("en")} (${job.progress.steps.toLocaleString("en")} steps): billed`, billed, "s", "—", null,
+    `usage.executionMs ${job.usage.executionMs}, ${Math.round(job.progress.steps / billed).toLocaleString("en")} billed steps/s`);
+}
+
 async function triggerThroughput() {
   // Accept throughput, not execution: the account's one slot is held by a sleeping job, so the
   // triggered jobs wait (the dispatcher still tries to claim for every trigger).
@@ -587,7 +605,7 @@ try {
       await cancelLatency(t, "(WAIT)", "sleepy", { seconds: 3600 });
       await cancelLatency(t, "(REST call in flight)", "hang", { url: hangingUrl });
     },
-    budget: () => writeBudget(), fanout: () => fanOut(t), solve: () => solveThroughput(t), e2e: () => endToEnd(t), code: () => codeCost(t), rows: () => rowsThrough(t),
+    budget: () => writeBudget(), fanout: () => fanOut(t), solve: () => solveThroughput(t), e2e: () => endToEnd(t), billed: () => billedBusy(t), code: () => codeCost(t), rows: () => rowsThrough(t),
     list: () => listLatency(t), console: () => consoleFirstRender(), many: () => manyAtOnce() };
   for (const [name, suite] of Object.entries(suites)) {
     if (!only || only.includes(name)) await suite();

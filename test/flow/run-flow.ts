@@ -18,6 +18,8 @@ export interface RunOptions {
   resumeEvery?: number;
   /** Host services beyond the log (fetch, signal, loadDecisionTable). */
   services?: Omit<EngineServices, "log">;
+  /** Only step(), never the compiled synchronous forms (stepSync) the runner tries first. */
+  asyncOnly?: boolean;
 }
 
 export interface FlowRun {
@@ -26,6 +28,8 @@ export interface FlowRun {
   steps: number;
   /** Wake-up times of the sleeps, in order. */
   sleeps: number[];
+  /** Steps taken by stepSync (the node's synchronous form), not step(). */
+  syncSteps: number;
   engine: FlowEngine;
 }
 
@@ -42,9 +46,13 @@ export async function runFlow(definitionJson: unknown, input: unknown, options: 
   const sleeps: number[] = [];
   let now = options.now ?? T0;
   let engine = engineFor(definition, createCheckpoint(definition, input, job), options, logs);
+  let syncSteps = 0;
   for (let calls = 1; ; calls++) {
-    const result = await engine.step(now);
-    if (result.kind === "completed" || result.kind === "failed") return { result, logs, steps: engine.steps, sleeps, engine };
+    // As the runner steps: the synchronous form first, step() when it declines.
+    const quick = options.asyncOnly ? null : engine.stepSync(now);
+    if (quick) syncSteps++;
+    const result = quick ?? (await engine.step(now));
+    if (result.kind === "completed" || result.kind === "failed") return { result, logs, steps: engine.steps, sleeps, syncSteps, engine };
     if (result.kind === "sleeping") {
       sleeps.push(result.until);
       now = result.until;

@@ -2,13 +2,14 @@
 // can persist between steps and resume after an eviction exactly where it stopped.
 import { CHECKPOINT_VERSION, type Checkpoint, type FinalResult, type Frame } from "./checkpoint";
 import { DEFAULT_PORT, type FlowDefinition, type FlowNode } from "./definition";
-import { evaluateExpression } from "./expressions";
+import { evaluateExpression, evaluateFastForm } from "./expressions";
 import { FlowFailure } from "./failure";
 import { finishNode, openFrame } from "./frames";
-import { graphOf, type FlowGraph } from "./graph";
+import type { FlowGraph } from "./graph";
 import { nodeStatesOf, type JobEnding, type NodeState } from "./node-states";
-import type { NodeContext, NodeResult } from "./nodes/handler";
+import type { NodeContext, NodeResult, SyncContext } from "./nodes/handler";
 import { NODE_HANDLERS, type NodeHandlers } from "./nodes/index";
+import { planOf, type FlowPlan } from "./plan";
 import type { EngineServices, JobRef } from "./services";
 
 export { createCheckpoint, type Checkpoint } from "./checkpoint";
@@ -33,17 +34,25 @@ export interface LoopPosition {
 }
 
 export type StepResult =
-  | { kind: "ran" }
+  | { readonly kind: "ran" }
   | { kind: "sleeping"; until: number }
   | FinalResult;
 
+/** What a step that ran returns: one frozen object, not one per step. */
+const RAN: StepResult = Object.freeze({ kind: "ran" });
+
 /** How many input-schema problems a validation error lists before summarising the rest. */
 const LISTED_PROBLEMS = 20;
+/** The ports a node takes when its result names none: one shared array, not one per step. */
+const DEFAULT_PORTS: readonly string[] = Object.freeze([DEFAULT_PORT]);
 
 export class FlowEngine {
   private readonly graph: FlowGraph;
+  private readonly plan: FlowPlan;
   private readonly state: Checkpoint;
   private readonly bindings: Record<string, unknown>;
+  /** Refilled for each synchronous step (stepSync), so such a step allocates no context. */
+  private readonly syncContext: SyncContext;
 
   /**
    * `handlers` defaults to the registry; tests pass extra node types. The checkpoint is copied, so
@@ -58,9 +67,20 @@ export class FlowEngine {
     private readonly handlers: NodeHandlers = NODE_HANDLERS,
     owned = false,
   ) {
-    this.graph = graphOf(definition);
+    this.plan = planOf(definition, handlers);
+    this.graph = this.plan.graph;
     this.state = owned ? checkpoint : structuredClone(checkpoint);
-    this.bindings = { job: { id: job.id, attempt: job.attempt } };
+    const bindings = { job: { id: job.id, attempt: job.attempt } };
+    this.bindings = bindings;
+    const values = this.state.context;
+    this.syncContext = {
+      node: definition.nodes[0],
+      definition,
+      now: 0,
+      services,
+      values,
+      evaluate: (fast) => evaluateFastForm(fast, values, bindings),
+    };
   }
 
   /** The current state: plain JSON, safe to store right after any step(). */
@@ -113,6 +133,40 @@ export class FlowEngine {
   /** Per node id, how many times it finished (nodes that never finished are absent). */
   get nodeRuns(): Record<string, number> {
     return { ...this.state.runs };
+  }
+
+  /**
+   * The next step in the node's synchronous form (the compiled plan), when it has one and every
+   * expression it needs answers without JSONata: the same outcome as step(), without a promise.
+   * Returns null, having changed nothing, when the next step must be taken by step() instead (an
+   * async node, an expression JSONata decides, a failure to report, the end of the run).
+   */
+  stepSync(now: number): StepResult | null {
+    const state = this.state;
+    if (state.final !== null || state.sleep !== null || state.version !== CHECKPOINT_VERSION || this.graph.problems.length > 0) return null;
+    const frames = state.frames;
+    const top = frames[frames.length - 1];
+    const iterationEnded = top.ready.length === 0;
+    const id = iterationEnded ? top.loopNode : top.ready[0];
+    if (id === null) return null;
+    const form = this.plan.sync[id];
+    if (!form || (iterationEnded && !form.afterIteration)) return null;
+    const context = this.syncContext;
+    context.node = this.graph.nodes[id];
+    context.now = now;
+    let result: NodeResult;
+    try {
+      result = iterationEnded ? form.afterIteration!(context, top.loop) : form.run(context);
+    } catch {
+      // step() runs the node again from this same state and reports whatever there is to report.
+      return null;
+    }
+    if (iterationEnded && result.kind !== "done" && result.kind !== "iterate" && result.kind !== "end") return null;
+    if (!iterationEnded) top.ready.shift();
+    const frame = iterationEnded ? frames[frames.length - 2] : top;
+    frame.states[id] = "running";
+    state.steps++;
+    return this.apply(context.node, frame, result, iterationEnded, now);
   }
 
   /** Executes at most one node; skipped nodes are propagated for free along the way. */
@@ -189,21 +243,21 @@ export class FlowEngine {
         context[node.name] = result.output;
         if (result.vars) Object.assign(context.vars, result.vars);
         if (iterationEnded) this.closeLoop(node.id, frame);
-        this.finished(frame, node.id, result.ports ?? [DEFAULT_PORT]);
-        return { kind: "ran" };
+        this.finished(frame, node.id, result.ports ?? DEFAULT_PORTS);
+        return RAN;
       case "iterate": {
         if (!this.graph.scopes.has(node.id)) return this.fail(node, frame, "only loop nodes can iterate");
         context[node.name] = result.output;
         // Each iteration starts the body afresh; earlier outputs stay visible until overwritten.
         if (iterationEnded) frames.pop();
         frames.push(openFrame(this.graph, node.id, result.loop));
-        return { kind: "ran" };
+        return RAN;
       }
       case "sleep":
         if (result.until <= now) {
           context[node.name] = result.output;
-          this.finished(frame, node.id, [DEFAULT_PORT]);
-          return { kind: "ran" };
+          this.finished(frame, node.id, DEFAULT_PORTS);
+          return RAN;
         }
         this.state.sleep = { node: node.id, until: result.until, output: result.output };
         return { kind: "sleeping", until: result.until };
@@ -234,8 +288,8 @@ export class FlowEngine {
     const frame = this.state.frames[this.state.frames.length - 1];
     this.state.context[this.graph.nodes[sleep.node].name] = sleep.output;
     this.state.sleep = null;
-    this.finished(frame, sleep.node, [DEFAULT_PORT]);
-    return { kind: "ran" };
+    this.finished(frame, sleep.node, DEFAULT_PORTS);
+    return RAN;
   }
 
   private finished(frame: Frame, id: string, ports: readonly string[]): void {

@@ -44,6 +44,26 @@ export async function evaluateExpression(
   return toPlainJson(result);
 }
 
+/**
+ * The synchronous form of `expression` for a compiled plan: its fast-path closure, or null when it has
+ * none (outside the fast subset, or not valid JSONata: the node's async form reports that).
+ */
+export function fastFormOf(expression: string): FastExpression | null {
+  try {
+    return compile(expression, "").fast;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What a fast form answers, exactly as evaluateExpression would (plain JSON, no match is null);
+ * throws BAIL when JSONata must decide, and the caller evaluates the expression the async way.
+ */
+export function evaluateFastForm(fast: FastExpression, context: object, bindings: Record<string, unknown>): unknown {
+  return toPlainJson(fast(context as Record<string, unknown>, bindings));
+}
+
 /** The fast path's answer, or BAIL when it has none (then JSONata evaluates). */
 function evaluateFast(fast: FastExpression | null, context: object, bindings: Record<string, unknown>): unknown {
   if (!fast) return BAIL;

@@ -41,15 +41,16 @@ function skip(graph: FlowGraph, frame: Frame, id: string): void {
 
 /** `ports` null means the node was skipped: none of its connections is taken. */
 function resolveOutgoing(graph: FlowGraph, frame: Frame, id: string, ports: readonly string[] | null): void {
-  // An explicit work list rather than recursion: a skip can spread down a long chain of nodes.
-  const work: { id: string; ports: readonly string[] | null }[] = [{ id, ports }];
-  for (let item = work.pop(); item; item = work.pop()) {
-    for (const edge of graph.outgoing[item.id]) {
-      const skipped = arrive(frame, edge.target, item.ports !== null && item.ports.includes(edge.port));
-      if (skipped) {
-        frame.states[edge.target] = "skipped";
-        work.push({ id: edge.target, ports: null });
-      }
+  // A skip can spread down a long chain of nodes: an explicit work list rather than recursion, made
+  // only once something is skipped (a step that skips nothing allocates nothing here).
+  let skipped: string[] | null = null;
+  for (const edge of graph.outgoing[id]) {
+    if (arrive(frame, edge.target, ports !== null && ports.includes(edge.port))) (skipped ??= []).push(edge.target);
+  }
+  for (let target = skipped?.pop(); target !== undefined; target = skipped!.pop()) {
+    frame.states[target] = "skipped";
+    for (const edge of graph.outgoing[target]) {
+      if (arrive(frame, edge.target, false)) skipped!.push(edge.target);
     }
   }
 }

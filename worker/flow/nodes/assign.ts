@@ -2,7 +2,7 @@
 // which persist across nodes and loop iterations (accumulators).
 import { z } from "zod";
 import { expression } from "./fields";
-import { expressionsIn, parseNodeData, type NodeHandler } from "./handler";
+import { expressionsIn, fastFormsOf, parseNodeData, parsedOrNull, type NodeHandler } from "./handler";
 
 export const AssignData = z.object({
   assign: z.record(z.string(), expression()).optional().describe("Output values: each key gets the value of its expression"),
@@ -28,5 +28,20 @@ export const assignNode: NodeHandler = {
       vars[key] = await evaluate(expression, `vars.${key}`);
     }
     return { kind: "done", output, vars };
+  },
+  compile(node) {
+    const data = parsedOrNull(node, AssignData);
+    const assign = data && fastFormsOf(data.assign);
+    const vars = data && fastFormsOf(data.vars);
+    if (!assign || !vars) return null;
+    return {
+      run({ evaluate }) {
+        const output: Record<string, unknown> = {};
+        for (const [key, fast] of assign) output[key] = evaluate(fast);
+        const values: Record<string, unknown> = {};
+        for (const [key, fast] of vars) values[key] = evaluate(fast);
+        return { kind: "done", output, vars: values };
+      },
+    };
   },
 };

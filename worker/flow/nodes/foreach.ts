@@ -2,11 +2,12 @@
 // port `done`. While it runs, its output `{ currentItem, index, length, results }` is what the body
 // sees under its name; `collect` appends one value per iteration to `results`.
 import { z } from "zod";
-import { DONE_PORT, LOOP_PORT } from "../definition";
-import { isTruthy } from "../expressions";
+import { DONE_PORT, LOOP_PORT, type FlowNode } from "../definition";
+import { fastFormOf, isTruthy } from "../expressions";
+import type { FastExpression } from "../fast-expressions";
 import { FlowFailure } from "../failure";
 import { expression } from "./fields";
-import { kindOf, parseNodeData, type NodeContext, type NodeHandler, type NodeResult } from "./handler";
+import { kindOf, parseNodeData, parsedOrNull, type NodeContext, type NodeHandler, type NodeResult, type SyncContext, type SyncForm } from "./handler";
 
 export const ForeachData = z
   .object({
@@ -65,6 +66,8 @@ export const foreachNode: NodeHandler = {
     const limit = parseNodeData(node, ForeachData).maxIterations ?? Number.POSITIVE_INFINITY;
     return { index, length: items === null ? null : Math.min(items.length, limit) };
   },
+
+  compile: compileForeach,
 };
 
 async function evaluateItems(context: NodeContext, expression: string): Promise<unknown[]> {
@@ -83,17 +86,65 @@ async function nextIteration(
   results: unknown[],
   previous: ForeachOutput | null,
 ): Promise<NodeResult> {
+  const holds = asksCondition(data, progress) && isTruthy(await context.evaluate(data.while!, "while"));
+  return iterationOrDone(data, progress, results, previous, holds);
+}
+
+/** Whether the next step of a `while` loop evaluates its condition (only when maxIterations allows one more). */
+function asksCondition(data: ForeachData, progress: LoopProgress): boolean {
+  return progress.items === null && progress.index < (data.maxIterations ?? Number.POSITIVE_INFINITY);
+}
+
+/** Iterate once more or finish, given whether a `while` condition holds (false when it was not asked). */
+function iterationOrDone(data: ForeachData, progress: LoopProgress, results: unknown[], previous: ForeachOutput | null, holds: boolean): NodeResult {
   const limit = data.maxIterations ?? Number.POSITIVE_INFINITY;
   const { items, index } = progress;
   if (items !== null && index < Math.min(items.length, limit)) {
     const output: ForeachOutput = { currentItem: items[index], index, length: items.length, results };
     return { kind: "iterate", output, loop: progress };
   }
-  if (items === null && index < limit && isTruthy(await context.evaluate(data.while!, "while"))) {
+  if (items === null && holds) {
     const output: ForeachOutput = { currentItem: null, index, length: null, results };
     return { kind: "iterate", output, loop: progress };
   }
   // After the loop the output keeps the last iteration's item and index, so `<name>.results` stays usable.
   const output: ForeachOutput = previous ?? { currentItem: null, index: null, length: items?.length ?? null, results };
   return { kind: "done", output, ports: [DONE_PORT] };
+}
+
+/** FOREACH's synchronous form: the same steps as run/afterIteration, when items, while and collect have fast forms. */
+function compileForeach(node: FlowNode): SyncForm | null {
+  const data = parsedOrNull(node, ForeachData);
+  if (!data) return null;
+  const forms = { items: null as FastExpression | null, while: null as FastExpression | null, collect: null as FastExpression | null };
+  for (const field of ["items", "while", "collect"] as const) {
+    const expression = data[field];
+    if (expression === undefined) continue;
+    forms[field] = fastFormOf(expression);
+    if (!forms[field]) return null;
+  }
+  const holds = (evaluate: SyncContext["evaluate"], progress: LoopProgress) => asksCondition(data, progress) && isTruthy(evaluate(forms.while!));
+  return {
+    run({ evaluate }) {
+      const items = forms.items ? evaluate(forms.items) : null;
+      // Not an array: the async form fails the node with its message.
+      if (forms.items && !Array.isArray(items)) throw new Error("not an array");
+      const progress: LoopProgress = { items: items as unknown[] | null, index: 0 };
+      return iterationOrDone(data, progress, [], null, holds(evaluate, progress));
+    },
+    afterIteration({ evaluate, values }, loop) {
+      const { items, index } = loop as LoopProgress;
+      const previous = values[node.name] as ForeachOutput;
+      const progress: LoopProgress = { items, index: index + 1 };
+      if (!forms.collect) return iterationOrDone(data, progress, previous.results, previous, holds(evaluate, progress));
+      // The condition sees the appended result, as in afterIteration; should it throw, the append is undone.
+      previous.results.push(evaluate(forms.collect));
+      try {
+        return iterationOrDone(data, progress, previous.results, previous, holds(evaluate, progress));
+      } catch (signal) {
+        previous.results.pop();
+        throw signal;
+      }
+    },
+  };
 }

@@ -4,7 +4,9 @@
 import type { z } from "zod";
 import type { ConnectorType } from "../../connectors/types";
 import type { FlowDefinition, FlowNode } from "../definition";
+import { fastFormOf } from "../expressions";
 import { FlowFailure } from "../failure";
+import type { FastExpression } from "../fast-expressions";
 import type { EngineServices, JobRef } from "../services";
 
 export interface NodeContext {
@@ -23,6 +25,26 @@ export interface NodeContext {
    * `<name>.item`, one per request in flight, so nothing shared is changed).
    */
   evaluate(expression: string, field: string, scope?: Readonly<Record<string, unknown>>): Promise<unknown>;
+}
+
+/**
+ * What a node's synchronous form (see NodeHandler.compile) sees. The engine keeps one per job and
+ * refills it for each step, so a synchronous step allocates no context.
+ */
+export interface SyncContext {
+  node: FlowNode;
+  definition: FlowDefinition;
+  now: number;
+  services: EngineServices;
+  values: Readonly<Record<string, unknown>>;
+  /** A compiled expression's answer as plain JSON; throws when JSONata must decide (the engine then runs the async form). */
+  evaluate(fast: FastExpression): unknown;
+}
+
+/** A node compiled once per flow version: runs without awaiting anything, or throws to say the async form must run. */
+export interface SyncForm {
+  run(context: SyncContext): NodeResult;
+  afterIteration?(context: SyncContext, loop: unknown): NodeResult;
 }
 
 export type NodeResult =
@@ -59,6 +81,34 @@ export interface NodeHandler {
    * iterations there will be, or null when that is not known before the loop ends.
    */
   loopPosition?(node: FlowNode, loop: unknown): { index: number; length: number | null };
+  /**
+   * The node's synchronous form, built once per flow version for the compiled plan (plan.ts), or
+   * null when it has none (an expression without a fast form, data that does not parse). The engine
+   * runs it when it can and falls back to `run`/`afterIteration` whenever it throws, from the same
+   * state: so it must change nothing (no log line, no append) before it can no longer throw, and give
+   * exactly the result the async form would.
+   */
+  compile?(node: FlowNode, definition: FlowDefinition): SyncForm | null;
+}
+
+/** The fast forms of an object of expressions (`assign`, `vars`), as [key, form] pairs; null if any has none. */
+export function fastFormsOf(expressions: Record<string, string> | undefined): [string, FastExpression][] | null {
+  const forms: [string, FastExpression][] = [];
+  for (const [key, expression] of Object.entries(expressions ?? {})) {
+    const fast = fastFormOf(expression);
+    if (!fast) return null;
+    forms.push([key, fast]);
+  }
+  return forms;
+}
+
+/** The node's data parsed with `schema`, or null where it does not parse (its async form reports why). */
+export function parsedOrNull<Schema extends z.ZodType>(node: FlowNode, schema: Schema): z.infer<Schema> | null {
+  try {
+    return parseNodeData(node, schema);
+  } catch {
+    return null;
+  }
 }
 
 /** Yields each `[field, expression]` of an object of expressions (`assign`, `headers`, …), prefixed by its field. */

@@ -11,4 +11,16 @@ export const startNode: NodeHandler = {
     }
     return { kind: "done", output: values.input };
   },
+  compile() {
+    // Already synchronous: the same function, without the promise.
+    return {
+      run({ definition, values }) {
+        if (definition.inputSchema) {
+          const problems = checkJsonSchema(definition.inputSchema, values.input, "input");
+          if (problems.length > 0) return { kind: "invalid-input", problems };
+        }
+        return { kind: "done", output: values.input };
+      },
+    };
+  },
 };

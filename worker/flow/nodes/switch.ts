@@ -3,9 +3,9 @@
 // taken. Branches not taken are skipped, and a join after them runs once any taken branch reaches it.
 import { z } from "zod";
 import { DEFAULT_PORT } from "../definition";
-import { isTruthy } from "../expressions";
+import { fastFormOf, isTruthy } from "../expressions";
 import { expression } from "./fields";
-import { parseNodeData, type NodeHandler } from "./handler";
+import { parseNodeData, parsedOrNull, type NodeHandler } from "./handler";
 
 export const SwitchData = z.object({
   cases: z
@@ -32,5 +32,23 @@ export const switchNode: NodeHandler = {
     }
     if (ports.length === 0) ports.push(DEFAULT_PORT);
     return { kind: "done", output: { ports }, ports };
+  },
+  compile(node) {
+    const data = parsedOrNull(node, SwitchData);
+    if (!data) return null;
+    const cases = data.cases.map((switchCase) => ({ when: fastFormOf(switchCase.when), port: switchCase.port }));
+    if (cases.some((switchCase) => switchCase.when === null)) return null;
+    return {
+      run({ evaluate }) {
+        const ports: string[] = [];
+        for (const switchCase of cases) {
+          if (!isTruthy(evaluate(switchCase.when!))) continue;
+          if (!ports.includes(switchCase.port)) ports.push(switchCase.port);
+          if (data.mode === "first") break;
+        }
+        if (ports.length === 0) ports.push(DEFAULT_PORT);
+        return { kind: "done", output: { ports }, ports };
+      },
+    };
   },
 };
