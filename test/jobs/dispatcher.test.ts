@@ -80,6 +80,63 @@ describe("dispatcher", () => {
     }
   });
 
+  it("claims without a trailing claim that finds nothing, and reads a version's definition once per isolate", async () => {
+    const tenant = await createTenant({ parallelLimit: 5 });
+    await publishFlow(tenant, sleepyFlow, "sleepy");
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await trigger(tenant, "sleepy", { seconds: 3600 })).body.jobId);
+    const claims = vi.spyOn(tenant.db, "prepare");
+    const definitions = vi.spyOn(env.DIRECTORY, "prepare");
+    try {
+      await dispatch(tenant.accountId);
+      expect(await states(ids)).toEqual(["RUNNING", "RUNNING", "RUNNING"]);
+      const claimStatements = () => claims.mock.calls.filter(([sql]) => /claimed_at = \?6/.test(sql)).length;
+      // Three waiting jobs, three claims: the last one saw nothing younger waiting and stopped.
+      expect(claimStatements()).toBe(3);
+      const versionReads = () => definitions.mock.calls.filter(([sql]) => /FROM rule_versions WHERE rule_id = \? AND version = \?/.test(sql)).length;
+      // The first claim of this version read its definition (unless an earlier test of this isolate did); the others did not.
+      expect(versionReads()).toBeLessThanOrEqual(1);
+
+      // A fourth job: one claim, which starts it.
+      const fourth = (await trigger(tenant, "sleepy", { seconds: 3600 })).body.jobId;
+      claims.mockClear();
+      await dispatch(tenant.accountId);
+      expect(await jobState(fourth)).toBe("RUNNING");
+      expect(claimStatements()).toBe(1);
+      // Nothing waits: a dispatch makes the one claim that finds nothing.
+      claims.mockClear();
+      await dispatch(tenant.accountId);
+      expect(claimStatements()).toBe(1);
+      expect(versionReads()).toBeLessThanOrEqual(1);
+    } finally {
+      claims.mockRestore();
+      definitions.mockRestore();
+    }
+  });
+
+  it("sends no slot-freed trigger when no job of the account waits for the slot", async () => {
+    const sent: TriggerMessage[] = [];
+    const send = vi.spyOn(env.JOB_TRIGGERS, "send").mockImplementation(async (body: TriggerMessage) => {
+      sent.push(body);
+      return undefined as never;
+    });
+    try {
+      const tenant = await createTenant({ parallelLimit: 2 });
+      await publishFlow(tenant, countingFlow, "count");
+      const jobId = (await trigger(tenant, "count", { n: 3 })).body.jobId as string;
+      await deliverTriggers(...sent.splice(0));
+      await runToEnd(jobId);
+      expect(await jobState(jobId)).toBe("COMPLETED");
+      expect(sent).toEqual([]);
+      // Its runner recorded the hand-over as immediate: the slot was free for the next trigger's own claim.
+      const { phases } = await runner(jobId).snapshot();
+      expect(phases.handedOverAt).toBe(phases.finalMirroredAt);
+      expect(phases.firstSliceAt).toBeGreaterThanOrEqual(phases.startedAt!);
+    } finally {
+      send.mockRestore();
+    }
+  });
+
   it("acknowledges and drops a malformed message instead of retrying it forever", async () => {
     const result = await deliverTriggers({ nonsense: true } as never);
     expect(result.explicitAcks).toHaveLength(1);

@@ -4,6 +4,7 @@
 // message can never start a job twice or over-fill the parallel limit.
 import { directory, jobShard, shardOfAccount, type JobShard } from "../db/databases";
 import type { Env } from "../env";
+import { versionDefinition } from "../rules/version-definitions";
 import { loadPayload } from "./payloads";
 import { RUNNING_STATUS, SLOT_HOLDING_STATES, sqlStates } from "./states";
 import type { RunnerInit } from "./runner-storage";
@@ -67,7 +68,11 @@ export async function handleTriggerBatch(batch: MessageBatch<TriggerMessage>, en
   }
 }
 
-/** Starts the account's oldest waiting jobs while it has free slots; returns the ids started. */
+/**
+ * Starts the account's oldest waiting jobs while it has free slots; returns the ids started. It stops
+ * after a claim that left nothing waiting, without a claim that would find nothing: a job inserted
+ * later sees the free slot itself and sends its own trigger (startJob), so none is left behind.
+ */
 export async function fillSlots(env: Env, shard: JobShard, accountId: string): Promise<string[]> {
   const started: string[] = [];
   for (;;) {
@@ -75,6 +80,7 @@ export async function fillSlots(env: Env, shard: JobShard, accountId: string): P
     if (!job) return started;
     await startRunner(env, shard, job);
     started.push(job.id);
+    if (!job.more_waiting) return started;
   }
 }
 
@@ -83,7 +89,10 @@ export async function fillSlots(env: Env, shard: JobShard, accountId: string): P
  * jobs hold a slot. One UPDATE on the account's shard, so the count and the claim are atomic (D1 runs
  * statements one at a time), and a job that slipped in while the account was being disabled never starts.
  */
-async function claimNext(db: JobShard, accountId: string, now: number): Promise<ClaimedJob | null> {
+/** A claimed job, and whether the account had WAITING jobs younger than it (then another claim may succeed). */
+type Claim = ClaimedJob & { more_waiting: number };
+
+async function claimNext(db: JobShard, accountId: string, now: number): Promise<Claim | null> {
   const holding = sqlStates(SLOT_HOLDING_STATES);
   return db
     .prepare(
@@ -93,7 +102,8 @@ async function claimNext(db: JobShard, accountId: string, now: number): Promise<
        WHERE id = (SELECT id FROM jobs WHERE account_id = ?1 AND state = 'WAITING' ORDER BY id LIMIT 1)
          AND (SELECT count(*) FROM jobs WHERE account_id = ?1 AND state IN (${holding}))
              < (SELECT parallel_limit FROM account_limits WHERE account_id = ?1 AND disabled = 0)
-       RETURNING id, account_id, space_id, rule_id, rule_version, input, input_ref`,
+       RETURNING id, account_id, space_id, rule_id, rule_version, input, input_ref,
+         EXISTS (SELECT 1 FROM jobs AS younger WHERE younger.account_id = ?1 AND younger.state = 'WAITING' AND younger.id > jobs.id) AS more_waiting`,
     )
     .bind(
       accountId,
@@ -103,19 +113,15 @@ async function claimNext(db: JobShard, accountId: string, now: number): Promise<
       "Claimed a slot; runner started",
       now,
     )
-    .first<ClaimedJob>();
+    .first<Claim>();
 }
 
 /** Hands a claimed job to its runner, with its flow version from the directory. Idempotent: the runner ignores a second start. */
 export async function startRunner(env: Env, shard: JobShard, job: ClaimedJob): Promise<void> {
-  const [version, input] = await Promise.all([
-    directory(env)
-      .prepare("SELECT definition FROM rule_versions WHERE rule_id = ? AND version = ?")
-      .bind(job.rule_id, job.rule_version)
-      .first<{ definition: string }>(),
+  const [definition, input] = await Promise.all([
+    versionDefinition(env, job.rule_id, job.rule_version),
     loadPayload(env, { text: job.input, ref: job.input_ref }),
   ]);
-  if (!version) throw new Error(`rule version ${job.rule_id}@${job.rule_version} is missing`);
   const init: RunnerInit = {
     jobId: job.id,
     accountId: job.account_id,
@@ -123,7 +129,7 @@ export async function startRunner(env: Env, shard: JobShard, job: ClaimedJob): P
     spaceId: job.space_id,
     ruleId: job.rule_id,
     ruleVersion: job.rule_version,
-    definition: version.definition,
+    definition,
     input,
     attempt: 1,
   };

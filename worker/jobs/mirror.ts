@@ -67,7 +67,7 @@ export async function mirrorFinal(
   progress: Progress,
   note: string,
   deliveries: D1PreparedStatement[],
-): Promise<string[]> {
+): Promise<{ deliveries: string[]; othersWaiting: boolean }> {
   const final = control.final;
   if (!final) throw new Error("mirrorFinal called before the job ended");
   const statements = [
@@ -102,6 +102,14 @@ export async function mirrorFinal(
         .bind(init.jobId, output.text, output.ref),
     );
   }
+  // Read in the same transaction, after the job left its slot: does another job of the account wait
+  // for it? If not, no trigger is needed — a job inserted from now on sees the free slot itself.
+  statements.push(
+    db.prepare("SELECT EXISTS (SELECT 1 FROM jobs WHERE account_id = ? AND state = 'WAITING') AS id").bind(init.accountId),
+  );
   const results = await db.batch<{ id: string }>([...deliveries, ...statements]);
-  return results.slice(0, deliveries.length).flatMap((result) => result.results.map((row) => row.id));
+  return {
+    deliveries: results.slice(0, deliveries.length).flatMap((result) => result.results.map((row) => row.id)),
+    othersWaiting: Boolean(results[results.length - 1].results[0]?.id),
+  };
 }

@@ -83,6 +83,11 @@ export interface Control {
   lastMirrorAt?: number | null;
   /** Passing platform failures in a row (D1 unavailable, an object reset): retried with backoff, never fatal. */
   passingFailures: number;
+  /** When the first slice began and the final state reached D1 (epoch ms): the job's phases, for the console and the benchmark. Absent in older records. */
+  firstSliceAt?: number;
+  finalMirroredAt?: number;
+  /** When the trigger that hands the job's slot on was sent. */
+  handedOverAt?: number;
 }
 
 export interface LogItem {

@@ -47,6 +47,8 @@ export interface RunnerSnapshot {
   /** Per node id, how many times it finished (absent: never). */
   nodeRuns: Record<string, number>;
   sleepingUntil: number | null;
+  /** The runner's side of the job's timeline (epoch ms; null until reached): runner started, first slice began, final state in D1, slot handed over (the next claim's trigger sent). */
+  phases: { startedAt: number | null; firstSliceAt: number | null; finalMirroredAt: number | null; handedOverAt: number | null };
 }
 
 export class JobRunner extends DurableObject<Env> {
@@ -62,6 +64,8 @@ export class JobRunner extends DurableObject<Env> {
   /** The slice in progress, if any: slices never overlap, even when a test drives the alarm by hand. */
   private running: Promise<void> | null = null;
   private abort: AbortController | null = null;
+  /** Callers waiting for the job's end (GET /job/{id}?wait=): resolved once its final state is in D1. */
+  private endWaiters = new Set<() => void>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -174,7 +178,34 @@ export class JobRunner extends DurableObject<Env> {
       nodeStates: (control?.final ? engine?.nodeStatesEnded(endingOf(control.final)) : engine?.nodeStates) ?? {},
       nodeRuns: engine?.nodeRuns ?? {},
       sleepingUntil: control?.sleepingUntil ?? null,
+      phases: {
+        startedAt: control?.startedAt ?? null,
+        firstSliceAt: control?.firstSliceAt ?? null,
+        finalMirroredAt: control?.finalMirroredAt ?? null,
+        handedOverAt: control?.handedOverAt ?? null,
+      },
     };
+  }
+
+  /**
+   * Resolves true once the job's final state is in D1 (at once if it already is), or false after
+   * `timeoutMs`. Called before the job started too (the object exists by its id): then it waits for
+   * the start and the end. What ends a job outside its runner (canceled while waiting) is not seen
+   * here: callers wait in short rounds and read the row in between.
+   */
+  async waitForEnd(timeoutMs: number): Promise<boolean> {
+    const control = this.store.started ? this.store.control : undefined;
+    if (control?.phase === "final" && control.finalMirrored) return true;
+    return new Promise((resolve) => {
+      const done = (ended: boolean) => {
+        clearTimeout(timer);
+        this.endWaiters.delete(wake);
+        resolve(ended);
+      };
+      const wake = () => done(true);
+      const timer = setTimeout(() => done(false), Math.max(0, Math.min(timeoutMs, 60_000)));
+      this.endWaiters.add(wake);
+    });
   }
 
   /** Resolves once no slice is in progress (lets tests drive alarms without racing the real ones). */
@@ -260,6 +291,7 @@ export class JobRunner extends DurableObject<Env> {
     attempts.count++;
     attempts.lastError = null;
     attempts.retryAt = null;
+    control.firstSliceAt ??= now;
     this.store.saveControl();
     // Durable before the slice runs, so even a slice that kills the isolate is counted.
     await this.ctx.storage.sync();
@@ -420,6 +452,7 @@ export class JobRunner extends DurableObject<Env> {
   private async publishFinal(init: RunnerHeader, control: Control) {
     if (control.finalMirrored) return;
     let deliveries: string[];
+    let othersWaiting: boolean;
     try {
       const final = control.final!;
       const shard = jobShard(this.env, init.shard);
@@ -430,7 +463,7 @@ export class JobRunner extends DurableObject<Env> {
         final.status.state === "COMPLETED"
           ? await storePayload(this.env, init.jobId, "output", JSON.stringify(this.store.finalOutput ?? null))
           : null;
-      deliveries = await mirrorFinal(
+      ({ deliveries, othersWaiting } = await mirrorFinal(
         shard,
         init,
         control,
@@ -438,10 +471,13 @@ export class JobRunner extends DurableObject<Env> {
         this.progress(control),
         transitionNote(control),
         deliveryStatements(shard, finished, webhookIds, this.clock.now()),
-      );
+      ));
       this.clock.moved();
       control.pendingCharges = [];
       control.finalMirrored = true;
+      control.finalMirroredAt = this.clock.now();
+      // With no job of the account waiting, the slot is handed over as it is freed.
+      if (!othersWaiting) control.handedOverAt = control.finalMirroredAt;
       control.mirrorFailures = 0;
       this.store.saveControl();
       await this.arm(control);
@@ -449,8 +485,15 @@ export class JobRunner extends DurableObject<Env> {
       await this.retryMirrorLater(control, error);
       return;
     }
-    // The slot this job held is free: wake the next waiting job of the account.
-    await sendTrigger(this.env, { accountId: init.accountId, shard: init.shard, reason: "slot-freed", jobId: init.jobId });
+    for (const wake of [...this.endWaiters]) wake();
+    // The slot this job held is free: wake the next waiting job of the account, if one waits (a lost
+    // trigger is re-sent by the watchdog).
+    if (othersWaiting) {
+      await sendTrigger(this.env, { accountId: init.accountId, shard: init.shard, reason: "slot-freed", jobId: init.jobId });
+      this.clock.moved();
+      control.handedOverAt = this.clock.now();
+      this.store.saveControl();
+    }
     for (const deliveryId of deliveries) await enqueueDelivery(this.env, { deliveryId, shard: init.shard, series: 1 });
   }
 

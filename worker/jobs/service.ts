@@ -12,7 +12,7 @@ import { newId } from "../lib/ids";
 import { notPublished } from "../rules/service";
 import { enqueueDeliveries, jobsInScope, transitionDeliveries, webhooksOfScope, type TransitionScope } from "../webhooks/fanout";
 import { runnerFor, sendTrigger } from "./dispatcher";
-import { CANCELING_STATUS, SLOT_HOLDING_STATES, sqlStates, statusForOutcome, WAITING_STATUS, type Status } from "./states";
+import { CANCELING_STATUS, isFinal, SLOT_HOLDING_STATES, type JobState, sqlStates, statusForOutcome, WAITING_STATUS, type Status } from "./states";
 import { deletePayloads, loadPayload, storePayload, type StoredPayload } from "./payloads";
 import { JOB_COLUMNS, JOB_FROM, jobView, type JobRow, type JobView, type StoredJobRow } from "./view";
 
@@ -262,9 +262,27 @@ async function withPayloads(env: Env, row: StoredJobRow): Promise<JobRow> {
   return { ...job, input, output };
 }
 
-export async function getJob(env: Env, caller: Pick<Caller, "spaceId" | "shard">, jobId: string): Promise<JobView> {
-  return jobView(await loadJobRow(env, jobShard(env, caller.shard), caller.spaceId, jobId));
+/** The longest a read may wait for a job's end (GET /job/{id}?wait=). */
+export const MAX_WAIT_SECONDS = 60;
+/** A waiting read looks at the row at least this often, so an end its runner does not see (a cancel while WAITING) is seen too. */
+const WAIT_ROUND_MS = 1000;
+
+/**
+ * The job; with `waitSeconds`, not before it is COMPLETED, ERROR or CANCELED or that many seconds
+ * have passed, whichever is first: the runner says when its final state is in D1, so the caller
+ * learns of the end without polling.
+ */
+export async function getJob(env: Env, caller: Pick<Caller, "spaceId" | "shard">, jobId: string, waitSeconds = 0): Promise<JobView> {
+  const shard = jobShard(env, caller.shard);
+  const deadline = Date.now() + Math.min(waitSeconds, MAX_WAIT_SECONDS) * 1000;
+  for (;;) {
+    const row = await loadJobRow(env, shard, caller.spaceId, jobId);
+    const left = deadline - Date.now();
+    if (isFinal(row.state as JobState) || left <= 0) return jobView(row);
+    await runnerFor(env, jobId).waitForEnd(Math.min(left, WAIT_ROUND_MS));
+  }
 }
+
 
 /**
  * Cancels a job: a WAITING job becomes CANCELED at once (it never starts: the dispatcher only claims

@@ -4,7 +4,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { directory } from "../../db/databases";
 import { BadRequest, Problem } from "../../errors";
-import { cancelAllWaiting, cancelJob, getJob, startJob } from "../../jobs/service";
+import { cancelAllWaiting, cancelJob, getJob, MAX_WAIT_SECONDS, startJob } from "../../jobs/service";
 import { findRule, latestPublished, notPublished } from "../../rules/service";
 import { requireKey } from "../auth";
 import { router, type AppEnv } from "../context";
@@ -80,9 +80,16 @@ const getRoute = createRoute({
   method: "get",
   path: "/job/{jobId}",
   summary: "Read a job",
+  description:
+    "With `wait=N`, the answer comes once the job is COMPLETED, ERROR or CANCELED, or after N seconds (at most 60), whichever is first: a client learns of the end without polling.",
   tags: ["Jobs"],
   security,
-  request: { params: z.object({ jobId: JobId }) },
+  request: {
+    params: z.object({ jobId: JobId }),
+    query: z.object({
+      wait: z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS).optional().openapi({ param: { name: "wait", in: "query" }, description: "Seconds to wait for the job's end (0–60)" }),
+    }),
+  },
   responses: { 200: jobResponse("The job"), ...problemResponses(401, 404) },
 });
 
@@ -156,7 +163,7 @@ jobsApi.openapi(testRunRoute, async (c) => {
   return answerStart(c, { flow, version, unpublished: true }, c.req.valid("json"), c.req.valid("header"));
 });
 
-jobsApi.openapi(getRoute, async (c) => c.json(await getJob(c.env, c.var.caller, c.req.valid("param").jobId), 200));
+jobsApi.openapi(getRoute, async (c) => c.json(await getJob(c.env, c.var.caller, c.req.valid("param").jobId, c.req.valid("query").wait), 200));
 
 jobsApi.openapi(cancelRoute, async (c) => c.json(await cancelJob(c.env, c.var.caller, c.req.valid("param").jobId), 200));
 
