@@ -270,3 +270,13 @@ export const webhookAttempts = sqliteTable(
   },
   (t) => [uniqueIndex("webhook_attempts_once").on(t.deliveryId, t.series, t.attempt)],
 );
+
+/**
+ * Per space, a number bumped after every change to its rules (a publish, a new version, a type
+ * switch): an isolate that remembers which version a trigger starts (jobs/start-targets.ts) inserts
+ * its job only while the number is the one it remembered, so no trigger runs a superseded version.
+ */
+export const ruleEpochs = sqliteTable("rule_epochs", {
+  spaceId: text("space_id").primaryKey(),
+  epoch: integer("epoch").notNull(),
+});

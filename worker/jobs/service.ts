@@ -14,6 +14,7 @@ import { enqueueDeliveries, jobsInScope, transitionDeliveries, webhooksOfScope, 
 import { runnerFor, sendTrigger } from "./dispatcher";
 import { CANCELING_STATUS, isFinal, SLOT_HOLDING_STATES, type JobState, sqlStates, statusForOutcome, WAITING_STATUS, type Status } from "./states";
 import { deletePayloads, loadPayload, storePayload, type StoredPayload } from "./payloads";
+import { forgetTarget, rememberedTarget, rememberTarget, ruleEpoch, targetKey, type StartTarget } from "./start-targets";
 import { JOB_COLUMNS, JOB_FROM, jobView, type JobRow, type JobView, type StoredJobRow } from "./view";
 
 export interface StartRequest {
@@ -24,14 +25,6 @@ export interface StartRequest {
   input: Record<string, unknown>;
   idempotencyKey?: string;
   correlationId?: string;
-}
-
-interface StartTarget {
-  rule_id: string;
-  rule_type: string;
-  rule_alias: string | null;
-  version: number | null;
-  status: string | null;
 }
 
 /**
@@ -67,12 +60,15 @@ export class AccountDisabled extends Problem {
 /**
  * The trigger's one statement on the account's shard: refuses a disabled account, applies the quota
  * gate and inserts the job, or inserts nothing (then the account's limits say why). Returns whether
- * the account had a slot free. ?3 is the account, ?19 the period.
+ * the account had a slot free. ?3 is the account, ?19 the period, ?20 the rule epoch a remembered
+ * target was read at (null: the target was just read from the directory).
  */
 const INSERT_JOB = `INSERT INTO jobs (id, space_id, account_id, rule_id, rule_alias, rule_version, correlation_id, idempotency_key,
     request_hash, used_api_key_id, input, input_ref, state, status_code, status_message, transition_note, created_at, updated_at)
   SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18
   WHERE ${QUOTA_ALLOWS_START}
+    AND (?20 IS NULL OR coalesce((SELECT epoch FROM rule_epochs WHERE space_id = ?2), 0) = ?20)
+    AND (?20 IS NULL OR coalesce((SELECT epoch FROM rule_epochs WHERE space_id = ?2), 0) = ?20)
   RETURNING (SELECT count(*) FROM jobs AS holding WHERE holding.account_id = ?3 AND holding.state IN (${sqlStates(SLOT_HOLDING_STATES)}))
       < (SELECT parallel_limit FROM account_limits WHERE account_id = ?3) AS slot_free`;
 
@@ -89,11 +85,23 @@ export async function startJob(
     : null;
   const correlationId = request.correlationId ?? crypto.randomUUID();
   const note = `Triggered with key '${caller.keyName}'; waiting for a slot`;
+  const prepared = { inputText, requestHash, correlationId, note };
+  // The target remembered in this isolate: one statement, valid while the space's rule epoch is
+  // unchanged (start-targets.ts). Refused for any reason, the trigger goes the long way, which explains.
+  const key = targetKey(caller.spaceId, request.flow, request.version);
+  const known = rememberedTarget(key, Date.now());
+  if (known && targetProblem(known.target, request) === null) {
+    const started = await insertJob(env, shard, caller, request, known.target, prepared, defer, known.epoch);
+    if (started) return started;
+  }
+  forgetTarget(key);
+  const epoch = await ruleEpoch(shard, caller.spaceId);
   const target = await findStartTarget(directory(env), caller.spaceId, request.flow, request.version);
   checkTarget(target, request);
+  rememberTarget(key, { target, epoch }, Date.now());
   // A refusal the limits cannot explain (pay-as-you-go was switched on in between) is tried again.
   for (let attempt = 1; ; attempt++) {
-    const started = await insertJob(env, shard, caller, request, target, { inputText, requestHash, correlationId, note }, defer);
+    const started = await insertJob(env, shard, caller, request, target, prepared, defer, null);
     if (started) return started;
     const refusal = await startRefusal(shard, caller.accountId, Date.now());
     if (refusal) throw refusal;
@@ -110,6 +118,7 @@ async function insertJob(
   target: StartTarget,
   prepared: { inputText: string; requestHash: string | null; correlationId: string; note: string },
   defer: (work: Promise<unknown>) => void,
+  epoch: number | null,
 ): Promise<{ job: JobView; replayed: boolean } | null> {
   const { inputText, requestHash, correlationId, note } = prepared;
   const now = Date.now();
@@ -140,6 +149,7 @@ async function insertJob(
         now,
         now,
         periodOf(now),
+        epoch,
       )
       .first<{ slot_free: number }>();
   } catch (error) {
@@ -207,21 +217,27 @@ async function discardPayload(env: Env, payload: StoredPayload) {
 
 /** The problems of the flow a trigger names: unknown, not an integration flow, unknown version, unpublished. */
 function checkTarget(target: StartTarget | null, request: StartRequest): asserts target is StartTarget {
-  if (!target) throw new NotFound("rule", request.flow);
+  const problem = targetProblem(target, request);
+  if (problem) throw problem;
+}
+
+function targetProblem(target: StartTarget | null, request: StartRequest): Problem | null {
+  if (!target) return new NotFound("rule", request.flow);
   if (target.rule_type !== "integration-flow") {
     // A decision flow or table answers in the request (DESIGN.md §13): say where to send it.
-    throw new BadRequest(
+    return new BadRequest(
       "rule-not-integration-flow",
       "Rule is not an integration flow",
       `Rule '${request.flow}' is a ${target.rule_type}; only integration flows run as jobs. Solve it with POST /rule/solve/${request.flow}, or switch a decision flow to an integration flow with PATCH /api/rules/${request.flow}.`,
     );
   }
   if (request.version !== undefined && target.version === null) {
-    throw new NotFound("rule-version", `${request.flow}/${request.version}`);
+    return new NotFound("rule-version", `${request.flow}/${request.version}`);
   }
   if (target.version === null || (target.status !== "published" && !(request.unpublished && request.version !== undefined))) {
-    throw notPublished(request.flow, request.version);
+    return notPublished(request.flow, request.version);
   }
+  return null;
 }
 
 function replay(previous: JobRow, requestHash: string): JobView {

@@ -142,7 +142,9 @@ async function stepToEnd(
   signal: AbortSignal,
 ): Promise<Ending> {
   for (;;) {
-    const result: StepResult = await Promise.race([engine.step(limit.now()), stopped]);
+    // A node's synchronous form first (the compiled plan); the async step races the time limit.
+    const now = limit.now();
+    const result: StepResult = engine.stepSync(now) ?? (await Promise.race([engine.step(now), stopped]));
     if (signal.aborted) throw signal.reason;
     switch (result.kind) {
       case "completed":

@@ -1,7 +1,9 @@
 // Rules API (DESIGN.md §4.3): author integration flows, decision flows and decision tables, version
 // and publish them; switch a flow between the two flow types (§13).
 import { createRoute, z } from "@hono/zod-openapi";
-import { directory } from "../../db/databases";
+import { createMiddleware } from "hono/factory";
+import { directory, jobShard } from "../../db/databases";
+import { bumpRuleEpoch } from "../../jobs/start-targets";
 import {
   addVersion,
   changeType,
@@ -14,7 +16,7 @@ import {
 } from "../../rules/service";
 import { RULE_TYPES } from "../../rules/validate";
 import { requireKey } from "../auth";
-import { router } from "../context";
+import { router, type AppEnv } from "../context";
 import { versionParam } from "../params";
 import { registerRuleDefinitions, RuleDefinition } from "../rule-definitions";
 import { body, json, problemResponses } from "../schemas";
@@ -74,6 +76,16 @@ export const rulesApi = router();
 registerRuleDefinitions(rulesApi.openAPIRegistry);
 rulesApi.use("/api/rules", requireKey("management"));
 rulesApi.use("/api/rules/*", requireKey("management"));
+// Every change to the space's rules bumps its rule epoch before it is answered, so no trigger in any
+// isolate starts a version the change superseded (jobs/start-targets.ts). The test-run route under
+// /api/rules/*/jobs starts a job and changes no rule.
+const bumpsRuleEpoch = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  if (c.req.method === "GET" || c.res.status >= 400 || c.req.path.endsWith("/jobs")) return;
+  await bumpRuleEpoch(jobShard(c.env, c.var.caller.shard), c.var.caller.spaceId);
+});
+rulesApi.use("/api/rules", bumpsRuleEpoch);
+rulesApi.use("/api/rules/*", bumpsRuleEpoch);
 
 rulesApi.openapi(
   createRoute({

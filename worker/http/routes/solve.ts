@@ -6,7 +6,7 @@ import { assertSolveAllowed, chargeSolve } from "../../billing/solve";
 import { directory, type Database } from "../../db/databases";
 import { DecisionTable } from "../../decisions/table";
 import { BadRequest } from "../../errors";
-import { FlowDefinition } from "../../flow/definition";
+import { sharedDefinition } from "../../flow/plan";
 import { findRule, findVersion, latestPublished, notPublished, type RuleRow, type VersionRow } from "../../rules/service";
 import { solveFlowInputs } from "../../solve/flow";
 import { clockFor } from "../../jobs/clock";
@@ -126,7 +126,7 @@ for (const route of [solveLatest, solveVersion]) {
       await chargeSolve(c.env, caller, clock.now() - started, c.var.requestId);
       results = Array.isArray(data) ? perInput : perInput[0];
     } else {
-      const target = { ruleId: rule.id, alias: rule.alias, version: version.version, definition: FlowDefinition.parse(JSON.parse(version.definition)) };
+      const target = { ruleId: rule.id, alias: rule.alias, version: version.version, definition: sharedDefinition(version.definition) };
       // Gated and charged once for the request, however many inputs.
       results = (await solveFlowInputs(c.env, caller, target, inputs, { correlationId, allowed })).outputs;
     }
