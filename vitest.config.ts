@@ -39,6 +39,8 @@ export default defineConfig({
                 ENVIRONMENT: "test",
                 // Every runner in the tests runs under a model of production's clock, which moves only on I/O.
                 RUNNER_CLOCK: "io-only",
+                // Slices of at most 20,000 nodes: the tests' loops cross many slices and resumes.
+                SLICE_MAX_STEPS: "20000",
               },
             },
           })),

@@ -33,6 +33,8 @@ declare global {
       SOLVE_TIME_LIMIT_MS?: string;
       /** "io-only" runs runners under a model of production's clock, which moves only on I/O (tests). */
       RUNNER_CLOCK?: string;
+      /** Lowers the nodes a slice may run (runner.ts SLICE_MAX_STEPS); the tests set 20,000. */
+      SLICE_MAX_STEPS?: string;
       /**
        * Which accounts may name which Hyperdrive binding in a postgres connector, as JSON:
        * `{ "PG_WAREHOUSE": ["<accountId>"], "PG_SHARED": "*" }` (connectors/hyperdrive.ts). Unset: none.

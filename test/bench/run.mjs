@@ -30,7 +30,11 @@ const quick = createServer((_, response) => {
 await new Promise((done) => quick.listen(0, "127.0.0.1", done));
 const quickUrl = `http://127.0.0.1:${quick.address().port}/quick`;
 const CONFIG = "test/bench/wrangler.toml";
-const server = await localServer({ config: CONFIG, readyPath: "/bench/bare" });
+// The local state (every D1 database and every Durable Object's SQLite file) lives in RAM where the
+// machine has a tmpfs: each job and each Workflow instance is a new object, which locally is a new
+// SQLite file, and this VM's disk syncs — which the deployed platform does not share — would
+// otherwise bound both peers (measured: 30 jobs/s on disk, 47 in RAM, the same run otherwise).
+const server = await localServer({ config: CONFIG, readyPath: "/bench/bare", stateRoot: existsSync("/dev/shm") ? "/dev/shm" : tmpdir() });
 const { base } = server;
 const results = [];
 const RESULTS = "test/bench/results.json";

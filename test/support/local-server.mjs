@@ -24,10 +24,10 @@ export async function freePort() {
 
 /**
  * Every D1 database the config binds (the directory and each job shard) is migrated first.
- * @param {{ config?: string, vars?: Record<string, string>, readyPath?: string }} options
+ * @param {{ config?: string, vars?: Record<string, string>, readyPath?: string, stateRoot?: string }} options
  */
-export async function localServer({ config = "wrangler.toml", vars = {}, readyPath = "/api/openapi.json" } = {}) {
-  const stateDir = mkdtempSync(join(tmpdir(), "flowjobs-local-"));
+export async function localServer({ config = "wrangler.toml", vars = {}, readyPath = "/api/openapi.json", stateRoot = tmpdir() } = {}) {
+  const stateDir = mkdtempSync(join(stateRoot, "flowjobs-local-"));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const databases = databaseNames(config);

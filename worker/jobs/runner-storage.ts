@@ -188,12 +188,12 @@ export class RunnerStorage {
 
   private migrate() {
     const applied = this.storage.kv.get<number>("schemaVersion") ?? 0;
-    for (let step = applied; step < SCHEMA_STEPS.length; step++) {
-      this.storage.transactionSync(() => {
-        SCHEMA_STEPS[step](this);
-        this.storage.kv.put("schemaVersion", step + 1);
-      });
-    }
+    if (applied >= SCHEMA_STEPS.length) return;
+    // All pending steps in one transaction: a new runner (one per job) creates its schema in one commit.
+    this.storage.transactionSync(() => {
+      for (let step = applied; step < SCHEMA_STEPS.length; step++) SCHEMA_STEPS[step](this);
+      this.storage.kv.put("schemaVersion", SCHEMA_STEPS.length);
+    });
   }
 
   /** All-or-nothing: a throw inside rolls back every write made in it. */
