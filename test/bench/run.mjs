@@ -96,7 +96,12 @@ async function stepThroughput(t) {
     const seconds = (Date.parse(job.endedAt) - Date.parse(job.claimedAt)) / 1000;
     const jobRate = Math.round(job.progress.steps / seconds);
     const ratio = Math.round((jobRate / peerRate) * 10) / 10;
-    record(`flowjobs, ${n.toLocaleString("en")} iterations (${job.progress.steps.toLocaleString("en")} steps)`, jobRate, "steps/s", "—", null);
+    // Where the time from the claim to the end went: the runner's own timestamps.
+    const phases = await api("GET", `/bench/jobs/${started.jobId}/phases`, t.solver);
+    const claimedAt = Date.parse(job.claimedAt);
+    const breakdown = `claim → runner started ${phases.startedAt - claimedAt} ms, → first slice ${phases.firstSliceAt - phases.startedAt} ms, ` +
+      `slices ${Date.parse(job.endedAt) - phases.firstSliceAt} ms (billed ${job.usage.executionMs} ms)`;
+    record(`flowjobs, ${n.toLocaleString("en")} iterations (${job.progress.steps.toLocaleString("en")} steps)`, jobRate, "steps/s", "—", null, breakdown);
     record(`  ratio flowjobs / Workflows`, ratio, "×", "≥ 30×", ratio >= 30);
   }
 }

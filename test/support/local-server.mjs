@@ -24,9 +24,9 @@ export async function freePort() {
 
 /**
  * Every D1 database the config binds (the directory and each job shard) is migrated first.
- * @param {{ config?: string, vars?: Record<string, string>, readyPath?: string, stateRoot?: string }} options
+ * @param {{ config?: string, vars?: Record<string, string>, readyPath?: string, stateRoot?: string, inspectorPort?: number | null }} options
  */
-export async function localServer({ config = "wrangler.toml", vars = {}, readyPath = "/api/openapi.json", stateRoot = tmpdir() } = {}) {
+export async function localServer({ config = "wrangler.toml", vars = {}, readyPath = "/api/openapi.json", stateRoot = tmpdir(), inspectorPort = null } = {}) {
   const stateDir = mkdtempSync(join(stateRoot, "flowjobs-local-"));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -47,6 +47,7 @@ export async function localServer({ config = "wrangler.toml", vars = {}, readyPa
       [
         "wrangler", "dev", "--config", config, "--port", String(port), "--ip", "127.0.0.1", "--persist-to", stateDir,
         "--test-scheduled", "--show-interactive-dev-session=false", "--log-level", process.env.LOCAL_SERVER_LOG ? "log" : "error",
+        ...(inspectorPort ? ["--inspector-port", String(inspectorPort)] : []),
         ...Object.entries(allVars).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
       ],
       // LOCAL_SERVER_LOG=path keeps the Worker's output (console.log of the watchdog, errors) for a look.
