@@ -5,6 +5,16 @@ import { call, createTenant, publishFlow, trigger } from "../helpers/api";
 import { deliverTriggers, dispatch, jobState, runner, runToEnd } from "../helpers/drive";
 import { countingFlow, sleepyFlow } from "../helpers/flows";
 
+/** The messages the Worker sends, recorded as the queue would receive them (the tests' producer has no consumer). */
+function recordTriggers() {
+  const sent: TriggerMessage[] = [];
+  const send = vi.spyOn(env.JOB_TRIGGERS, "send").mockImplementation(async (body: TriggerMessage) => {
+    sent.push(body);
+    return undefined as never;
+  });
+  return { sent, send };
+}
+
 async function states(ids: string[]) {
   return Promise.all(ids.map(jobState));
 }
@@ -51,12 +61,7 @@ describe("dispatcher", () => {
   });
 
   it("sends a trigger only when a slot is free; a full account's job starts on the trigger of the job that frees a slot", async () => {
-    // The messages the Worker sends, recorded as the queue would receive them (the tests' producer has no consumer).
-    const sent: TriggerMessage[] = [];
-    const send = vi.spyOn(env.JOB_TRIGGERS, "send").mockImplementation(async (body: TriggerMessage) => {
-      sent.push(body);
-      return undefined as never;
-    });
+    const { sent, send } = recordTriggers();
     try {
       const tenant = await createTenant({ parallelLimit: 1 });
       await publishFlow(tenant, sleepyFlow, "sleepy");
@@ -115,11 +120,7 @@ describe("dispatcher", () => {
   });
 
   it("sends no slot-freed trigger when no job of the account waits for the slot", async () => {
-    const sent: TriggerMessage[] = [];
-    const send = vi.spyOn(env.JOB_TRIGGERS, "send").mockImplementation(async (body: TriggerMessage) => {
-      sent.push(body);
-      return undefined as never;
-    });
+    const { sent, send } = recordTriggers();
     try {
       const tenant = await createTenant({ parallelLimit: 2 });
       await publishFlow(tenant, countingFlow, "count");
