@@ -80,6 +80,12 @@ async function stepThroughput(t) {
   // The peer first: one Workflow instance doing 10,000 trivial step.do calls. (A second large
   // instance in the same local run tends to answer 503, and 100,000 calls outgrow a local instance.)
   const peerSteps = 10_000;
+  // Both warmed first (a small Workflow, a small job of the same flow), so neither pays for its
+  // code's first compilation in the isolate: the steady state a deployed flow that runs often sees.
+  const warmInstance = await api("POST", "/bench/workflow", t.solver, { n: 100 });
+  await api("GET", `/bench/workflow/${warmInstance.id}?wait=60`, t.solver);
+  const warmJob = await api("POST", "/job/start/busy", t.solver, { n: 1000 });
+  await api("GET", `/job/${warmJob.jobId}?wait=60`, t.solver);
   const instance = await api("POST", "/bench/workflow", t.solver, { n: peerSteps });
   const peerStart = Date.now();
   await waitFor(async () => (await api("GET", `/bench/workflow/${instance.id}`, t.solver)).status === "complete", 600_000, 20);

@@ -324,17 +324,27 @@ export class JobRunner extends DurableObject<Env> {
     let steps = 0;
     let timedOut = false;
     try {
+      let now = startedAt;
       for (;;) {
         // The node's synchronous form when it has one (no promise per step), else the async step.
-        const at = this.clock.now();
-        result = engine.stepSync(at) ?? (await engine.step(at));
+        const quick = engine.stepSync(now);
+        let awaited = quick === null;
+        result = quick ?? (await engine.step(now));
         if (result.kind !== "ran") break;
         steps++;
-        if (control.cancelRequest || this.abort.signal.aborted) break;
         const tick = cadence.afterStep();
-        if (tick) await tick;
-        if (control.cancelRequest) break;
-        const now = this.clock.now();
+        if (tick) {
+          await tick;
+          awaited = true;
+        }
+        // Between two synchronous steps nothing else runs — no cancel request can arrive and the
+        // deployed clock cannot move — so the checks below wait for the next await.
+        if (!awaited) {
+          if (steps >= this.sliceMaxSteps) break;
+          continue;
+        }
+        if (control.cancelRequest || this.abort.signal.aborted) break;
+        now = this.clock.now();
         if (control.deadline !== null && now >= control.deadline) {
           timedOut = true;
           break;
