@@ -38,7 +38,7 @@ describe("dailySeries", () => {
   it("has one entry per day of the period so far, zero on days without jobs", () => {
     const usage = {
       period: { start: "2026-11-01T00:00:00.000Z", end: "2026-12-01T00:00:00.000Z" },
-      daily: [{ day: "2026-11-02", usedSeconds: 12, freeUsedSeconds: 12, overageSeconds: 0, unbilledSeconds: 0 }],
+      daily: [{ day: "2026-11-02", usedSeconds: 12, freeUsedSeconds: 12, overageSeconds: 0, unbilledSeconds: 0, solveMs: 0 }],
     };
     expect(dailySeries(usage, Date.parse("2026-11-03T10:00:00Z"))).toEqual([
       { day: "2026-11-01", usedSeconds: 0 },
