@@ -9,7 +9,7 @@ import { closeClients } from "../connectors/postgres";
 import { directory, jobShard } from "../db/databases";
 import { sharedDefinition } from "../flow/plan";
 import { createCheckpoint, FlowEngine, NodeCrashed, type StepResult } from "../flow/engine";
-import type { JobEnding, NodeState } from "../flow/node-states";
+import type { NodeState } from "../flow/node-states";
 import type { Env } from "../env";
 import { clockFor, TickCadence, type Clock } from "./clock";
 import { sendTrigger } from "./dispatcher";
@@ -17,7 +17,8 @@ import { spaceLookups } from "./lookups";
 import { describeFailure, failureKind } from "./failures";
 import { mirrorFinal, mirrorIntervalMs, mirrorProgress, type Progress } from "./mirror";
 import { storePayload } from "./payloads";
-import { RunnerStorage, type Control, type LogPage, type PendingCharge, type RunnerHeader, type RunnerInit } from "./runner-storage";
+import { RunnerStorage, type Control, type LogPage, type RunnerHeader, type RunnerInit } from "./runner-storage";
+import { addCharge, cancelOutcome, deadlineOf, endingOf, finishInto, poisonOutcome, timeoutOutcome, transitionNote } from "./runner-outcomes";
 import { statusForOutcome, type Outcome } from "./states";
 import { deliveryStatements, enqueueDelivery, matchingWebhooks } from "../webhooks/fanout";
 
@@ -532,75 +533,5 @@ export class JobRunner extends DurableObject<Env> {
     else wakeAt = now;
     if (wakeAt === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(wakeAt);
-  }
-}
-
-function endingOf(final: NonNullable<Control["final"]>): JobEnding {
-  const state = final.status.state === "COMPLETED" || final.status.state === "CANCELED" ? final.status.state : "ERROR";
-  return { state, node: final.error?.node ?? null };
-}
-
-function cancelOutcome(request: NonNullable<Control["cancelRequest"]>): Outcome {
-  return request.systemReason ? { kind: "system-canceled", message: request.systemReason } : { kind: "user-canceled" };
-}
-
-/** Marks the control record final; the caller writes it. */
-function finishInto(control: Control, outcome: Outcome, error: { node: string | null; message: string } | null, endedAt: number) {
-  control.phase = "final";
-  control.sleepingUntil = null;
-  control.attempts = { count: 0, lastError: null, node: null, retryAt: null };
-  control.final = { status: statusForOutcome(outcome), error, endedAt };
-}
-
-/**
- * Slices waiting for their D1 mirror merge into one charge per month (a ledger row per mirror, not per
- * slice; the month boundary still splits them, by the time each slice ended). The merged charge takes
- * the last slice's number, so a repeated mirror still inserts it once.
- */
-function addCharge(control: Control, charge: PendingCharge) {
-  const last = control.pendingCharges[control.pendingCharges.length - 1];
-  if (last && sameMonth(last.endedAt, charge.endedAt)) {
-    control.pendingCharges[control.pendingCharges.length - 1] = { slice: charge.slice, ms: last.ms + charge.ms, endedAt: charge.endedAt };
-  } else {
-    control.pendingCharges.push(charge);
-  }
-}
-
-function sameMonth(a: number, b: number): boolean {
-  const x = new Date(a);
-  const y = new Date(b);
-  return x.getUTCFullYear() === y.getUTCFullYear() && x.getUTCMonth() === y.getUTCMonth();
-}
-
-/** `maxDurationSeconds` from the definition's top level, as an absolute deadline. */
-function deadlineOf(definition: string, startedAt: number): number | null {
-  try {
-    const seconds = (JSON.parse(definition) as { maxDurationSeconds?: unknown }).maxDurationSeconds;
-    return typeof seconds === "number" && seconds > 0 ? startedAt + seconds * 1000 : null;
-  } catch {
-    // A definition that does not parse fails the first slice, under the poison-slice rule.
-    return null;
-  }
-}
-
-function timeoutOutcome(control: Control): Outcome & { message: string } {
-  const seconds = control.deadline === null ? 0 : Math.round((control.deadline - control.startedAt) / 1000);
-  return { kind: "timeout", message: `The job ran longer than its maxDurationSeconds (${seconds} s) and was stopped.` };
-}
-
-function poisonOutcome(attempts: Control["attempts"]): Outcome {
-  const where = attempts.node === null ? "the job" : `node '${attempts.node}'`;
-  return { kind: "execution-error", message: `${where} failed ${attempts.count} times: ${attempts.lastError ?? "unknown cause"}` };
-}
-
-function transitionNote(control: Control): string {
-  const final = control.final!;
-  switch (final.status.state) {
-    case "COMPLETED":
-      return `Completed in ${control.slices} slice(s), ${control.executionMs} ms of execution`;
-    case "CANCELED":
-      return control.cancelRequest ? `Canceled at the request of ${control.cancelRequest.by}` : final.status.message;
-    default:
-      return final.error?.node ? `Failed at node '${final.error.node}': ${final.error.message}` : final.status.message;
   }
 }
