@@ -41,6 +41,9 @@ export default defineConfig({
                 RUNNER_CLOCK: "io-only",
                 // Slices of at most 20,000 nodes: the tests' loops cross many slices and resumes.
                 SLICE_MAX_STEPS: "20000",
+                // A trigger leaves its claim to the job-triggers consumer, which the tests drive with
+                // createMessageBatch: a job stays WAITING until a test delivers its trigger.
+                CLAIM_BY: "queue",
               },
             },
           })),

@@ -36,6 +36,12 @@ declare global {
       /** Lowers the nodes a slice may run (runner.ts SLICE_MAX_STEPS); the tests set 20,000. */
       SLICE_MAX_STEPS?: string;
       /**
+       * "queue": a trigger that sees a free slot sends a job-triggers message and lets the consumer
+       * claim, instead of claiming itself after its answer (dispatcher.ts claimAfterTrigger). The
+       * workers tests set it, so a job stays WAITING until a test delivers the trigger.
+       */
+      CLAIM_BY?: string;
+      /**
        * Which accounts may name which Hyperdrive binding in a postgres connector, as JSON:
        * `{ "PG_WAREHOUSE": ["<accountId>"], "PG_SHARED": "*" }` (connectors/hyperdrive.ts). Unset: none.
        */

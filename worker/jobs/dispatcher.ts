@@ -1,6 +1,8 @@
-// The dispatcher: consumer of the job-triggers queue. A message says "this account may have a free
-// slot"; the consumer claims the account's oldest WAITING jobs while slots are free and starts their
-// runners. Queue delivery is at least once, and the claim is one conditional UPDATE, so a duplicate
+// The dispatcher: claims the account's oldest WAITING jobs while slots are free and starts their
+// runners. A trigger that sees a free slot does it itself after its answer (claimAfterTrigger); a
+// message on the job-triggers queue says "this account may have a free slot" (a slot was freed, the
+// watchdog, or a trigger's own claim failed), and its consumer does the same. Queue delivery is at
+// least once and triggers run at once, but the claim is one conditional UPDATE, so a duplicate
 // message can never start a job twice or over-fill the parallel limit.
 import { directory, jobShard, shardOfAccount, type JobShard } from "../db/databases";
 import type { Env } from "../env";
@@ -36,6 +38,27 @@ export async function sendTrigger(env: Env, message: TriggerMessage): Promise<bo
     // The job is safe in D1 as WAITING; the watchdog re-sends lost triggers.
     console.error("trigger send failed; the watchdog will re-send it", { message, error });
     return false;
+  }
+}
+
+/**
+ * What a trigger that saw a free slot does after its answer: it claims the slot itself (fillSlots,
+ * the oldest waiting job first, exactly as the consumer would), with no queue hop between the
+ * trigger and the job's start. Should the claim or the start fail, the queue's message does it
+ * instead, with its retries; a job claimed whose runner did not start is restarted by the watchdog,
+ * as after a consumer's failure. CLAIM_BY=queue always sends the message (the workers tests).
+ */
+export async function claimAfterTrigger(env: Env, shard: JobShard, accountId: string, jobId: string): Promise<void> {
+  const message: TriggerMessage = { accountId, shard: shard.name, reason: "created", jobId };
+  if (env.CLAIM_BY === "queue") {
+    await sendTrigger(env, message);
+    return;
+  }
+  try {
+    await fillSlots(env, shard, accountId);
+  } catch (error) {
+    console.warn("the trigger's own claim failed; the job-triggers queue takes it over", { accountId, jobId, error });
+    await sendTrigger(env, message);
   }
 }
 

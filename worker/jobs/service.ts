@@ -11,7 +11,7 @@ import { sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
 import { notPublished } from "../rules/service";
 import { enqueueDeliveries, jobsInScope, transitionDeliveries, webhooksOfScope, type TransitionScope } from "../webhooks/fanout";
-import { runnerFor, sendTrigger } from "./dispatcher";
+import { claimAfterTrigger, runnerFor } from "./dispatcher";
 import { CANCELING_STATUS, isFinal, SLOT_HOLDING_STATES, type JobState, sqlStates, statusForOutcome, WAITING_STATUS, type Status } from "./states";
 import { deletePayloads, loadPayload, storePayload, type StoredPayload } from "./payloads";
 import { forgetTarget, rememberedTarget, rememberTarget, ruleEpoch, targetKey, type StartTarget } from "./start-targets";
@@ -67,7 +67,6 @@ const INSERT_JOB = `INSERT INTO jobs (id, space_id, account_id, rule_id, rule_al
     request_hash, used_api_key_id, input, input_ref, state, status_code, status_message, transition_note, created_at, updated_at)
   SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18
   WHERE ${QUOTA_ALLOWS_START}
-    AND (?20 IS NULL OR coalesce((SELECT epoch FROM rule_epochs WHERE space_id = ?2), 0) = ?20)
     AND (?20 IS NULL OR coalesce((SELECT epoch FROM rule_epochs WHERE space_id = ?2), 0) = ?20)
   RETURNING (SELECT count(*) FROM jobs AS holding WHERE holding.account_id = ?3 AND holding.state IN (${sqlStates(SLOT_HOLDING_STATES)}))
       < (SELECT parallel_limit FROM account_limits WHERE account_id = ?3) AS slot_free`;
@@ -160,10 +159,10 @@ async function insertJob(
     return { job: replay(previous, requestHash!), replayed: true };
   }
   if (inserted) {
-    // The job is durable in D1 now; the trigger need not hold up the answer (a lost one is re-sent
-    // by the watchdog). With every slot taken there is nothing to claim: the job that frees a slot
+    // The job is durable in D1 now; its claim need not hold up the answer (a lost one is re-sent by
+    // the watchdog). With every slot taken there is nothing to claim: the job that frees a slot
     // sends its own trigger, and that claim sees this row.
-    if (inserted.slot_free) defer(sendTrigger(env, { accountId: caller.accountId, shard: shard.name, reason: "created", jobId }));
+    if (inserted.slot_free) defer(claimAfterTrigger(env, shard, caller.accountId, jobId));
     const row: JobRow = {
       id: jobId,
       space_id: caller.spaceId,
