@@ -3,7 +3,7 @@
 // throughput). The product's handlers and its JobRunner objects get an env whose D1 bindings count
 // their statements (d1-counters.ts, for the write budget); the /bench routes use the raw env, so
 // reading the counts or a job's rows counts nothing. Lives only in the bench config; the product never ships it.
-import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
+import { DurableObject, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { Hono } from "hono";
 import { directory, shardOfAccount } from "../../worker/db/databases";
 import { runnerFor } from "../../worker/jobs/dispatcher";
@@ -20,7 +20,18 @@ export class JobRunner extends ProductJobRunner {
   }
 }
 
-type BenchEnv = Env & { STEPS: Workflow<{ n: number }> };
+/**
+ * The floor of a job's cost (BENCH_ONLY=e2e): what creating a fresh SQLite-backed object and storing
+ * one value in it costs, with nothing of the product in it.
+ */
+export class FloorObject extends DurableObject {
+  async touch(): Promise<number> {
+    this.ctx.storage.kv.put("touched", Date.now());
+    return 1;
+  }
+}
+
+type BenchEnv = Env & { STEPS: Workflow<{ n: number }>; FLOOR: DurableObjectNamespace<FloorObject> };
 
 export class StepsWorkflow extends WorkflowEntrypoint<BenchEnv, { n: number }> {
   async run(event: WorkflowEvent<{ n: number }>, step: WorkflowStep) {
@@ -52,6 +63,17 @@ bench.get("/bench/workflow/:id", async (c) => {
     if (status.status === "complete" || status.status === "errored" || Date.now() >= deadline) return c.json(status);
     await scheduler.wait(5);
   }
+});
+// The floor's parts, one at a time: n fresh objects each storing a value, or n D1 reads by primary key.
+bench.post("/bench/floor/objects", async (c) => {
+  const { n } = await c.req.json<{ n: number }>();
+  for (let index = 0; index < n; index++) await c.env.FLOOR.get(c.env.FLOOR.newUniqueId()).touch();
+  return c.json({ n });
+});
+bench.post("/bench/floor/d1", async (c) => {
+  const { n } = await c.req.json<{ n: number }>();
+  for (let index = 0; index < n; index++) await c.env.JOBS_0.prepare("SELECT id FROM jobs WHERE id = ?").bind(`floor-${index}`).first();
+  return c.json({ n });
 });
 // Seeds job rows for the list benchmark: one recursive CTE per 100,000 rows, inside SQLite, on the
 // account's job shard. The flows' rule ids come from the directory (rules live there, not on the shard).

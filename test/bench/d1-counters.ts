@@ -12,6 +12,8 @@ export interface D1Tally {
   batches: number;
   /** Lone writes plus batches with a write in them: what D1 commits. */
   writeTransactions: number;
+  /** Round trips to the database: a lone statement or a batch each. */
+  calls: number;
 }
 
 /** One counted statement, in order, for a look at what the numbers are made of. */
@@ -32,7 +34,7 @@ export function resetD1Counters() {
 }
 
 function tallyOf(database: string): D1Tally {
-  return (d1Counters.byDatabase[database] ??= { reads: 0, writes: 0, batches: 0, writeTransactions: 0 });
+  return (d1Counters.byDatabase[database] ??= { reads: 0, writes: 0, batches: 0, writeTransactions: 0, calls: 0 });
 }
 
 /** A write is INSERT/UPDATE/DELETE/REPLACE, also after a leading WITH …; anything else is a read. */
@@ -68,6 +70,7 @@ function countedStatement(database: string, statement: D1PreparedStatement, sql:
       if (property === "bind") return (...values: unknown[]) => countedStatement(database, target.bind(...values), sql);
       if (property === "run" || property === "all" || property === "first" || property === "raw") {
         return (...args: unknown[]) => {
+          tallyOf(database).calls++;
           if (count(database, sql, null) === "write") tallyOf(database).writeTransactions++;
           return (target[property] as (...args: unknown[]) => unknown)(...args);
         };
@@ -87,6 +90,7 @@ function countedDatabase(database: string, d1: D1Database): D1Database {
         return (statements: D1PreparedStatement[]) => {
           const tally = tallyOf(database);
           const batch = ++tally.batches;
+          tally.calls++;
           const kinds = statements.map((statement) => count(database, sqlOf.get(statement)?.sql ?? "?", batch));
           if (kinds.includes("write")) tally.writeTransactions++;
           return target.batch(statements.map((statement) => sqlOf.get(statement)?.statement ?? statement));

@@ -113,6 +113,34 @@ async function stepThroughput(t) {
 }
 
 /**
+ * What bounds the end-to-end ratio on this machine: the runtime's CPU per job and per Workflows
+ * instance over the run above (workerd runs everything of both on one thread locally, so the rates
+ * follow these), and the floor of a job — the parts no implementation of a job with its own Durable
+ * Object can skip, each measured alone at its cheapest: one fresh object storing one value, the
+ * job's D1 round trips (counted in the run) as reads by primary key, and its two requests (the
+ * trigger and the read of its end) as calls of the bare route.
+ */
+async function costFloor(t, jobCpuMs, instanceCpuMs, d1Calls) {
+  const perUnit = async (n, work) => {
+    const before = server.cpuMs();
+    await work(n);
+    return (server.cpuMs() - before) / n;
+  };
+  const objectMs = await perUnit(1000, (n) => api("POST", "/bench/floor/objects", t.solver, { n }));
+  const d1Ms = await perUnit(2000, (n) => api("POST", "/bench/floor/d1", t.solver, { n }));
+  const requestMs = await perUnit(2000, async (n) => {
+    for (let index = 0; index < n; index++) await (await fetch(`${base}/bench/bare`)).arrayBuffer();
+  });
+  const floorMs = objectMs + d1Calls * d1Ms + 2 * requestMs;
+  const ms = (value) => `${value.toFixed(2)} ms`;
+  record("  workerd CPU per job (the run above)", Math.round(jobCpuMs * 100) / 100, "ms", "—", null, `${d1Calls.toFixed(1)} D1 round trips per job`);
+  record("  workerd CPU per Workflows instance (the run above)", Math.round(instanceCpuMs * 100) / 100, "ms", "—", null);
+  record("  floor of a job with its own object", Math.round(floorMs * 100) / 100, "ms", "—", null,
+    `a fresh object storing a value ${ms(objectMs)} + ${d1Calls.toFixed(1)} × a D1 read ${ms(d1Ms)} + 2 × a bare request ${ms(requestMs)}`);
+  record("  best ratio the floor allows (Workflows' CPU per instance / the floor)", Math.round((instanceCpuMs / floorMs) * 10) / 10, "×", "—", null);
+}
+
+/**
  * What the customer pays for the `busy` sample at n = 1,000,000 (2,000,004 steps): the billed
  * seconds (`usage.executionMs`) of one job, under the bench's production clock (RUNNER_CLOCK io-only).
  * The README keeps the figure measured before issue 17's engine work next to this one.
@@ -133,8 +161,8 @@ async function billedBusy(t) {
 /**
  * Accept throughput (issue 17, item 4), two rows against a bare Hono route of the same Worker:
  * with every slot taken (the account's one slot is held by a sleeping job, so a trigger only inserts
- * its job) and with a free slot (parallel limit 10,000: each trigger also sends the claim's trigger,
- * and its job is claimed and runs to its end on the same machine while the next triggers arrive).
+ * its job) and with a free slot (parallel limit 10,000: each trigger also claims the slot after its
+ * answer, and its job runs to its end on the same machine while the next triggers arrive).
  */
 async function triggerThroughput() {
   const full = await tenant(1);
@@ -142,13 +170,21 @@ async function triggerThroughput() {
   await waitFor(async () => (await api("GET", `/job/${holder.jobId}`, full.solver)).claimedAt, 60_000, 10);
   const free = await tenant(10_000);
   const common = (t) => ({ connections: 10, duration: 5, method: "POST", headers: { authorization: `Bearer ${t.solver}`, "content-type": "application/json" }, body: "{}" });
-  const bare = await autocannon({ ...common(full), url: `${base}/bench/bare` });
-  record("bare Hono route", Math.round(bare.requests.average), "req/s", "—", null, `p50 ${bare.latency.p50} ms, p99 ${bare.latency.p99} ms`);
+  // The runtime's CPU per answered request over each run: with one thread doing all of it locally,
+  // the rates follow these (a free slot's trigger pays for its job's run on that thread too).
+  const cpuPerRequest = async (options) => {
+    const before = server.cpuMs();
+    const result = await autocannon(options);
+    return { result, cpuMs: ((server.cpuMs() - before) / Math.max(1, result.requests.total)).toFixed(2) };
+  };
+  const { result: bare, cpuMs: bareCpu } = await cpuPerRequest({ ...common(full), url: `${base}/bench/bare` });
+  record("bare Hono route", Math.round(bare.requests.average), "req/s", "—", null,
+    `p50 ${bare.latency.p50} ms, p99 ${bare.latency.p99} ms, workerd CPU ${bareCpu} ms per request`);
   for (const [label, t] of [["every slot taken", full], ["a free slot", free]]) {
-    const triggers = await autocannon({ ...common(t), url: `${base}/job/start/hello` });
+    const { result: triggers, cpuMs } = await cpuPerRequest({ ...common(t), url: `${base}/job/start/hello` });
     const ratio = Math.round((triggers.requests.average / bare.requests.average) * 100);
     record(`POST /job/start accepted, ${label}`, Math.round(triggers.requests.average), "req/s", "—", null,
-      `p50 ${triggers.latency.p50} ms, p99 ${triggers.latency.p99} ms, non-2xx ${triggers.non2xx}, errors ${triggers.errors}`);
+      `p50 ${triggers.latency.p50} ms, p99 ${triggers.latency.p99} ms, non-2xx ${triggers.non2xx}, errors ${triggers.errors}, workerd CPU ${cpuMs} ms per request`);
     record(`  trigger / bare, ${label}`, ratio, "%", "≥ 50%", ratio >= 50);
     await api("POST", `/job/cancelAll/space/${t.spaceId}`, t.solver);
   }
@@ -596,6 +632,8 @@ async function endToEnd(t) {
   }
   const accepted = [];
   const jobs = [];
+  await api("DELETE", "/bench/d1-counters", t.solver);
+  const jobsCpu = server.cpuMs();
   const jobsRate = await drive(
     async () => {
       const sent = Date.now();
@@ -610,13 +648,18 @@ async function endToEnd(t) {
       return true;
     },
   );
+  const jobCpuMs = (server.cpuMs() - jobsCpu) / total;
+  const d1Calls = Object.values(await d1Counts(t)).reduce((sum, tally) => sum + tally.calls, 0) / total;
+  const flowsCpu = server.cpuMs();
   const flowsRate = await drive(
     async () => (await api("POST", "/bench/workflow", t.solver, { n: 1 })).id,
     async (id) => (await api("GET", `/bench/workflow/${id}?wait=30`, t.solver)).status === "complete",
   );
+  const instanceCpuMs = (server.cpuMs() - flowsCpu) / total;
   record(`end to end, ${total.toLocaleString("en")} hello jobs, 10 clients (trigger → COMPLETED)`, Math.round(jobsRate), "jobs/s", "—", null);
   record("  Workflows, the same one step (create → complete)", Math.round(flowsRate), "instances/s", "—", null);
   record("  ratio flowjobs / Workflows, end to end", Math.round((jobsRate / flowsRate) * 10) / 10, "×", "≥ 3×", jobsRate / flowsRate >= 3);
+  await costFloor(t, jobCpuMs, instanceCpuMs, d1Calls);
   // The runner's timestamps of every 10th job (reading them is not part of the run above).
   const sampled = jobs.filter((_, index) => index % 10 === 0);
   for (const job of sampled) job.phases = await api("GET", `/bench/jobs/${job.id}/phases`, t.solver);

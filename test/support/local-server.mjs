@@ -1,8 +1,8 @@
 // Runs the Worker on `wrangler dev` for the Node-side suites (benchmarks, crash tests): migrations
 // applied to a local state folder, a free port, the whole process tree started in its own group
 // so it can be stopped, or killed with SIGKILL and started again on the same state.
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, openSync, rmSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
@@ -10,6 +10,28 @@ import { databaseNames } from "../../scripts/databases.mjs";
 
 export const ADMIN_TOKEN = "local-suite-admin-token";
 const env = { ...process.env, CI: "true", PATH: `${resolve("node_modules/.bin")}${delimiter}${process.env.PATH}` };
+
+/**
+ * User + system CPU (ms) of the workerd processes in a process group, from /proc (null where there
+ * is none). Fields after the command's closing parenthesis: 3rd the group, 12th and 13th utime and stime.
+ */
+function workerdCpuMs(group) {
+  if (!existsSync("/proc/self/stat")) return null;
+  const ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+  let ticks = 0;
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue; // Ended meanwhile.
+    }
+    const command = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (command === "workerd" && Number(fields[2]) === group) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1000) / ticksPerSecond;
+}
 
 export async function freePort() {
   return new Promise((done, fail) => {
@@ -88,6 +110,13 @@ export async function localServer({ config = "wrangler.toml", vars = {}, readyPa
     },
     stateDir,
     start,
+    /**
+     * The CPU time (user + system, ms) the Worker's runtime has used so far: every workerd process of
+     * the server's process group (Linux /proc; null elsewhere). Differences measure what a run cost the machine.
+     */
+    cpuMs() {
+      return workerdCpuMs(child.pid);
+    },
     /** kill -9 of the whole process tree (wrangler, workerd): no shutdown, no flush. */
     async kill() {
       signal("SIGKILL");
