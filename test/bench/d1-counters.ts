@@ -54,11 +54,18 @@ export function isWrite(sql: string): boolean {
   return false;
 }
 
+/** Each statement text's kind and its log form, worked out once: counting must not add to what it measures. */
+const statementKinds = new Map<string, { kind: "read" | "write"; short: string }>();
+
 function count(database: string, sql: string, batch: number | null): "read" | "write" {
-  const kind = isWrite(sql) ? "write" : "read";
-  tallyOf(database)[kind === "write" ? "writes" : "reads"]++;
-  if (d1Counters.log.length < LOG_LIMIT) d1Counters.log.push({ database, kind, batch, sql: sql.replace(/\s+/g, " ").trim().slice(0, 100) });
-  return kind;
+  let known = statementKinds.get(sql);
+  if (!known) {
+    known = { kind: isWrite(sql) ? "write" : "read", short: sql.replace(/\s+/g, " ").trim().slice(0, 100) };
+    if (statementKinds.size < 10_000) statementKinds.set(sql, known);
+  }
+  tallyOf(database)[known.kind === "write" ? "writes" : "reads"]++;
+  if (d1Counters.log.length < LOG_LIMIT) d1Counters.log.push({ database, kind: known.kind, batch, sql: known.short });
+  return known.kind;
 }
 
 const sqlOf = new WeakMap<object, { sql: string; statement: D1PreparedStatement }>();

@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { ADMIN_TOKEN, localServer } from "../support/local-server.mjs";
-import { helloFlow } from "./flows.mjs";
+import { helloFlow, sleepyFlow } from "./flows.mjs";
 
 const INSPECTOR_PORT = 9239;
 const seconds = Number(process.env.PROFILE_SECONDS ?? 10);
@@ -71,14 +71,21 @@ function summarise(profile) {
 }
 
 try {
-  const account = await api("POST", "/api/admin/accounts", ADMIN_TOKEN, { name: "profile", parallelLimit: 50, freeSeconds: 10_000_000 });
+  const account = await api("POST", "/api/admin/accounts", ADMIN_TOKEN, { name: "profile", parallelLimit: process.env.PROFILE_WHAT === "trigger" ? 1 : 50, freeSeconds: 10_000_000 });
   const space = await api("POST", `/api/admin/accounts/${account.id}/spaces`, ADMIN_TOKEN, { name: "profile" });
   const solver = (await api("POST", `/api/admin/spaces/${space.id}/keys`, ADMIN_TOKEN, { kind: "solver", name: "profile" })).key;
   const management = (await api("POST", `/api/admin/spaces/${space.id}/keys`, ADMIN_TOKEN, { kind: "management", name: "profile" })).key;
   await api("POST", "/api/rules", management, { name: "hello", alias: "hello", type: "integration-flow", definition: helloFlow, publish: true });
+  // PROFILE_WHAT=trigger: triggers only, at an account whose one slot a sleeping job holds (the
+  // trigger / bare row with every slot taken); otherwise whole jobs, trigger to end.
+  const triggersOnly = process.env.PROFILE_WHAT === "trigger";
+  if (triggersOnly) {
+    await api("POST", "/api/rules", management, { name: "sleepy", alias: "sleepy", type: "integration-flow", definition: sleepyFlow, publish: true });
+    await api("POST", "/job/start/sleepy", solver, { seconds: 3600 });
+  }
   const runJob = async () => {
     const { jobId } = await api("POST", "/job/start/hello", solver, {});
-    await api("GET", `/job/${jobId}?wait=30`, solver);
+    if (!triggersOnly) await api("GET", `/job/${jobId}?wait=30`, solver);
   };
   // Warm: the first jobs compile the Worker's code and fill its caches.
   for (let index = 0; index < 20; index++) await runJob();
@@ -97,7 +104,7 @@ try {
   const { profile } = await session.send("Profiler.stop");
   session.close();
   const { self, inclusive } = summarise(profile);
-  console.log(`${jobs} hello jobs in ${seconds} s: ${(jobs / seconds).toFixed(1)} jobs/s end to end\n\nself time:\n${self.join("\n")}\n\ninclusive:\n${inclusive.join("\n")}`);
+  console.log(`${jobs} hello ${triggersOnly ? "triggers" : "jobs"} in ${seconds} s: ${(jobs / seconds).toFixed(1)}/s ${triggersOnly ? "accepted" : "end to end"}\n\nself time:\n${self.join("\n")}\n\ninclusive:\n${inclusive.join("\n")}`);
 } finally {
   server.stop();
 }

@@ -1,6 +1,7 @@
 // Bounded input (DESIGN.md §4.2): JSON nested deeper than 64 levels is refused before it is parsed —
 // at the trigger with 400 invalid-input, on rule save with 422 invalid-definition naming the path,
 // elsewhere with 422 invalid-body — and creates nothing.
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, createTenant, publishFlow, type Tenant } from "../helpers/api";
 import { helloFlow } from "../helpers/flows";
@@ -105,5 +106,36 @@ describe("bounded input: JSON nesting limit of 64 levels", () => {
       { path: `json.events${"[0]".repeat(63)}`, message: expect.stringMatching(/deeper than 64 levels/) },
     ]);
     expect((await call("GET", "/api/webhooks", { key: tenant.managementKey })).body.items).toEqual([]);
+  });
+
+  it("bounds a body sent without a Content-Length (streamed) as one with: over 1 MiB 413, within it started", async () => {
+    const tenant = await createTenant();
+    await publishFlow(tenant, helloFlow, "hello");
+    const streamed = (text: string) => {
+      const bytes = new TextEncoder().encode(text);
+      // In pieces of 64 KiB, with no length known in advance.
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let offset = 0; offset < bytes.length; offset += 65536) controller.enqueue(bytes.slice(offset, offset + 65536));
+          controller.close();
+        },
+      });
+      const request = new Request("https://flowjobs.test/job/start/hello", {
+        method: "POST",
+        headers: { authorization: `Bearer ${tenant.solverKey}`, "content-type": "application/json" },
+        body,
+        duplex: "half",
+      } as RequestInit);
+      expect(request.headers.get("content-length")).toBeNull();
+      return exports.default.fetch(request);
+    };
+    const tooLarge = await streamed(JSON.stringify({ blob: "x".repeat(1024 * 1024) }));
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.json()).toMatchObject({ type: "payload-too-large" });
+    expect(await jobCount(tenant)).toBe(0);
+
+    const within = await streamed(JSON.stringify({ name: "ada", blob: "y".repeat(200_000) }));
+    expect(within.status).toBe(202);
+    expect(await jobCount(tenant)).toBe(1);
   });
 });
