@@ -1,4 +1,4 @@
-// `node test/bench/profile.mjs`: where the Worker's CPU goes while jobs run end to end. Starts the
+// `npm run bench:profile`: where the Worker's CPU goes while jobs run end to end. Starts the
 // benchmark Worker as `npm run bench` does (state in RAM), runs `hello` jobs from 10 clients for
 // PROFILE_SECONDS (10), each starting a job and waiting for its end (GET /job/{id}?wait=30), and
 // samples the Worker's isolate — its routes, queue consumers and JobRunner objects — with the V8 CPU
