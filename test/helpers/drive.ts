@@ -3,6 +3,7 @@
 // runDurableObjectAlarm, the way the platform would.
 import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { vi } from "vitest";
 import worker from "../../worker/index";
 import type { TriggerMessage } from "../../worker/jobs/dispatcher";
 import type { JobRunner } from "../../worker/jobs/runner";
@@ -60,4 +61,14 @@ export async function runToEnd(jobId: string, maxSlices = 500): Promise<string> 
     }
   }
   throw new Error(`job ${jobId} did not finish within ${maxSlices} slices (state ${await jobState(jobId)})`);
+}
+
+/** The trigger messages the Worker sends, recorded as the queue would receive them (the tests' producer has no consumer). */
+export function recordTriggers() {
+  const sent: TriggerMessage[] = [];
+  const send = vi.spyOn(env.JOB_TRIGGERS, "send").mockImplementation(async (body: TriggerMessage) => {
+    sent.push(body);
+    return undefined as never;
+  });
+  return { sent, send };
 }

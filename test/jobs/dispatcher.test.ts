@@ -1,19 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import type { TriggerMessage } from "../../worker/jobs/dispatcher";
 import { call, createTenant, publishFlow, trigger } from "../helpers/api";
-import { deliverTriggers, dispatch, jobState, runner, runToEnd } from "../helpers/drive";
+import { deliverTriggers, dispatch, jobState, recordTriggers, runner, runToEnd } from "../helpers/drive";
 import { countingFlow, sleepyFlow } from "../helpers/flows";
-
-/** The messages the Worker sends, recorded as the queue would receive them (the tests' producer has no consumer). */
-function recordTriggers() {
-  const sent: TriggerMessage[] = [];
-  const send = vi.spyOn(env.JOB_TRIGGERS, "send").mockImplementation(async (body: TriggerMessage) => {
-    sent.push(body);
-    return undefined as never;
-  });
-  return { sent, send };
-}
 
 async function states(ids: string[]) {
   return Promise.all(ids.map(jobState));

@@ -6,9 +6,8 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../worker/index";
-import type { TriggerMessage } from "../../worker/jobs/dispatcher";
 import { createTenant, publishFlow, trigger, type Tenant } from "../helpers/api";
-import { deliverTriggers, jobState, runner } from "../helpers/drive";
+import { deliverTriggers, jobState, recordTriggers, runner } from "../helpers/drive";
 import { sleepyFlow } from "../helpers/flows";
 
 /** POST /job/start as deployed: answered, and then the work it left for after its answer, done. */
@@ -26,15 +25,6 @@ async function triggerAsDeployed(tenant: Tenant, input: unknown) {
   const body = (await response.json()) as { jobId: string; status: { state: string } };
   await waitOnExecutionContext(ctx);
   return { status: response.status, body };
-}
-
-function recordTriggers() {
-  const sent: TriggerMessage[] = [];
-  const send = vi.spyOn(env.JOB_TRIGGERS, "send").mockImplementation(async (body: TriggerMessage) => {
-    sent.push(body);
-    return undefined as never;
-  });
-  return { sent, send };
 }
 
 const claimStatement = (sql: string) => /claimed_at = \?6/.test(sql);
