@@ -280,3 +280,20 @@ export const ruleEpochs = sqliteTable("rule_epochs", {
   spaceId: text("space_id").primaryKey(),
   epoch: integer("epoch").notNull(),
 });
+
+/**
+ * Per space, a number bumped after every change to its webhook endpoints (created, changed,
+ * deleted): an isolate that remembers a space's endpoints (webhooks/space-webhooks.ts) writes a
+ * job's final batch with them only while the number is the one it remembered — the batch's guard
+ * row, refused by a trigger otherwise, rolls the whole batch back.
+ */
+export const webhookEpochs = sqliteTable("webhook_epochs", {
+  spaceId: text("space_id").primaryKey(),
+  epoch: integer("epoch").notNull(),
+});
+
+/** Never holds a row: an insert is the final batch's guard, checked and dropped by its trigger (migration 0007). */
+export const webhookEpochChecks = sqliteTable("webhook_epoch_checks", {
+  spaceId: text("space_id").notNull(),
+  epoch: integer("epoch").notNull(),
+});

@@ -20,7 +20,8 @@ import { storePayload } from "./payloads";
 import { RunnerStorage, type Control, type LogPage, type RunnerHeader, type RunnerInit } from "./runner-storage";
 import { addCharge, cancelOutcome, deadlineOf, endingOf, finishInto, poisonOutcome, timeoutOutcome, transitionNote } from "./runner-outcomes";
 import { statusForOutcome, type Outcome } from "./states";
-import { deliveryStatements, enqueueDelivery, matchingWebhooks } from "../webhooks/fanout";
+import { deliveryStatements, enqueueDelivery } from "../webhooks/fanout";
+import { endpointsGuard, forgetSpaceWebhooks, isEndpointsChanged, spaceWebhooks, wantedBy } from "../webhooks/space-webhooks";
 
 /** A slice ends after this much execution time, so cancels and other requests get a turn. */
 export const SLICE_BUDGET_MS = 1000;
@@ -474,21 +475,26 @@ export class JobRunner extends DurableObject<Env> {
       const final = control.final!;
       const shard = jobShard(this.env, init.shard);
       const finished = { jobId: init.jobId, spaceId: init.spaceId, ruleId: init.ruleId, state: final.status.state };
-      const webhookIds = await matchingWebhooks(directory(this.env), finished);
       // A large output goes to R2 (the same key on every retry) before the row that points at it.
       const output =
         final.status.state === "COMPLETED"
           ? await storePayload(this.env, init.jobId, "output", JSON.stringify(this.store.finalOutput ?? null))
           : null;
-      ({ deliveries, othersWaiting } = await mirrorFinal(
-        shard,
-        init,
-        control,
-        output,
-        this.progress(control),
-        transitionNote(control),
-        deliveryStatements(shard, finished, webhookIds, this.clock.now()),
-      ));
+      // The space's endpoints as this isolate remembers them, the batch guarded by their epoch; when
+      // they changed since, the guard refuses the batch and it is written again with them read anew.
+      const write = async () => {
+        const known = await spaceWebhooks(directory(this.env), shard, init.spaceId, Date.now());
+        const statements = [endpointsGuard(shard, init.spaceId, known.epoch), ...deliveryStatements(shard, finished, wantedBy(known.webhooks, finished), this.clock.now())];
+        return mirrorFinal(shard, init, control, output, this.progress(control), transitionNote(control), statements);
+      };
+      try {
+        ({ deliveries, othersWaiting } = await write());
+      } catch (error) {
+        if (!isEndpointsChanged(error)) throw error;
+        forgetSpaceWebhooks(init.spaceId);
+        this.clock.moved();
+        ({ deliveries, othersWaiting } = await write());
+      }
       this.clock.moved();
       control.pendingCharges = [];
       control.finalMirrored = true;

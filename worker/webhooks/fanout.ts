@@ -16,7 +16,7 @@ export interface DeliveryMessage {
   series: number;
 }
 
-const EVENT_FOR_STATE: Partial<Record<JobState, string>> = {
+export const EVENT_FOR_STATE: Partial<Record<JobState, string>> = {
   COMPLETED: "JOB.COMPLETED",
   ERROR: "JOB.ERROR",
   CANCELED: "JOB.CANCELED",
@@ -34,17 +34,6 @@ function webhookWants(eventType: string, ruleId: string) {
   return `webhooks.enabled = 1
     AND EXISTS (SELECT 1 FROM json_each(webhooks.events) WHERE json_each.value = ${eventType})
     AND (webhooks.flows IS NULL OR EXISTS (SELECT 1 FROM json_each(webhooks.flows) WHERE json_each.value = ${ruleId}))`;
-}
-
-/** The matching webhooks, read from the directory before the final batch (their ids are fixed in the delivery rows). */
-export async function matchingWebhooks(db: Directory, job: FinishedJob): Promise<string[]> {
-  const eventType = EVENT_FOR_STATE[job.state];
-  if (!eventType) return [];
-  const rows = await db
-    .prepare(`SELECT id FROM webhooks WHERE space_id = ?1 AND ${webhookWants("?2", "?3")}`)
-    .bind(job.spaceId, eventType, job.ruleId)
-    .all<{ id: string }>();
-  return rows.results.map((row) => row.id);
 }
 
 export function deliveryStatements(db: JobShard, job: FinishedJob, webhookIds: string[], now: number) {

@@ -9,6 +9,7 @@ import { newId } from "../lib/ids";
 import { findRule } from "../rules/service";
 import { encryptSecret, newWebhookSecret } from "./signing";
 import { enqueueDelivery } from "./fanout";
+import { bumpWebhookEpoch } from "./space-webhooks";
 
 export const WEBHOOK_EVENTS = ["JOB.COMPLETED", "JOB.ERROR", "JOB.CANCELED"] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
@@ -81,7 +82,8 @@ async function load(env: Env, spaceId: string, id: string): Promise<WebhookRow> 
   return row;
 }
 
-export async function createWebhook(env: Env, spaceId: string, input: WebhookInput) {
+export async function createWebhook(env: Env, caller: Caller, input: WebhookInput) {
+  const { spaceId } = caller;
   checkWebhookUrl(env, input.url);
   const flows = await resolveFlows(env, spaceId, input.flows);
   const secret = newWebhookSecret();
@@ -94,6 +96,7 @@ export async function createWebhook(env: Env, spaceId: string, input: WebhookInp
     .bind(id, spaceId, input.url, JSON.stringify([...new Set(input.events)]), flows, input.enabled === false ? 0 : 1,
       await encryptSecret(secret, env.WEBHOOK_SECRET_KEY), now, now)
     .run();
+  await bumpWebhookEpoch(jobShard(env, caller.shard), spaceId);
   return { ...view(await load(env, spaceId, id)), secret };
 }
 
@@ -102,7 +105,8 @@ export async function listWebhooks(env: Env, spaceId: string) {
   return rows.results.map(view);
 }
 
-export async function updateWebhook(env: Env, spaceId: string, id: string, patch: Partial<WebhookInput>) {
+export async function updateWebhook(env: Env, caller: Caller, id: string, patch: Partial<WebhookInput>) {
+  const { spaceId } = caller;
   const row = await load(env, spaceId, id);
   if (patch.url !== undefined) checkWebhookUrl(env, patch.url);
   const flows = patch.flows === undefined ? row.flows : await resolveFlows(env, spaceId, patch.flows);
@@ -117,19 +121,22 @@ export async function updateWebhook(env: Env, spaceId: string, id: string, patch
       spaceId,
     )
     .run();
+  await bumpWebhookEpoch(jobShard(env, caller.shard), spaceId);
   return view(await load(env, spaceId, id));
 }
 
 /**
- * Deletes the endpoint, then its deliveries and their attempts on the shard. The endpoint goes first:
- * a delivery whose endpoint is gone is settled as failed without an attempt, so a failure between the
- * two statements leaves nothing that would still be sent.
+ * Deletes the endpoint, then (after the space's webhook epoch moved on, so no isolate's final batch
+ * still writes deliveries for it) its deliveries and their attempts on the shard. The endpoint goes
+ * first: a delivery whose endpoint is gone is settled as failed without an attempt, so a failure
+ * between the statements leaves nothing that would still be sent.
  */
 export async function deleteWebhook(env: Env, caller: Caller, id: string) {
   const { spaceId } = caller;
   await load(env, spaceId, id);
   await directory(env).prepare("DELETE FROM webhooks WHERE id = ? AND space_id = ?").bind(id, spaceId).run();
   const shard = jobShard(env, caller.shard);
+  await bumpWebhookEpoch(shard, spaceId);
   await shard.batch([
     shard
       .prepare("DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE webhook_id = ? AND space_id = ?)")

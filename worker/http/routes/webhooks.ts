@@ -91,7 +91,7 @@ webhooksApi.openapi(
     request: { body: body(NewWebhook) },
     responses: { 201: json(CreatedWebhook, "Webhook created; the secret is shown only now"), ...problemResponses(401, 404, 422) },
   }),
-  async (c) => c.json(await createWebhook(c.env, c.var.caller.spaceId, c.req.valid("json")), 201),
+  async (c) => c.json(await createWebhook(c.env, c.var.caller, c.req.valid("json")), 201),
 );
 
 webhooksApi.openapi(
@@ -103,7 +103,7 @@ webhooksApi.openapi(
     request: { params: z.object({ id: pathId("id") }), body: body(WebhookPatch) },
     responses: { 200: json(Webhook, "Webhook updated"), ...problemResponses(401, 404, 422) },
   }),
-  async (c) => c.json(await updateWebhook(c.env, c.var.caller.spaceId, c.req.valid("param").id, c.req.valid("json")), 200),
+  async (c) => c.json(await updateWebhook(c.env, c.var.caller, c.req.valid("param").id, c.req.valid("json")), 200),
 );
 
 webhooksApi.openapi(
