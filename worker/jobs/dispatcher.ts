@@ -42,6 +42,41 @@ export async function sendTrigger(env: Env, message: TriggerMessage): Promise<bo
 }
 
 /**
+ * Whether the account's last trigger in this isolate found a slot free: then the next one claims in
+ * its INSERT's own batch (claimStatement), no round trip of its own; at a full account it does not,
+ * so a burst of triggers there stays one statement each. Only a choice of path: a trigger whose
+ * INSERT finds a slot free without having claimed claims after its answer (claimAfterTrigger).
+ */
+const slotLastFree = new Map<string, boolean>();
+const SLOT_HINTS_LIMIT = 10_000;
+
+export function claimsInBatch(env: Env, accountId: string): boolean {
+  return env.CLAIM_BY !== "queue" && slotLastFree.get(accountId) !== false;
+}
+
+export function noteSlotFree(accountId: string, free: boolean): void {
+  slotLastFree.delete(accountId);
+  if (slotLastFree.size >= SLOT_HINTS_LIMIT) slotLastFree.delete(slotLastFree.keys().next().value!);
+  slotLastFree.set(accountId, free);
+}
+
+/**
+ * What a trigger does after its answer with the job its batch claimed: starts its runner, then the
+ * account's next waiting jobs while slots are free (fillSlots). Should a start fail, the claimed job
+ * is restarted by the watchdog, as after a consumer's failure, and the queue's message takes over
+ * the rest.
+ */
+export async function startClaimed(env: Env, shard: JobShard, claim: Claim): Promise<void> {
+  try {
+    await startRunner(env, shard, claim);
+    if (claim.more_waiting) await fillSlots(env, shard, claim.account_id);
+  } catch (error) {
+    console.warn("the trigger's start of its claimed job failed; the watchdog restarts it", { jobId: claim.id, error });
+    if (claim.more_waiting) await sendTrigger(env, { accountId: claim.account_id, shard: shard.name, reason: "created", jobId: claim.id });
+  }
+}
+
+/**
  * What a trigger that saw a free slot does after its answer: it claims the slot itself (fillSlots,
  * the oldest waiting job first, exactly as the consumer would), with no queue hop between the
  * trigger and the job's start. Should the claim or the start fail, the queue's message does it
@@ -113,9 +148,14 @@ export async function fillSlots(env: Env, shard: JobShard, accountId: string): P
  * statements one at a time), and a job that slipped in while the account was being disabled never starts.
  */
 /** A claimed job, and whether the account had WAITING jobs younger than it (then another claim may succeed). */
-type Claim = ClaimedJob & { more_waiting: number };
+export type Claim = ClaimedJob & { more_waiting: number };
 
 async function claimNext(db: JobShard, accountId: string, now: number): Promise<Claim | null> {
+  return claimStatement(db, accountId, now).first<Claim>();
+}
+
+/** The claim as a statement, for claimNext and for a trigger's batch (it returns the Claim or no row). */
+export function claimStatement(db: JobShard, accountId: string, now: number): D1PreparedStatement {
   const holding = sqlStates(SLOT_HOLDING_STATES);
   return db
     .prepare(
@@ -135,8 +175,7 @@ async function claimNext(db: JobShard, accountId: string, now: number): Promise<
       RUNNING_STATUS.message,
       "Claimed a slot; runner started",
       now,
-    )
-    .first<Claim>();
+    );
 }
 
 /** Hands a claimed job to its runner, with its flow version from the directory. Idempotent: the runner ignores a second start. */

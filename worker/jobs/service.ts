@@ -11,7 +11,7 @@ import { sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
 import { notPublished } from "../rules/service";
 import { enqueueDeliveries, jobsInScope, transitionDeliveries, webhooksOfScope, type TransitionScope } from "../webhooks/fanout";
-import { claimAfterTrigger, runnerFor } from "./dispatcher";
+import { claimAfterTrigger, claimsInBatch, claimStatement, noteSlotFree, runnerFor, startClaimed, type Claim } from "./dispatcher";
 import { CANCELING_STATUS, isFinal, SLOT_HOLDING_STATES, type JobState, sqlStates, statusForOutcome, WAITING_STATUS, type Status } from "./states";
 import { deletePayloads, loadPayload, storePayload, type StoredPayload } from "./payloads";
 import { forgetTarget, rememberedTarget, rememberTarget, ruleEpoch, targetKey, type StartTarget } from "./start-targets";
@@ -125,8 +125,12 @@ async function insertJob(
   // A large input goes to R2 before the row that points at it.
   const input = await storePayload(env, jobId, "input", inputText);
   let inserted: { slot_free: number } | null;
+  // The claim rides in the INSERT's batch while the account's slots were last seen free: the same
+  // claim as the consumer's (oldest waiting job first, within the limit), with no round trip of its own.
+  const claimHere = claimsInBatch(env, caller.accountId);
+  let claimed: Claim | null = null;
   try {
-    inserted = await shard
+    const insert = shard
       .prepare(INSERT_JOB)
       .bind(
         jobId,
@@ -149,8 +153,14 @@ async function insertJob(
         now,
         periodOf(now),
         epoch,
-      )
-      .first<{ slot_free: number }>();
+      );
+    if (claimHere) {
+      const [insertResult, claimResult] = await shard.batch([insert, claimStatement(shard, caller.accountId, now)]);
+      inserted = (insertResult.results[0] as { slot_free: number } | undefined) ?? null;
+      claimed = (claimResult.results[0] as Claim | undefined) ?? null;
+    } else {
+      inserted = await insert.first<{ slot_free: number }>();
+    }
   } catch (error) {
     await discardPayload(env, input);
     // The Idempotency-Key is taken (the unique index): answer with its job, as a replay.
@@ -158,11 +168,14 @@ async function insertJob(
     if (!previous) throw error;
     return { job: replay(previous, requestHash!), replayed: true };
   }
+  // A job the batch claimed (this one or an older one waiting) is started after the answer.
+  if (claimed) defer(startClaimed(env, shard, claimed));
   if (inserted) {
+    noteSlotFree(caller.accountId, Boolean(inserted.slot_free));
     // The job is durable in D1 now; its claim need not hold up the answer (a lost one is re-sent by
     // the watchdog). With every slot taken there is nothing to claim: the job that frees a slot
     // sends its own trigger, and that claim sees this row.
-    if (inserted.slot_free) defer(claimAfterTrigger(env, shard, caller.accountId, jobId));
+    if (inserted.slot_free && !claimHere) defer(claimAfterTrigger(env, shard, caller.accountId, jobId));
     const row: JobRow = {
       id: jobId,
       space_id: caller.spaceId,
