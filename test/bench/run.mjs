@@ -92,23 +92,32 @@ async function stepThroughput(t) {
   const peerRate = Math.round(peerSteps / ((Date.now() - peerStart) / 1000));
   record(`Workflows peer, ${peerSteps.toLocaleString("en")} step.do`, peerRate, "steps/s", "—", null);
 
+  // Each size runs 5 jobs one after the other and reports the median: one job of 30 ms is at the
+  // mercy of whatever else the machine's two cores did in those milliseconds.
+  const runs = 5;
   for (const n of [10_000, 100_000]) {
-    const started = await api("POST", "/job/start/busy", t.solver, { n });
-    const job = await waitFor(async () => {
-      const current = await api("GET", `/job/${started.jobId}`, t.solver);
-      return finished(current) && current;
-    }, 600_000, 100);
-    // Server-side timestamps: from the claim to the final state, so polling adds nothing.
-    const seconds = (Date.parse(job.endedAt) - Date.parse(job.claimedAt)) / 1000;
-    const jobRate = Math.round(job.progress.steps / seconds);
+    const samples = [];
+    for (let run = 0; run < runs; run++) {
+      const started = await api("POST", "/job/start/busy", t.solver, { n });
+      const job = await waitFor(async () => {
+        const current = await api("GET", `/job/${started.jobId}`, t.solver);
+        return finished(current) && current;
+      }, 600_000, 100);
+      // Server-side timestamps: from the claim to the final state, so polling adds nothing.
+      const seconds = (Date.parse(job.endedAt) - Date.parse(job.claimedAt)) / 1000;
+      // Where the time from the claim to the end went: the runner's own timestamps.
+      const phases = await api("GET", `/bench/jobs/${started.jobId}/phases`, t.solver);
+      samples.push({ job, phases, rate: Math.round(job.progress.steps / seconds) });
+    }
+    samples.sort((a, b) => a.rate - b.rate);
+    const { job, phases, rate: jobRate } = samples[Math.floor(runs / 2)];
     const ratio = Math.round((jobRate / peerRate) * 10) / 10;
-    // Where the time from the claim to the end went: the runner's own timestamps.
-    const phases = await api("GET", `/bench/jobs/${started.jobId}/phases`, t.solver);
     const claimedAt = Date.parse(job.claimedAt);
-    const breakdown = `claim → runner started ${phases.startedAt - claimedAt} ms, → first slice ${phases.firstSliceAt - phases.startedAt} ms, ` +
+    const breakdown = `median of ${runs} jobs (${samples[0].rate.toLocaleString("en")}–${samples[runs - 1].rate.toLocaleString("en")}); that job: ` +
+      `claim → runner started ${phases.startedAt - claimedAt} ms, → first slice ${phases.firstSliceAt - phases.startedAt} ms, ` +
       `slices ${Date.parse(job.endedAt) - phases.firstSliceAt} ms (billed ${job.usage.executionMs} ms)`;
     record(`flowjobs, ${n.toLocaleString("en")} iterations (${job.progress.steps.toLocaleString("en")} steps)`, jobRate, "steps/s", "—", null, breakdown);
-    record(`  ratio flowjobs / Workflows`, ratio, "×", "≥ 30×", ratio >= 30);
+    record(`  ratio flowjobs / Workflows`, ratio, "×", n === 10_000 ? "≥ 30×" : "≥ 100×", ratio >= (n === 10_000 ? 30 : 100));
   }
 }
 
