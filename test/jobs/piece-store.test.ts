@@ -5,7 +5,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Checkpoint } from "../../worker/flow/checkpoint";
-import { PART_CHARS, PieceStore, textParts } from "../../worker/jobs/piece-store";
+import { PART_CHARS, PIECE_TABLES, PieceStore, textParts } from "../../worker/jobs/piece-store";
 import type { JobRunner } from "../../worker/jobs/runner";
 import { checkStoredSize, StorageLimitExceeded, STORAGE_VALUE_LIMIT_BYTES, storedStringBytes } from "../../worker/jobs/storage-limits";
 
@@ -24,6 +24,8 @@ function checkpointWith(context: Record<string, unknown>, vars: Record<string, u
 async function withStore<T>(work: (store: PieceStore, written: () => number, reopen: () => PieceStore) => T): Promise<T> {
   const stub = env.JOB_RUNNER.get(env.JOB_RUNNER.newUniqueId());
   return runInDurableObject(stub, (_instance: JobRunner, state) => {
+    // A runner creates its tables with its first write (runner-storage.ts); this store is used alone.
+    for (const table of PIECE_TABLES) state.storage.sql.exec(table);
     let bytes = 0;
     const sql = {
       read: (query: string, ...bindings: SqlStorageValue[]) => state.storage.sql.exec(query, ...bindings).toArray() as never,

@@ -147,6 +147,19 @@ describe("retention", () => {
     expect((await listDurableObjectIds(env.JOB_RUNNER)).some((id) => id.equals(runnerId))).toBe(false);
   });
 
+  it("leaves nothing stored in the runner of a job someone waited on while it waited, and that was canceled then", async () => {
+    const tenant = await createTenant();
+    await publishFlow(tenant, helloFlow, "hello");
+    const jobId = (await trigger(tenant, "hello", { name: "never" })).body.jobId as string;
+    // What GET /job/{id}?wait= does while the job waits: the runner is reached before any start.
+    expect(await runner(jobId).waitForEnd(0)).toBe(false);
+    expect((await runner(jobId).logs(0, 10)).items).toEqual([]);
+    expect((await call("POST", `/job/cancel/${jobId}`, { key: tenant.solverKey })).status).toBe(200);
+    expect(await purgeShardOf(tenant, afterRetention())).toContain(jobId);
+    // Retention calls no runner for a job that never had one: the object must hold nothing.
+    expect(await runnerStorage(jobId)).toEqual({ keys: [], tables: [], alarm: null });
+  });
+
   it("empties a runner whose purge failed on a later run", async () => {
     const tenant = await createTenant();
     const jobId = await completedJob(tenant);

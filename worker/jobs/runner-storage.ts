@@ -161,13 +161,41 @@ export class RunnerStorage {
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.pieces = new PieceStore({
-      read: (query, ...bindings) => this.storage.sql.exec(query, ...bindings).toArray() as never,
+      read: (query, ...bindings) => (this.schemaForRead() ? (this.storage.sql.exec(query, ...bindings).toArray() as never) : []),
       write: (what, query, ...bindings) => {
         checkStoredSize(bindings, this.valueLimitBytes, `a stored value (${what})`);
+        this.schemaForWrite();
         this.storage.sql.exec(query, ...bindings);
       },
     });
-    this.migrate();
+  }
+
+  /**
+   * The schema is created by the first write, not when the object is: a runner reached only by
+   * reads — a waiting read of a job that never started (GET /job/{id}?wait= on a WAITING job later
+   * canceled), a console look — stores nothing, so nothing is left that retention would not empty.
+   */
+  private schemaReady = false;
+
+  private schemaForWrite(): void {
+    if (this.schemaReady) return;
+    // Marked first: the steps themselves read and write pieces (a legacy runner's state moved in).
+    this.schemaReady = true;
+    try {
+      this.migrate();
+    } catch (error) {
+      this.schemaReady = false;
+      throw error;
+    }
+  }
+
+  /** Whether there are tables to read: a runner that never wrote has none, and reads as empty. */
+  private schemaForRead(): boolean {
+    if (this.schemaReady) return true;
+    if (this.storage.kv.get<number>("schemaVersion") === undefined) return false;
+    // A runner stored under older steps is brought up to date before it is read.
+    this.schemaForWrite();
+    return true;
   }
 
   get sql(): SqlStorage {
@@ -198,6 +226,8 @@ export class RunnerStorage {
 
   /** All-or-nothing: a throw inside rolls back every write made in it. */
   transaction<T>(work: () => T): T {
+    // The schema's own steps commit before, not inside, the work's transaction.
+    this.schemaForWrite();
     return this.storage.transactionSync(work);
   }
 
@@ -283,6 +313,7 @@ export class RunnerStorage {
   /** After deleteAll: drop what this instance remembers of the deleted storage. */
   forget(): void {
     this.cachedControl = undefined;
+    this.schemaReady = false;
   }
 
   /** A cancel that arrived before the dispatcher's start call (both can race after a claim). */
@@ -313,14 +344,17 @@ export class RunnerStorage {
     const dataText = data === undefined ? null : truncate(JSON.stringify(data), LOG_LINE_LIMIT_BYTES);
     const row = [at, level, node, text, dataText] as const;
     checkStoredSize(row, this.valueLimitBytes, "a log line");
+    this.schemaForWrite();
     this.storage.sql.exec("INSERT INTO logs (at, level, node, message, data) VALUES (?, ?, ?, ?, ?)", ...row);
   }
 
   private logCount(): number {
+    if (!this.schemaForRead()) return 0;
     return this.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM logs").one().n;
   }
 
   logs(after: number, limit: number): LogPage {
+    if (!this.schemaForRead()) return { items: [], next: null };
     const rows = this.storage.sql
       .exec<{ seq: number; at: number; level: string; node: string | null; message: string; data: string | null }>(
         "SELECT seq, at, level, node, message, data FROM logs WHERE seq > ? ORDER BY seq LIMIT ?",
