@@ -19,9 +19,9 @@ import { mirrorFinal, mirrorIntervalMs, mirrorProgress, type Progress } from "./
 import { storePayload } from "./payloads";
 import { RunnerStorage, type Control, type LogPage, type RunnerHeader, type RunnerInit } from "./runner-storage";
 import { addCharge, cancelOutcome, deadlineOf, endingOf, finishInto, poisonOutcome, timeoutOutcome, transitionNote } from "./runner-outcomes";
-import { statusForOutcome, type Outcome } from "./states";
-import { deliveryStatements, enqueueDelivery } from "../webhooks/fanout";
-import { endpointsGuard, forgetSpaceWebhooks, isEndpointsChanged, spaceWebhooks, wantedBy } from "../webhooks/space-webhooks";
+import { statesBefore, statusForOutcome, type Outcome } from "./states";
+import { enqueueDelivery, transitionDeliveries } from "../webhooks/fanout";
+import { endpointsGuard, forgetSpaceWebhooks, isEndpointsChanged, spaceWebhooks } from "../webhooks/space-webhooks";
 
 /** A slice ends after this much execution time, so cancels and other requests get a turn. */
 export const SLICE_BUDGET_MS = 1000;
@@ -474,7 +474,6 @@ export class JobRunner extends DurableObject<Env> {
     try {
       const final = control.final!;
       const shard = jobShard(this.env, init.shard);
-      const finished = { jobId: init.jobId, spaceId: init.spaceId, ruleId: init.ruleId, state: final.status.state };
       // A large output goes to R2 (the same key on every retry) before the row that points at it.
       const output =
         final.status.state === "COMPLETED"
@@ -484,7 +483,10 @@ export class JobRunner extends DurableObject<Env> {
       // they changed since, the guard refuses the batch and it is written again with them read anew.
       const write = async () => {
         const known = await spaceWebhooks(directory(this.env), shard, init.spaceId, Date.now());
-        const statements = [endpointsGuard(shard, init.spaceId, known.epoch), ...deliveryStatements(shard, finished, wantedBy(known.webhooks, finished), this.clock.now())];
+        // The same fan-out statement as every other final transition's, over the job still before its end.
+        const state = final.status.state;
+        const scope = { jobId: init.jobId, spaceId: init.spaceId };
+        const statements = [endpointsGuard(shard, init.spaceId, known.epoch), transitionDeliveries(shard, known.webhooks, state, statesBefore(state), scope, this.clock.now())];
         return mirrorFinal(shard, init, control, output, this.progress(control), transitionNote(control), statements);
       };
       try {

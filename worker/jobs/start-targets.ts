@@ -4,8 +4,10 @@
 // bumps it before the change is answered (bumpRuleEpoch), and a trigger with a remembered target
 // inserts its job only while the epoch is the one read before the target was (INSERT_JOB's guard).
 // A publish is therefore seen by every trigger after it was answered, in any isolate. Should the bump
-// itself fail (the change is answered 500), a remembered target lives at most TARGET_TTL_MS.
+// itself fail (the change is answered 500), a remembered target lives at most a minute.
 import type { JobShard } from "../db/databases";
+import { bumpSpaceEpoch, spaceEpoch } from "../db/space-epochs";
+import { Remembered } from "../lib/remembered";
 
 export interface StartTarget {
   rule_id: string;
@@ -21,44 +23,31 @@ export interface RememberedTarget {
   epoch: number;
 }
 
-const TARGET_TTL_MS = 60_000;
-const TARGET_LIMIT = 1000;
-const remembered = new Map<string, RememberedTarget & { at: number }>();
+/** At most a minute, should an epoch bump fail; at most 1,000 targets an isolate. */
+const remembered = new Remembered<RememberedTarget>(60_000, 1000);
 
 export function targetKey(spaceId: string, flow: string, version: number | undefined): string {
   return `${spaceId}\n${flow}\n${version ?? "latest"}`;
 }
 
 export function rememberedTarget(key: string, now: number): RememberedTarget | null {
-  const entry = remembered.get(key);
-  if (!entry) return null;
-  if (now - entry.at > TARGET_TTL_MS) {
-    remembered.delete(key);
-    return null;
-  }
-  return entry;
+  return remembered.get(key, now) ?? null;
 }
 
 export function rememberTarget(key: string, value: RememberedTarget, now: number): void {
-  remembered.delete(key);
-  if (remembered.size >= TARGET_LIMIT) remembered.delete(remembered.keys().next().value!);
-  remembered.set(key, { ...value, at: now });
+  remembered.set(key, value, now);
 }
 
 export function forgetTarget(key: string): void {
-  remembered.delete(key);
+  remembered.forget(key);
 }
 
 /** The space's rule epoch (0 before its rules ever changed). */
-export async function ruleEpoch(shard: JobShard, spaceId: string): Promise<number> {
-  const row = await shard.prepare("SELECT epoch FROM rule_epochs WHERE space_id = ?").bind(spaceId).first<{ epoch: number }>();
-  return row?.epoch ?? 0;
+export function ruleEpoch(shard: JobShard, spaceId: string): Promise<number> {
+  return spaceEpoch(shard, "rule_epochs", spaceId);
 }
 
 /** Says that the space's rules changed: triggers stop trusting what they remembered. */
-export async function bumpRuleEpoch(shard: JobShard, spaceId: string): Promise<void> {
-  await shard
-    .prepare("INSERT INTO rule_epochs (space_id, epoch) VALUES (?, 1) ON CONFLICT (space_id) DO UPDATE SET epoch = epoch + 1")
-    .bind(spaceId)
-    .run();
+export function bumpRuleEpoch(shard: JobShard, spaceId: string): Promise<void> {
+  return bumpSpaceEpoch(shard, "rule_epochs", spaceId);
 }

@@ -16,37 +16,17 @@ export interface DeliveryMessage {
   series: number;
 }
 
-export const EVENT_FOR_STATE: Partial<Record<JobState, string>> = {
+const EVENT_FOR_STATE: Partial<Record<JobState, string>> = {
   COMPLETED: "JOB.COMPLETED",
   ERROR: "JOB.ERROR",
   CANCELED: "JOB.CANCELED",
 };
-
-export interface FinishedJob {
-  jobId: string;
-  spaceId: string;
-  ruleId: string;
-  state: JobState;
-}
 
 /** A webhook wants an event of a flow when it is enabled, lists the event and (if it filters flows) the flow. */
 function webhookWants(eventType: string, ruleId: string) {
   return `webhooks.enabled = 1
     AND EXISTS (SELECT 1 FROM json_each(webhooks.events) WHERE json_each.value = ${eventType})
     AND (webhooks.flows IS NULL OR EXISTS (SELECT 1 FROM json_each(webhooks.flows) WHERE json_each.value = ${ruleId}))`;
-}
-
-export function deliveryStatements(db: JobShard, job: FinishedJob, webhookIds: string[], now: number) {
-  const eventType = EVENT_FOR_STATE[job.state];
-  return webhookIds.map((webhookId) =>
-    db
-      .prepare(
-        `INSERT INTO webhook_deliveries (id, webhook_id, space_id, job_id, event_type, status, attempts, series, next_attempt_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'pending', 0, 1, ?, ?, ?)
-         ON CONFLICT (job_id, webhook_id) DO NOTHING RETURNING id`,
-      )
-      .bind(newId(now), webhookId, job.spaceId, job.jobId, eventType, now, now, now),
-  );
 }
 
 /** The jobs a final transition made in D1 itself moves: one job, a space (or one flow version of it), an account. */
