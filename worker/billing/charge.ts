@@ -17,7 +17,17 @@ export interface SliceCharge {
   endedAt: number;
 }
 
-export function chargeStatement(shard: JobShard, charge: SliceCharge): D1PreparedStatement {
+/**
+ * A condition the charge is made under, on the charge's parameters (?3 the account, ?4 the space, ?5
+ * the period) and the account's `split` (its limits and counters), with its own values from ?9 on.
+ */
+export interface ChargeGuard {
+  sql: string;
+  values: unknown[];
+}
+
+/** The charge's INSERT (RETURNING its key when guarded, so the caller sees whether it was made). */
+export function chargeStatement(shard: JobShard, charge: SliceCharge, guard?: ChargeGuard): D1PreparedStatement {
   const period = periodOf(charge.endedAt);
   return shard
     .prepare(
@@ -28,12 +38,13 @@ export function chargeStatement(shard: JobShard, charge: SliceCharge): D1Prepare
               ?8
        FROM (
          SELECT min(?7, max(0, account_limits.free_seconds * 1000 - coalesce(usage_counters.free_used_ms, 0))) AS free_ms,
-                account_limits.pay_as_you_go AS pay_as_you_go
+                account_limits.pay_as_you_go AS pay_as_you_go, account_limits.disabled AS disabled,
+                account_limits.free_seconds AS free_seconds, coalesce(usage_counters.free_used_ms, 0) AS free_used_ms
          FROM account_limits
          LEFT JOIN usage_counters ON usage_counters.account_id = account_limits.account_id AND usage_counters.period = ?5
          WHERE account_limits.account_id = ?3
        ) AS split
-       WHERE NOT EXISTS (SELECT 1 FROM usage_ledger WHERE job_id = ?1 AND slice >= ?2)`,
+       WHERE NOT EXISTS (SELECT 1 FROM usage_ledger WHERE job_id = ?1 AND slice >= ?2)${guard ? ` AND (${guard.sql}) RETURNING job_id` : ""}`,
     )
     .bind(
       charge.jobId,
@@ -44,6 +55,7 @@ export function chargeStatement(shard: JobShard, charge: SliceCharge): D1Prepare
       dayOf(charge.endedAt),
       Math.max(0, Math.round(charge.ms)),
       charge.endedAt,
+      ...(guard?.values ?? []),
     );
 }
 

@@ -36,21 +36,56 @@ export async function chargeSolve(env: Env, caller: Caller, ms: number, requestI
 }
 
 /**
- * The gate of §5 for a solve: refused like POST /job/start (403 account-disabled, 402 quota-exceeded)
- * when the account is disabled, or its free seconds are used up and pay-as-you-go is off. A solve
- * started under an open gate runs and is charged in full; what passes the allowance is unbilled.
+ * A solve's charge as its only statement: made only while the quota gate is open (as solveGate
+ * decides it) and the space's rule epoch is still `ruleEpoch`, the one the rule it evaluated was
+ * remembered under. False when it was not made (nothing charged): the solve then goes the long way,
+ * which reads the gate and the rule before it computes anything.
  */
-export async function assertSolveAllowed(env: Env, caller: Caller): Promise<void> {
+export async function chargeSolveIfCurrent(env: Env, caller: Caller, ms: number, requestId: string, ruleEpoch: number): Promise<boolean> {
+  const shard = jobShard(env, caller.shard);
+  const charge = { jobId: solveLedgerId(requestId), accountId: caller.accountId, spaceId: caller.spaceId, slice: 0, ms, endedAt: Date.now() };
+  const guard = {
+    sql: `split.disabled = 0 AND (split.pay_as_you_go = 1 OR split.free_used_ms < split.free_seconds * 1000)
+          AND coalesce((SELECT epoch FROM rule_epochs WHERE space_id = ?4), 0) = ?9`,
+    values: [ruleEpoch],
+  };
+  return (await chargeStatement(shard, charge, guard).first()) !== null;
+}
+
+/** What a solve's first statement reads: its quota gate's verdict, and the space's rule epoch. */
+export interface SolveGate {
+  /** Why the solve is refused (403 account-disabled, 402 quota-exceeded), or null. */
+  refusal: AccountDisabled | QuotaExceeded | null;
+  /** The space's rule epoch (solve/remembered-rules.ts): read before the solve reads any rule. */
+  ruleEpoch: number;
+}
+
+/**
+ * The gate of §5 for a solve, in one statement with the space's rule epoch: refused like
+ * POST /job/start (403 account-disabled, 402 quota-exceeded) when the account is disabled, or its
+ * free seconds are used up and pay-as-you-go is off. A solve started under an open gate runs and is
+ * charged in full; what passes the allowance is unbilled.
+ */
+export async function solveGate(env: Env, caller: Caller): Promise<SolveGate> {
   const row = await jobShard(env, caller.shard)
     .prepare(
       `SELECT account_limits.disabled, account_limits.free_seconds, account_limits.pay_as_you_go,
-              coalesce(usage_counters.free_used_ms, 0) AS free_used_ms
-       FROM account_limits LEFT JOIN usage_counters ON usage_counters.account_id = account_limits.account_id AND usage_counters.period = ?
-       WHERE account_limits.account_id = ?`,
+              coalesce(usage_counters.free_used_ms, 0) AS free_used_ms,
+              coalesce((SELECT epoch FROM rule_epochs WHERE space_id = ?3), 0) AS rule_epoch
+       FROM account_limits LEFT JOIN usage_counters ON usage_counters.account_id = account_limits.account_id AND usage_counters.period = ?1
+       WHERE account_limits.account_id = ?2`,
     )
-    .bind(periodOf(Date.now()), caller.accountId)
-    .first<{ disabled: number; free_seconds: number; pay_as_you_go: number; free_used_ms: number }>();
+    .bind(periodOf(Date.now()), caller.accountId, caller.spaceId)
+    .first<{ disabled: number; free_seconds: number; pay_as_you_go: number; free_used_ms: number; rule_epoch: number }>();
   if (!row) throw new Error(`account ${caller.accountId} has no limits row on shard ${caller.shard}`);
-  if (row.disabled) throw new AccountDisabled();
-  if (!row.pay_as_you_go && row.free_used_ms >= row.free_seconds * 1000) throw new QuotaExceeded(row.free_used_ms / 1000, row.free_seconds);
+  let refusal: SolveGate["refusal"] = null;
+  if (row.disabled) refusal = new AccountDisabled();
+  else if (!row.pay_as_you_go && row.free_used_ms >= row.free_seconds * 1000) refusal = new QuotaExceeded(row.free_used_ms / 1000, row.free_seconds);
+  return { refusal, ruleEpoch: row.rule_epoch };
+}
+
+/** The gate alone: throws its refusal. */
+export async function assertSolveAllowed(env: Env, caller: Caller): Promise<void> {
+  const { refusal } = await solveGate(env, caller);
+  if (refusal) throw refusal;
 }

@@ -5,7 +5,7 @@
 import { resolveConnector } from "../connectors/resolve";
 import type { ConnectorType, ResolvedOf } from "../connectors/types";
 import { directory } from "../db/databases";
-import { loadPublishedTable } from "../decisions/store";
+import { loadPublishedTable, type TableVersion } from "../decisions/store";
 import type { Env } from "../env";
 import type { EngineServices } from "../flow/services";
 
@@ -23,12 +23,20 @@ function onceEach<T>(): (key: string, load: () => Promise<T>) => Promise<T> {
   };
 }
 
-/** The space's tables and connectors, as the engine's services read them. */
-export function spaceLookups(env: Env, account: { accountId: string; spaceId: string }): Required<Pick<EngineServices, "loadDecisionTable" | "connector">> {
+/**
+ * The space's tables and connectors, as the engine's services read them. `loadTable` reads a table
+ * instead of the directory (a solve's, from what its isolate remembers).
+ */
+export function spaceLookups(
+  env: Env,
+  account: { accountId: string; spaceId: string },
+  options: { loadTable?: (rule: string, version: TableVersion) => Promise<unknown> } = {},
+): Required<Pick<EngineServices, "loadDecisionTable" | "connector">> {
   const tables = onceEach<unknown>();
   const connectors = onceEach<unknown>();
+  const loadTable = options.loadTable ?? ((rule, version) => loadPublishedTable(directory(env).orm(), account.spaceId, rule, version));
   return {
-    loadDecisionTable: (rule, version) => tables(`${rule}@${version}`, () => loadPublishedTable(directory(env).orm(), account.spaceId, rule, version)),
+    loadDecisionTable: (rule, version) => tables(`${rule}@${version}`, () => loadTable(rule, version)),
     connector: <T extends ConnectorType>(alias: string, type: T) =>
       connectors(`${type}:${alias}`, () => resolveConnector(env, account, alias, type)) as Promise<ResolvedOf<T>>,
   };

@@ -1,6 +1,6 @@
 // Solving a decision flow in the request (DESIGN.md §13): the jobs' interpreter and node handlers,
 // run to the end in one go under SOLVE_TIME_LIMIT_MS, gated and billed like a job slice.
-import { assertSolveAllowed, chargeSolve } from "../billing/solve";
+import { chargeSolve, solveGate, type SolveGate } from "../billing/solve";
 import { closeClients } from "../connectors/postgres";
 import type { Env } from "../env";
 import { BadRequest, Problem, type FieldError } from "../errors";
@@ -11,6 +11,7 @@ import { checkJsonSchema } from "../flow/json-schema";
 import { clockFor, TickCadence } from "../jobs/clock";
 import { spaceLookups } from "../jobs/lookups";
 import type { Caller } from "../keys/keys";
+import { rememberedTable } from "./remembered-rules";
 
 /** The product's upper bound of a solve's time (1–8 s); SOLVE_TIME_LIMIT_MS sets another. */
 export const DEFAULT_SOLVE_TIME_LIMIT_MS = 8000;
@@ -70,16 +71,17 @@ export async function solveFlowInputs(
   caller: Caller,
   target: SolveTarget,
   inputs: Record<string, unknown>[],
-  options: { correlationId: string; /** The quota gate, when the caller has already started it. */ allowed?: Promise<void> },
+  options: { correlationId: string; /** The quota gate, when the caller has already read it. */ gate?: SolveGate },
 ): Promise<{ outputs: unknown[]; executionMs: number }> {
-  await (options.allowed ?? assertSolveAllowed(env, caller));
+  const { refusal, ruleEpoch } = options.gate ?? (await solveGate(env, caller));
+  if (refusal) throw refusal;
   for (const input of inputs) checkInput(target.definition, input);
   const requestId = crypto.randomUUID();
   let executionMs = 0;
   const outputs: unknown[] = [];
   try {
     for (const input of inputs) {
-      const run = await runFlow(env, caller, target, input, { id: `solve:${requestId}`, attempt: 1 });
+      const run = await runFlow(env, caller, ruleEpoch, target, input, { id: `solve:${requestId}`, attempt: 1 });
       executionMs += run.executionMs;
       if (run.ending.kind === "problem") throw run.ending.problem;
       outputs.push(run.ending.output);
@@ -103,7 +105,7 @@ type Ending = { kind: "output"; output: unknown } | { kind: "problem"; problem: 
  * on TickCadence's schedule, as a slice does: a loop that only computes still sees its deadline
  * within ~50 ms. The time is measured as a slice's: from the first step to one tick after the last.
  */
-async function runFlow(env: Env, caller: Caller, target: SolveTarget, input: Record<string, unknown>, job: JobRef) {
+async function runFlow(env: Env, caller: Caller, ruleEpoch: number, target: SolveTarget, input: Record<string, unknown>, job: JobRef) {
   const limitMs = solveTimeLimitMs(env);
   const clock = clockFor(env.RUNNER_CLOCK);
   clock.moved();
@@ -115,7 +117,7 @@ async function runFlow(env: Env, caller: Caller, target: SolveTarget, input: Rec
   const stopped = new Promise<never>((_, reject) => controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true }));
   // Only ever raced against a step; the race observes it.
   stopped.catch(() => {});
-  const engine = new FlowEngine(target.definition, createCheckpoint(target.definition, input, job), job, solveServices(env, caller, controller.signal));
+  const engine = new FlowEngine(target.definition, createCheckpoint(target.definition, input, job), job, solveServices(env, caller, ruleEpoch, controller.signal));
   const cadence = new TickCadence(clock);
   let ending: Ending;
   try {
@@ -166,15 +168,18 @@ async function stepToEnd(
   }
 }
 
-/** What nodes call out to during a solve: the caller's space's tables and connectors, the request's abort signal. */
-function solveServices(env: Env, caller: Caller, signal: AbortSignal): EngineServices {
+/**
+ * What nodes call out to during a solve: the caller's space's tables (remembered per isolate under
+ * the rule epoch the gate read, solve/remembered-rules.ts) and connectors, the request's abort signal.
+ */
+function solveServices(env: Env, caller: Caller, ruleEpoch: number, signal: AbortSignal): EngineServices {
   return {
     // A solve has no job to keep a log in, and its answer is its output: LOG lines are dropped.
     log() {},
     signal,
     fetch: (input, requestInit) => fetch(input, requestInit),
-    // Once per solve, as per job (lookups.ts).
-    ...spaceLookups(env, caller),
+    // Once per solve, as per job (lookups.ts); a table from what the isolate remembers.
+    ...spaceLookups(env, caller, { loadTable: (rule, version) => rememberedTable(env, caller.spaceId, rule, version, ruleEpoch) }),
   };
 }
 

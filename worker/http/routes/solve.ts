@@ -1,14 +1,14 @@
 // The Rule Solver API of DESIGN.md §13, the synchronous half: a decision table or a decision flow
 // solved in the request, for solver and management keys of the rule's space.
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { assertSolveAllowed, chargeSolve } from "../../billing/solve";
-import { directory, type Database } from "../../db/databases";
+import { chargeSolve, chargeSolveIfCurrent, solveGate } from "../../billing/solve";
 import { DecisionTable } from "../../decisions/table";
 import { BadRequest } from "../../errors";
 import { sharedDefinition } from "../../flow/plan";
-import { findRule, findVersion, latestPublished, notPublished, type RuleRow, type VersionRow } from "../../rules/service";
 import { solveFlowInputs } from "../../solve/flow";
+import { rememberedSolveRule, solveRule, type SolveRule } from "../../solve/remembered-rules";
 import { clockFor } from "../../jobs/clock";
 import { SOLVE_STRATEGIES, solveTableInputs, type SolveStrategy } from "../../solve/table";
 import { requireKey } from "../auth";
@@ -95,11 +95,23 @@ for (const route of [solveLatest, solveVersion]) {
     const { data } = c.req.valid("json");
     const correlationId = headers["x-correlation-id"] ?? crypto.randomUUID();
     const caller = c.var.caller;
-    // The quota gate reads the shard while the rule is read from the directory: one round trip fewer.
-    const allowed = assertSolveAllowed(c.env, caller);
-    allowed.catch(() => {});
-    const db = directory(c.env).orm();
-    const rule = await findRule(db, caller.spaceId, params.rule);
+    const version = params.version ?? "latest";
+    const inputs = Array.isArray(data) ? data : [data];
+    const options = { ref: params.rule, bulk: Array.isArray(data), strategy: headers["x-strategy"] };
+    // A table this isolate remembers is evaluated at once and answered when its charge, the solve's
+    // one statement, finds the gate open and the rule epoch unchanged; otherwise (or should the
+    // evaluation fail) the solve goes the long way, which decides with the gate and the current rule.
+    const remembered = rememberedSolveRule(caller.spaceId, params.rule, version);
+    if (remembered?.rule.type === "decision-table") {
+      const evaluated = await evaluateTableRule(c.env, remembered.rule, inputs, options).catch(() => null);
+      if (evaluated && (await chargeSolveIfCurrent(c.env, caller, evaluated.ms, c.var.requestId, remembered.epoch))) {
+        return answer(c, correlationId, evaluated.results);
+      }
+    }
+    // One statement first: the quota gate and the space's rule epoch, under which the rule is read
+    // from what this isolate remembers, or from the directory (then remembered).
+    const gate = await solveGate(c.env, caller);
+    const rule = await solveRule(c.env, caller.spaceId, params.rule, version, gate.ruleEpoch);
     if (rule.type === "integration-flow") {
       throw new BadRequest(
         "rule-not-solvable",
@@ -107,42 +119,48 @@ for (const route of [solveLatest, solveVersion]) {
         `Rule '${params.rule}' is an integration flow: it runs as a job. Start it with POST /job/start/${params.rule}, or make it a decision flow with PATCH /api/rules/${params.rule}.`,
       );
     }
-    const version = await publishedVersion(db, rule, params.rule, params.version ?? "latest");
-    const inputs = Array.isArray(data) ? data : [data];
-    let results: unknown[];
     if (rule.type === "decision-table") {
-      // Parsed as a BUSINESS_RULE parses it (defaults applied); saved tables were validated, so a failure is ours.
-      const table = DecisionTable.parse(JSON.parse(version.definition));
-      await allowed;
-      const strategy: SolveStrategy = headers["x-strategy"] ?? table.hitPolicy;
-      // Timed as a job slice is: deployed, the clock moves only on I/O, so a tick after the evaluation
-      // lets it show the time computed (performance.now() alone would read ~0 ms there).
-      const clock = clockFor(c.env.RUNNER_CLOCK);
-      clock.moved();
-      const started = clock.now();
-      const perInput = await solveTableInputs(table, inputs, strategy, { rule: params.rule, version: version.version, bulk: Array.isArray(data) });
-      await clock.tick();
-      // One charge per request, of the evaluation alone (the D1 reads around it are not computed time).
-      await chargeSolve(c.env, caller, clock.now() - started, c.var.requestId);
-      results = Array.isArray(data) ? perInput : perInput[0];
-    } else {
-      const target = { ruleId: rule.id, alias: rule.alias, version: version.version, definition: sharedDefinition(version.definition) };
-      // Gated and charged once for the request, however many inputs.
-      results = (await solveFlowInputs(c.env, caller, target, inputs, { correlationId, allowed })).outputs;
+      if (gate.refusal) throw gate.refusal;
+      const evaluated = await evaluateTableRule(c.env, rule, inputs, options);
+      await chargeSolve(c.env, caller, evaluated.ms, c.var.requestId);
+      return answer(c, correlationId, evaluated.results);
     }
-    c.header("X-Correlation-Id", correlationId);
-    return c.json(results, 200);
+    const target = { ruleId: rule.ruleId, alias: rule.alias, version: rule.version, definition: sharedDefinition(rule.definition) };
+    // Gated and charged once for the request, however many inputs.
+    return answer(c, correlationId, (await solveFlowInputs(c.env, caller, target, inputs, { correlationId, gate })).outputs);
   });
 }
 
-/** The version a solve names: a published one, `latest` being the latest published. */
-async function publishedVersion(db: Database, rule: RuleRow, ref: string, version: VersionRef): Promise<VersionRow> {
-  if (version === "latest") {
-    const latest = await latestPublished(db, rule);
-    if (!latest) throw notPublished(ref);
-    return latest;
+function answer(c: Context<AppEnv>, correlationId: string, results: unknown[]) {
+  c.header("X-Correlation-Id", correlationId);
+  return c.json(results, 200);
+}
+
+/** A table rule's table, parsed once per rule an isolate remembers. */
+const parsedTables = new WeakMap<SolveRule, DecisionTable>();
+
+/**
+ * Evaluates a decision table rule over the inputs: the results to answer, and the time computed
+ * (one charge per request, of the evaluation alone; the D1 round trips around it are not computed time).
+ */
+async function evaluateTableRule(
+  env: AppEnv["Bindings"],
+  rule: SolveRule,
+  inputs: unknown[],
+  options: { ref: string; bulk: boolean; strategy: SolveStrategy | undefined },
+): Promise<{ results: unknown[]; ms: number }> {
+  let table = parsedTables.get(rule);
+  if (!table) {
+    // Parsed as a BUSINESS_RULE parses it (defaults applied); saved tables were validated, so a failure is ours.
+    table = DecisionTable.parse(JSON.parse(rule.definition));
+    parsedTables.set(rule, table);
   }
-  const row = await findVersion(db, rule, version);
-  if (row.status !== "published") throw notPublished(ref, version);
-  return row;
+  // Timed as a job slice is: deployed, the clock moves only on I/O, so a tick after the evaluation
+  // lets it show the time computed (performance.now() alone would read ~0 ms there).
+  const clock = clockFor(env.RUNNER_CLOCK);
+  clock.moved();
+  const started = clock.now();
+  const perInput = await solveTableInputs(table, inputs, options.strategy ?? table.hitPolicy, { rule: options.ref, version: rule.version, bulk: options.bulk });
+  await clock.tick();
+  return { results: options.bulk ? perInput : perInput[0], ms: clock.now() - started };
 }
