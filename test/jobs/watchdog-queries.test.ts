@@ -1,6 +1,7 @@
 // The watchdog's queries use indexes only: EXPLAIN QUERY PLAN of each real SQL text (exported by
 // watchdog.ts, retention.ts and fanout.ts) shows no full scan of jobs, however large the table grows.
 import { describe, expect, it } from "vitest";
+import { SOLVE_ROLLUP_DELETE_SQL, SOLVE_ROLLUP_SQL } from "../../worker/billing/solve";
 import { EXPIRED_JOBS_SQL, PURGE_QUEUE_SQL } from "../../worker/jobs/retention";
 import {
   CURSORS_SQL,
@@ -52,6 +53,14 @@ describe("watchdog queries", () => {
       expect(detail, detail).not.toMatch(FULL_SCAN);
     });
   }
+
+  it("the solve roll-up reads only the ledger's solve rows, one range of its primary key", async () => {
+    for (const sql of [SOLVE_ROLLUP_SQL, SOLVE_ROLLUP_DELETE_SQL]) {
+      const detail = await plan(sql);
+      expect(detail, detail).not.toMatch(/\bSCAN usage_ledger\b/);
+      expect(detail, detail).toMatch(/SEARCH usage_ledger USING INDEX sqlite_autoindex_usage_ledger_1 \(job_id>\? AND job_id<\?\)/);
+    }
+  });
 
   it("each pass reads its own index, oldest first", async () => {
     expect(await plan(STALE_JOBS_SQL)).toContain("SEARCH jobs USING INDEX jobs_watch_quiet");

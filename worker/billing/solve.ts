@@ -1,7 +1,7 @@
 // Billing of solves (POST /rule/solve, DESIGN.md §13): a solve's computed time is charged like a job
 // slice, through the same ledger statement and counter trigger, and the quota gate refuses a solve
 // as it refuses a trigger.
-import { jobShard } from "../db/databases";
+import { jobShard, type JobShard } from "../db/databases";
 import type { Env } from "../env";
 import { AccountDisabled } from "../jobs/service";
 import type { Caller } from "../keys/keys";
@@ -88,4 +88,39 @@ export async function solveGate(env: Env, caller: Caller): Promise<SolveGate> {
 export async function assertSolveAllowed(env: Env, caller: Caller): Promise<void> {
   const { refusal } = await solveGate(env, caller);
   if (refusal) throw refusal;
+}
+
+/** A solve's ledger row is rolled up this long after its charge (far past any repeat of it within its request). */
+export const SOLVE_ROLLUP_AFTER_MS = 10 * 60_000;
+
+/** The solve rows of the ledger charged before ?1: one range of its primary key ('solve;' follows every 'solve:…'). */
+const OLD_SOLVES = "job_id >= 'solve:' AND job_id < 'solve;' AND charged_at < ?1";
+
+/**
+ * Each space's solve rows of a day, charged before ?1, with more than one row: the row that keeps
+ * them (the greatest key) and their sums.
+ */
+export const SOLVE_ROLLUP_SQL = `WITH days AS (
+    SELECT max(job_id) AS keeper, sum(ms) AS ms, sum(free_ms) AS free_ms, sum(overage_ms) AS overage_ms,
+           sum(unbilled_ms) AS unbilled_ms, max(charged_at) AS charged_at
+    FROM usage_ledger WHERE ${OLD_SOLVES} GROUP BY account_id, space_id, period, day HAVING count(*) > 1)
+  UPDATE usage_ledger SET ms = days.ms, free_ms = days.free_ms, overage_ms = days.overage_ms, unbilled_ms = days.unbilled_ms,
+    charged_at = days.charged_at
+  FROM days WHERE usage_ledger.job_id = days.keeper AND usage_ledger.slice = 0`;
+
+/** The other solve rows of those days (their keeper now holds their sums). */
+export const SOLVE_ROLLUP_DELETE_SQL = `DELETE FROM usage_ledger WHERE ${OLD_SOLVES}
+  AND job_id NOT IN (SELECT max(job_id) FROM usage_ledger WHERE ${OLD_SOLVES} GROUP BY account_id, space_id, period, day)`;
+
+/**
+ * Rolls the ledger's solve rows up to one row per space and day, once they are SOLVE_ROLLUP_AFTER_MS
+ * old (run by the watchdog on every shard): one row per request would grow the shard by a row a
+ * solve for good. The keeper takes the sums and the others go, in one transaction; UPDATE and DELETE
+ * fire no counter trigger, so the counters, `solveMs`, the daily and per-space usage and the drift
+ * check are all as before. Returns how many rows went.
+ */
+export async function rollUpSolves(shard: JobShard, now = Date.now()): Promise<number> {
+  const before = now - SOLVE_ROLLUP_AFTER_MS;
+  const [, deleted] = await shard.batch([shard.prepare(SOLVE_ROLLUP_SQL).bind(before), shard.prepare(SOLVE_ROLLUP_DELETE_SQL).bind(before)]);
+  return deleted.meta.changes;
 }

@@ -10,6 +10,7 @@ import type { Env } from "../env";
 import { enqueueDeliveries, enqueueDelivery, transitionDeliveries, webhooksOfScope } from "../webhooks/fanout";
 import { fillSlots, runnerFor, sendTrigger, startRunner, type TriggerMessage } from "./dispatcher";
 import { purgeExpiredJobs } from "./retention";
+import { rollUpSolves } from "../billing/solve";
 import { cancelWaiting } from "./service";
 import { SLOT_HOLDING_STATES, sqlStates, statusForOutcome, statesBefore } from "./states";
 import { mirrorIntervalMs } from "./mirror";
@@ -49,6 +50,8 @@ export interface WatchdogReport {
   disabledAccountsCleared: string[];
   resentDeliveries: string[];
   purged: string[];
+  /** Solve rows of the ledger folded into their space's row of the day (billing/solve.ts rollUpSolves). */
+  solveRowsRolledUp: number;
   /** Jobs and accounts whose handling threw: logged, skipped, and tried again by the next run. */
   skipped: string[];
 }
@@ -147,6 +150,7 @@ export async function runWatchdog(env: Env, now = Date.now(), limits: Partial<Wa
     disabledAccountsCleared: [],
     resentDeliveries: [],
     purged: [],
+    solveRowsRolledUp: 0,
     skipped: [],
   };
   // One shard's failure (its database unreachable) is logged and the next shard is still watched.
@@ -259,6 +263,10 @@ async function watchShard(env: Env, shard: JobShard, now: number, limits: Partia
 
   await isolated(`retention pass of ${shard.name}`, async () => {
     report.purged.push(...(await purgeExpiredJobs(env, shard, now)));
+  });
+
+  await isolated(`solve roll-up of ${shard.name}`, async () => {
+    report.solveRowsRolledUp += await rollUpSolves(shard, now);
   });
 }
 
