@@ -1,5 +1,5 @@
-// What an isolate remembers of the databases to skip a read: each value for at most `ttlMs`, at most
-// `limit` of them (the oldest set goes first). Staleness within the TTL is the caller's to guard
+// What an isolate remembers of the databases to skip a read: each value for less than `ttlMs` from
+// the time it was set with, at most `limit` of them (the oldest set goes first). Staleness within the TTL is the caller's to guard
 // (start-targets.ts and space-webhooks.ts check an epoch on the shard in the statement that relies on it).
 export class Remembered<V> {
   private readonly entries = new Map<string, { value: V; at: number }>();
@@ -12,7 +12,7 @@ export class Remembered<V> {
   get(key: string, now: number): V | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (now - entry.at > this.ttlMs) {
+    if (now - entry.at >= this.ttlMs) {
       this.entries.delete(key);
       return undefined;
     }
@@ -27,5 +27,10 @@ export class Remembered<V> {
 
   forget(key: string): void {
     this.entries.delete(key);
+  }
+
+  /** Forgets every value `matches` says so of. */
+  forgetWhere(matches: (value: V) => boolean): void {
+    for (const [key, entry] of this.entries) if (matches(entry.value)) this.entries.delete(key);
   }
 }
