@@ -21,6 +21,11 @@ declare global {
       ADMIN_TOKEN?: string;
       /** Secret: encrypts webhook signing secrets at rest (unset: webhooks cannot be created or sent). */
       WEBHOOK_SECRET_KEY?: string;
+      /**
+       * Secret, set only while rotating WEBHOOK_SECRET_KEY: the key before it, which still decrypts
+       * what was stored under it until POST /api/admin/secrets/reencrypt has moved everything on.
+       */
+      WEBHOOK_SECRET_KEY_PREVIOUS?: string;
       /** Per-attempt timeout of a webhook delivery, ms (10 s in production). */
       WEBHOOK_TIMEOUT_MS?: string;
       /** Days a finished job is kept before the watchdog purges it (default 30). */

@@ -6,6 +6,7 @@ import { directory } from "../db/databases";
 import { connectors } from "../db/directory-schema";
 import type { Env } from "../env";
 import { FlowFailure } from "../flow/failure";
+import { isWrongKey, decryptUnderDeploymentKeys } from "../lib/secret-key";
 import { grantedHyperdrive, HyperdriveUnavailable } from "./hyperdrive";
 import { ConnectorKeyMissing, decryptConnectorSecret } from "./secrets";
 import type { ConnectorType, ResolvedConnector, ResolvedOf } from "./types";
@@ -18,7 +19,8 @@ type ConnectorRow = typeof connectors.$inferSelect;
  * uses it too.
  */
 export async function decryptConnector(env: Env, accountId: string, row: ConnectorRow): Promise<ResolvedConnector> {
-  const secret = await decryptConnectorSecret(row.secretCiphertext, { spaceId: row.spaceId, connectorId: row.id }, env.WEBHOOK_SECRET_KEY);
+  const owner = { spaceId: row.spaceId, connectorId: row.id };
+  const secret = await decryptUnderDeploymentKeys(env, (secretKey) => decryptConnectorSecret(row.secretCiphertext, owner, secretKey));
   const config = JSON.parse(row.config);
   const resolved = { id: row.id, alias: row.alias, type: row.type, config, secret } as ResolvedConnector;
   if (resolved.type === "postgres" && resolved.config.hyperdrive !== undefined) resolved.hyperdrive = grantedHyperdrive(env, accountId, resolved.config.hyperdrive);
@@ -39,7 +41,7 @@ export async function resolveConnector<T extends ConnectorType>(env: Env, accoun
     if (error instanceof ConnectorKeyMissing) {
       throw new FlowFailure(`connector '${alias}' cannot be read: this deployment's WEBHOOK_SECRET_KEY secret is not set`, { cause: error });
     }
-    if (error instanceof Error && error.name === "OperationError") {
+    if (isWrongKey(error)) {
       throw new FlowFailure(`connector '${alias}' cannot be decrypted with this deployment's key (was WEBHOOK_SECRET_KEY changed?); save its secret again`, { cause: error });
     }
     throw error;

@@ -8,6 +8,7 @@ import { connectors } from "../db/directory-schema";
 import type { Env } from "../env";
 import { Conflict, NotFound, Problem, type FieldError } from "../errors";
 import { newId } from "../lib/ids";
+import { isWrongKey } from "../lib/secret-key";
 import { probeConnector, type ProbeResult } from "./probe";
 import { decryptConnector } from "./resolve";
 import { HTTP_SECRET_FIELD, InvalidConnectorBody, parseMergedSettings, withDefaults, type HttpConfig, type NewConnectorBody, type PostgresConfig } from "./schema";
@@ -210,7 +211,7 @@ export async function testConnector(env: Env, account: { accountId: string; spac
   } catch (error) {
     if (error instanceof HyperdriveUnavailable) return { ok: false, latencyMs: 0, message: `Cannot connect: ${error.message}.` };
     // Encrypted under another key (WEBHOOK_SECRET_KEY was replaced): the connector cannot work until its secret is saved again.
-    if (!(error instanceof Error && error.name === "OperationError")) throw error;
+    if (!isWrongKey(error)) throw error;
     return { ok: false, latencyMs: 0, message: "The stored secret cannot be decrypted with this deployment's key (was WEBHOOK_SECRET_KEY replaced?); save the secret again." };
   }
   return probeConnector(connector);

@@ -6,6 +6,7 @@ import { directory, jobShard, type JobShard } from "../db/databases";
 import type { Env } from "../env";
 import { getJob } from "../jobs/service";
 import type { DeliveryMessage } from "./fanout";
+import { decryptUnderDeploymentKeys } from "../lib/secret-key";
 import { decryptSecret, signatureHeaders, WebhookKeyMissing } from "./signing";
 
 /** Delay before retry n (seconds): about 1 s, growing to 30 min; 9 attempts span about 68 minutes. */
@@ -80,7 +81,7 @@ export async function deliverOnce(env: Env, message: DeliveryMessage): Promise<n
     data: job,
     metadata: { timestamp: job.endedAt ?? job.updatedAt, spaceId: row.space_id, correlationId: job.correlationId, deliveryId: row.id },
   });
-  const secret = await decryptSecret(endpoint.secret_ciphertext, env.WEBHOOK_SECRET_KEY);
+  const secret = await decryptUnderDeploymentKeys(env, (secretKey) => decryptSecret(endpoint.secret_ciphertext, secretKey));
   const headers = await signatureHeaders(secret, row.id, Math.floor(Date.now() / 1000), body, attempt);
 
   const startedAt = Date.now();

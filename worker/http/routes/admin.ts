@@ -1,8 +1,9 @@
 // Admin API (DESIGN.md §4.4): accounts, spaces and keys, behind the ADMIN_TOKEN secret.
 import { createRoute, z } from "@hono/zod-openapi";
 import { directory } from "../../db/databases";
-import { NotFound } from "../../errors";
+import { BadRequest, NotFound } from "../../errors";
 import { createKey } from "../../keys/keys";
+import { InvalidCursor, reencryptSecrets, REENCRYPT_PAGE } from "../../tenancy/reencrypt";
 import { createAccount, createSpace, patchAccount } from "../../tenancy/service";
 import { requireAdmin } from "../auth";
 import { router } from "../context";
@@ -113,5 +114,46 @@ adminApi.openapi(
     const created = await createKey(directory(c.env).orm(), spaceId, kind, name);
     if (!created) throw new NotFound("space", spaceId);
     return c.json(created, 201);
+  },
+);
+
+const ReencryptRequest = z
+  .object({
+    after: z.string().max(200).optional().openapi({ description: "The `next` of the previous call; absent: from the beginning" }),
+    limit: z.number().int().min(1).max(500).optional().openapi({ description: `Secrets this call reads (default ${REENCRYPT_PAGE})` }),
+  })
+  .openapi("ReencryptRequest");
+
+const ReencryptReport = z
+  .object({
+    reencrypted: z.number().int().openapi({ description: "Opened under WEBHOOK_SECRET_KEY_PREVIOUS and encrypted again under WEBHOOK_SECRET_KEY" }),
+    alreadyCurrent: z.number().int().openapi({ description: "Already under WEBHOOK_SECRET_KEY" }),
+    unreadable: z
+      .array(z.object({ kind: z.enum(["webhook", "connector"]), id: z.string(), spaceId: z.string() }))
+      .openapi({ description: "Under neither key: the space must save them again" }),
+    next: z.string().nullable().openapi({ description: "Pass as `after` to go on; null when every secret was visited" }),
+  })
+  .openapi("ReencryptReport");
+
+adminApi.openapi(
+  createRoute({
+    method: "post",
+    path: "/api/admin/secrets/reencrypt",
+    summary: "Move the secrets at rest onto a rotated WEBHOOK_SECRET_KEY",
+    description:
+      "One page of a walk over every webhook signing secret and connector secret: one that opens only under WEBHOOK_SECRET_KEY_PREVIOUS is encrypted again under WEBHOOK_SECRET_KEY. Call again with `after: next` until `next` is null; then the previous key can be deleted. No secret is answered.",
+    tags: ["Admin"],
+    security,
+    request: { body: body(ReencryptRequest) },
+    responses: { 200: json(ReencryptReport, "What this page found and did"), ...problemResponses(400, 401, 422, 503) },
+  }),
+  async (c) => {
+    const { after, limit } = c.req.valid("json");
+    try {
+      return c.json(await reencryptSecrets(c.env, after ?? null, limit), 200);
+    } catch (error) {
+      if (!(error instanceof InvalidCursor)) throw error;
+      throw new BadRequest("invalid-cursor", "Invalid cursor", `'after' must be the 'next' of a previous call, not '${after}'.`);
+    }
   },
 );
