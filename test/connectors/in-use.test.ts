@@ -1,5 +1,6 @@
 // A connector that a published flow version names cannot be deleted (409 connector-in-use listing
-// those versions), nor renamed or retyped; pending versions and other spaces' flows do not hold it.
+// those versions), nor renamed or retyped; pending versions and other spaces' flows do not hold it,
+// and a pending version naming a connector that is gone cannot be published.
 import { describe, expect, it } from "vitest";
 import { call, createTenant, publishFlow } from "../helpers/api";
 import { createConnector, flowNaming, httpConnector } from "./helpers";
@@ -50,6 +51,14 @@ describe("connector in use", () => {
     const draft = await call("POST", "/api/rules", { key: tenant.managementKey, body: { name: "draft", alias: "draft", type: "integration-flow", definition: flowNaming("crm") } });
     expect(draft.status).toBe(201);
     expect((await call("DELETE", "/api/connectors/crm", { key: tenant.managementKey })).status).toBe(204);
+    // The pending version cannot be published now: it names a connector that is gone.
+    const refused = await call("POST", "/api/rules/draft/versions/1/publish", { key: tenant.managementKey });
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ type: "invalid-definition", errors: [{ path: "definition.nodes[fetch].data.connector", message: expect.stringContaining("crm") }] });
+    expect((await call("GET", "/api/rules/draft", { key: tenant.managementKey })).body).toMatchObject({ status: "pending", latestPublishedVersion: null });
+    // With the connector back, it is published.
+    await createConnector(tenant, httpConnector("crm"));
+    expect((await call("POST", "/api/rules/draft/versions/1/publish", { key: tenant.managementKey })).status).toBe(200);
   });
 
   it("is not held by another space's flows naming the same alias", async () => {

@@ -106,10 +106,18 @@ export async function addVersion(db: Database, spaceId: string, ref: string, inp
   return { ruleId: rule.id, version, status };
 }
 
+/**
+ * Publishes a version. A pending one is validated again first, as a save would validate it now: the
+ * tables and connectors it names may have gone (or changed type) since it was saved — a connector
+ * named only by pending versions may be deleted — and a published version must run (422
+ * invalid-definition, nothing changed).
+ */
 export async function publishVersion(db: Database, spaceId: string, ref: string, version: number | "latest") {
   const rule = await findRule(db, spaceId, ref);
   const row = await findVersion(db, rule, version);
   if (row.status !== "published") {
+    const definition = JSON.parse(row.definition) as unknown;
+    await validateDefinition(rule.type, definition, ...(await namedReferences(db, spaceId, rule.type, definition)));
     await db
       .update(ruleVersions)
       .set({ status: "published", publishedAt: Date.now() })

@@ -127,10 +127,12 @@ rulesApi.openapi(
   createRoute({
     method: "post",
     path: "/api/rules/{rule}/versions/{version}/publish",
+    description:
+      "A pending version is validated again first, as saving it now would be: 422 invalid-definition when a table or connector it names is gone (nothing changes).",
     tags: ["Rules"],
     security,
     request: { params: z.object({ rule: RuleRef, version: Version }) },
-    responses: { 200: json(CreatedVersion, "Version published"), ...problemResponses(401, 404) },
+    responses: { 200: json(CreatedVersion, "Version published"), ...problemResponses(401, 404, 422) },
   }),
   async (c) => {
     const { rule, version } = c.req.valid("param");
