@@ -173,6 +173,29 @@ describe("solving a decision flow", () => {
     expect(used.solveMs).toBe(Math.round(used.usedSeconds * 1000));
   });
 
+  it("gives a CODE call no more than what is left of the limit: 408 solve-timeout, not the node's own longer timeoutMs", async () => {
+    const tenant = await createTenant();
+    const limited = { ...env, SOLVE_TIME_LIMIT_MS: "300" };
+    const computing = {
+      nodes: [
+        { id: "start", type: "START", name: "start" },
+        { id: "spin", type: "CODE", name: "spin", data: { code: "while (true) {}", timeoutMs: 10_000 } },
+        { id: "end", type: "END", name: "end", data: { output: "spin" } },
+      ],
+      connections: [
+        { source: "start", target: "spin" },
+        { source: "spin", target: "end" },
+      ],
+    };
+    const problem = await solveRefusal(solveFlow(limited, callerOf(tenant), target(computing), {}, { correlationId: "c-code" }));
+    expect(problem).toMatchObject({ status: 408, type: "solve-timeout" });
+    // Its own timeoutMs still applies where it is the shorter one.
+    const short = structuredClone(computing);
+    short.nodes[1].data = { code: "while (true) {}", timeoutMs: 50 };
+    const ownLimit = await solveRefusal(solveFlow(limited, callerOf(tenant), target(short), {}, { correlationId: "c-code-own" }));
+    expect(ownLimit).toMatchObject({ status: 422, type: "solve-failed", detail: expect.stringContaining("timeoutMs (50 ms of CPU)") });
+  });
+
   it("stops a loop of REST calls at the limit: the call in flight is aborted and no further call reaches the server", async () => {
     const tenant = await createTenant();
     const limited = { ...env, SOLVE_TIME_LIMIT_MS: "400" };

@@ -33,4 +33,10 @@ export interface EngineServices {
    * secret must never reach a log line, a node output or an error message.
    */
   connector?<T extends ConnectorType>(alias: string, type: T): Promise<ResolvedOf<T>>;
+  /**
+   * The time limit of the run the engine is part of (a solve's SOLVE_TIME_LIMIT_MS): what is left of
+   * it, and how a node that computes without I/O (CODE) says it stopped there rather than at its
+   * own limit. A job has none: its nodes' own limits and the slice budget bound them.
+   */
+  timeLimit?: { leftMs(): number; reached(): void };
 }

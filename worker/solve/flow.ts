@@ -117,7 +117,8 @@ async function runFlow(env: Env, caller: Caller, ruleEpoch: number, target: Solv
   const stopped = new Promise<never>((_, reject) => controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true }));
   // Only ever raced against a step; the race observes it.
   stopped.catch(() => {});
-  const engine = new FlowEngine(target.definition, createCheckpoint(target.definition, input, job), job, solveServices(env, caller, ruleEpoch, controller.signal));
+  const timeLimit = { leftMs: () => deadline - clock.now(), reached: () => controller.abort(timeout) };
+  const engine = new FlowEngine(target.definition, createCheckpoint(target.definition, input, job), job, solveServices(env, caller, ruleEpoch, controller.signal, timeLimit));
   const cadence = new TickCadence(clock);
   let ending: Ending;
   try {
@@ -170,10 +171,12 @@ async function stepToEnd(
 
 /**
  * What nodes call out to during a solve: the caller's space's tables (remembered per isolate under
- * the rule epoch the gate read, solve/remembered-rules.ts) and connectors, the request's abort signal.
+ * the rule epoch the gate read, solve/remembered-rules.ts) and connectors, the request's abort
+ * signal, and the solve's time limit (a CODE call gets no more than what is left of it).
  */
-function solveServices(env: Env, caller: Caller, ruleEpoch: number, signal: AbortSignal): EngineServices {
+function solveServices(env: Env, caller: Caller, ruleEpoch: number, signal: AbortSignal, timeLimit: EngineServices["timeLimit"]): EngineServices {
   return {
+    timeLimit,
     // A solve has no job to keep a log in, and its answer is its output: LOG lines are dropped.
     log() {},
     signal,

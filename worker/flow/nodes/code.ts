@@ -29,10 +29,13 @@ export const codeNode: NodeHandler = {
   },
   async run({ node, job, values, services }) {
     const data = parseNodeData(node, CodeData);
+    // Within a solve, the call gets at most what is left of the solve's time limit.
+    const left = services.timeLimit ? Math.max(1, Math.floor(services.timeLimit.leftMs())) : Infinity;
+    const timeoutMs = Math.min(data.timeoutMs, left);
     const outcome = await runInSandbox({
       code: data.code,
       contextJson: JSON.stringify({ ...values, $job: { id: job.id, attempt: job.attempt } }),
-      timeoutMs: data.timeoutMs,
+      timeoutMs,
       signal: services.signal,
       console: (level, message) => services.log({ level, node: node.name, message }),
     });
@@ -45,6 +48,7 @@ export const codeNode: NodeHandler = {
       case "threw":
         throw new FlowFailure(`${outcome.message}${at(outcome.location)}`);
       case "timed-out":
+        if (timeoutMs < data.timeoutMs) services.timeLimit?.reached();
         throw new FlowFailure(`the code ran past its timeoutMs (${data.timeoutMs} ms of CPU) and was stopped`);
       case "out-of-memory":
         throw new FlowFailure(`the code ran out of memory (the limit is ${SANDBOX_MEMORY_BYTES / 1024 / 1024} MiB) and was stopped${at(outcome.location)}`);
