@@ -268,6 +268,72 @@ describe("DATABASE_QUERY with a loop", () => {
     expect(result).toEqual({ kind: "completed", output: { count: 250, last: 20_000, index: 249 } });
   });
 
+  /** START → init → `read` (looping over `table`, `data` extra) → collect each id → END with the ids in visiting order. */
+  const collecting = (table: string, data: Record<string, unknown>) =>
+    flow(
+      [
+        node("start", "START"),
+        node("init", "ASSIGN", { vars: { ids: "[]" } }),
+        node("read", "DATABASE_QUERY", { connector: "warehouse", sql: `SELECT id, name FROM ${table}`, batchSize: 3, ...data }),
+        node("collect", "ASSIGN", { vars: { ids: "$append(vars.ids, read.currentRow.id)" } }),
+        node("end", "END", { output: "vars.ids" }),
+      ],
+      [edge("start", "init"), edge("init", "read"), edge("read", "collect", "loop"), edge("read", "end", "done")],
+    );
+
+  /** Steps the flow over a fresh 10-row table (ids 1–10); once the row of index 4 is current, rows 1–3 are deleted. */
+  async function visitWhileDeleting(data: (table: string) => Record<string, unknown>) {
+    const table = uniqueName("keyed");
+    await sql.unsafe(`CREATE TABLE ${table} (id integer PRIMARY KEY, name text NOT NULL)`);
+    await sql.unsafe(`INSERT INTO ${table} SELECT i, 'row ' || i FROM generate_series(1, 10) AS i`);
+    const parsed = FlowDefinition.parse(collecting(table, data(table)));
+    const job = { id: "job-keyset", attempt: 1 };
+    const engine = new FlowEngine(parsed, createCheckpoint(parsed, {}, job), job, { ...connecting().services!, log: () => {} });
+    let result;
+    let deleted = false;
+    do {
+      result = await engine.step(Date.now());
+      const loop = engine.checkpoint.frames[1]?.loop as { index: number } | undefined;
+      if (!deleted && loop?.index === 4) {
+        await sql.unsafe(`DELETE FROM ${table} WHERE id <= 3`);
+        deleted = true;
+      }
+    } while (result.kind === "ran");
+    return result;
+  }
+
+  it("with keyColumn reads pages by key: every row once, in key order, though rows behind the loop are deleted (OFFSET skips)", async () => {
+    expect(await visitWhileDeleting(() => ({ keyColumn: "id" }))).toEqual({ kind: "completed", output: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] });
+    // By OFFSET the next page starts 3 rows too far on: 7, 8 and 9 are never visited.
+    const byOffset = await visitWhileDeleting((table) => ({ sql: `SELECT id, name FROM ${table} ORDER BY id` }));
+    expect(byOffset).toEqual({ kind: "completed", output: [1, 2, 3, 4, 5, 6, 10] });
+  });
+
+  it("keeps the key its page starts after in the checkpoint, and resumes from a JSON copy of it", async () => {
+    const table = uniqueName("keyed");
+    await sql.unsafe(`CREATE TABLE ${table} (id integer PRIMARY KEY, name text NOT NULL)`);
+    await sql.unsafe(`INSERT INTO ${table} SELECT i * 10, 'row ' || i FROM generate_series(10, 1, -1) AS i`);
+    const parsed = FlowDefinition.parse(collecting(table, { keyColumn: "id" }));
+    const job = { id: "job-keyset-2", attempt: 1 };
+    const engine = new FlowEngine(parsed, createCheckpoint(parsed, {}, job), job, { ...connecting().services!, log: () => {} });
+    // START, init, the first row, then 4 times the body and the next row: row index 4, the second page.
+    for (let step = 0; step < 3 + 2 * 4; step++) await engine.step(Date.now());
+    expect(engine.checkpoint.frames[1].loop).toEqual({ run: expect.any(String), params: [], pageOffset: 3, pageAfter: 30, index: 4 });
+
+    const run = await runFlow(collecting(table, { keyColumn: "id" }), {}, { ...connecting(), resumeEvery: 5 });
+    expect(run.result).toEqual({ kind: "completed", output: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100] });
+  });
+
+  it("with a keyColumn the rows do not have, fails naming it; with one null where a page ends, says it must not be null", async () => {
+    const missing = await runFlow(collecting(customers, { keyColumn: "customer_id" }), {}, connecting());
+    expect(failure(missing).message).toMatch(/^DATABASE_QUERY 'read': 42703 .*customer_id/);
+    const table = uniqueName("nullable");
+    await sql.unsafe(`CREATE TABLE ${table} (id integer, name text)`);
+    await sql.unsafe(`INSERT INTO ${table} VALUES (1, 'a'), (2, 'b'), (NULL, 'c'), (NULL, 'd')`);
+    const nulls = await runFlow(collecting(table, { keyColumn: "id" }), {}, connecting());
+    expect(failure(nulls).message).toBe("DATABASE_QUERY 'read': keyColumn 'id' is null in row 2; it must be unique and not null");
+  });
+
   it("starts afresh, with its own parameters, each time an outer loop reaches it", async () => {
     const definition = flow(
       [

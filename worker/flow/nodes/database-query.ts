@@ -4,10 +4,13 @@
 // continues with `count`. The rows are read a page (`batchSize`) at a time with
 // `SELECT * FROM (<sql>) LIMIT $n OFFSET $m`: the loop progress in the checkpoint holds the page's
 // offset and the row index, memory holds one page, and a runner that resumes after an eviction
-// reads the current page again from its offset. OFFSET rather than keyset paging because the node
-// cannot know the query's key; the price is that the server skips `offset` rows for each page. Pages
-// only line up when the order is total, so the author's SQL must ORDER BY a unique key: then every
-// row is visited exactly once while the table does not change under the job.
+// reads the current page again from its offset. The server skips `offset` rows for each page, and
+// pages only line up when the order is total, so the author's SQL must ORDER BY a unique key: then
+// every row is visited exactly once while the table does not change under the job. With `keyColumn`
+// (a unique, non-null column of the rows) pages are read by key instead (keyset paging):
+// `SELECT * FROM (<sql>) AS page WHERE page."<key>" > $k ORDER BY page."<key>" LIMIT $n`, the
+// checkpoint holding the key the current page starts after — each page costs the same however far
+// the loop is, and rows inserted or deleted behind the loop do not shift it.
 import { z } from "zod";
 import { DEFAULT_PORT, DONE_PORT, LOOP_PORT, type FlowDefinition, type FlowNode } from "../definition";
 import { FlowFailure } from "../failure";
@@ -22,6 +25,13 @@ export const DatabaseQueryData = z.object({
   ...DatabaseFields,
   /** Rows per page when looping. */
   batchSize: z.number().int().min(1).max(MAX_ROWS).default(500),
+  /** When looping, read pages by this column (unique, not null) rather than by OFFSET; rows come in its order. */
+  keyColumn: z
+    .string()
+    .min(1)
+    .max(63)
+    .optional()
+    .describe("When looping: a unique, non-null column of the rows; pages are read in its order after the last key seen (keyset paging), not by OFFSET"),
 });
 type DatabaseQueryData = z.infer<typeof DatabaseQueryData>;
 
@@ -33,6 +43,8 @@ interface QueryLoop {
   params: unknown[];
   /** Offset of the page that holds the current row. */
   pageOffset: number;
+  /** With keyColumn: the key the current page starts after (null: the first page). */
+  pageAfter?: unknown;
   /** The current row's index (rows visited before it). */
   index: number;
 }
@@ -47,6 +59,8 @@ interface QueryLoopOutput {
 interface Page {
   run: string;
   offset: number;
+  /** With keyColumn: the key this page starts after. */
+  after?: unknown;
   rows: Record<string, unknown>[];
 }
 
@@ -77,7 +91,8 @@ export const databaseQueryNode: NodeHandler = {
     if (leavesByDefaultPort(context.definition, context.node)) {
       throw new FlowFailure("a DATABASE_QUERY with a 'loop' connection continues after the last row through port 'done', not 'default'");
     }
-    return iteration(context, data, { run: crypto.randomUUID(), params, pageOffset: 0, index: 0 });
+    const start: QueryLoop = { run: crypto.randomUUID(), params, pageOffset: 0, index: 0 };
+    return iteration(context, data, data.keyColumn === undefined ? start : { ...start, pageAfter: null });
   },
 
   async afterIteration(context, loop) {
@@ -95,10 +110,13 @@ export const databaseQueryNode: NodeHandler = {
 async function iteration(context: NodeContext, data: DatabaseQueryData, progress: QueryLoop): Promise<NodeResult> {
   const byNode = pagesOf(context.services);
   const cached = byNode.get(context.node.id);
-  let page = cached && cached.run === progress.run && cached.offset === progress.pageOffset ? cached : await readPage(context, data, progress, progress.pageOffset);
+  let page =
+    cached && cached.run === progress.run && cached.offset === progress.pageOffset
+      ? cached
+      : await readPage(context, data, progress, progress.pageOffset, progress.pageAfter);
   // A full page may be followed by more; a short one is the last.
   while (progress.index - page.offset >= page.rows.length && page.rows.length === data.batchSize) {
-    page = await readPage(context, data, progress, page.offset + data.batchSize);
+    page = await readPage(context, data, progress, page.offset + data.batchSize, data.keyColumn === undefined ? undefined : lastKey(page, data.keyColumn));
   }
   const position = progress.index - page.offset;
   if (position >= page.rows.length) {
@@ -110,21 +128,47 @@ async function iteration(context: NodeContext, data: DatabaseQueryData, progress
   }
   byNode.set(context.node.id, page);
   const output: QueryLoopOutput = { currentRow: page.rows[position], index: progress.index, count: null };
-  return { kind: "iterate", output, loop: { ...progress, pageOffset: page.offset } satisfies QueryLoop };
+  const loop: QueryLoop = data.keyColumn === undefined ? { ...progress, pageOffset: page.offset } : { ...progress, pageOffset: page.offset, pageAfter: page.after };
+  return { kind: "iterate", output, loop };
 }
 
-async function readPage(context: NodeContext, data: DatabaseQueryData, progress: QueryLoop, offset: number): Promise<Page> {
+/**
+ * The key the page after `page` starts after: its last row's. (A keyColumn the rows lack is refused
+ * by the server, 42703.) Nulls sort last, so a null here means rows past it could not be reached.
+ */
+function lastKey(page: Page, keyColumn: string): unknown {
+  const key = page.rows[page.rows.length - 1][keyColumn];
+  if (key === null || key === undefined) {
+    throw new FlowFailure(`keyColumn '${keyColumn}' is null in row ${page.offset + page.rows.length - 1}; it must be unique and not null`);
+  }
+  return key;
+}
+
+/** The page at `offset`: by OFFSET, or with keyColumn the rows after key `after` (undefined or null: from the first). */
+async function readPage(context: NodeContext, data: DatabaseQueryData, progress: QueryLoop, offset: number, after?: unknown): Promise<Page> {
   const n = progress.params.length;
   // The author's statement as a subquery; a trailing semicolon would end it early, a trailing
   // comment is ended by the line break.
-  const text = `SELECT * FROM (\n${data.sql.trim().replace(/;+$/, "")}\n) AS page LIMIT $${n + 1} OFFSET $${n + 2}`;
+  const query = `SELECT * FROM (\n${data.sql.trim().replace(/;+$/, "")}\n) AS page`;
+  let text: string;
+  let params: unknown[];
+  if (data.keyColumn === undefined) {
+    text = `${query} LIMIT $${n + 1} OFFSET $${n + 2}`;
+    params = [...progress.params, data.batchSize, offset];
+  } else {
+    // Quoted, so the column is the one the rows name, whatever its case; a quote in it is doubled.
+    const key = `page."${data.keyColumn.replaceAll('"', '""')}"`;
+    const starting = after === undefined || after === null;
+    text = `${query}${starting ? "" : ` WHERE ${key} > $${n + 2}`} ORDER BY ${key} LIMIT $${n + 1}`;
+    params = starting ? [...progress.params, data.batchSize] : [...progress.params, data.batchSize, after];
+  }
   const what = `rows ${offset}-${offset + data.batchSize - 1}`;
   const startedAt = Date.now();
   const { rows } = await withDatabase(context, data, `read of ${what}`, (client) =>
-    client.query(text, [...progress.params, data.batchSize, offset], { timeoutMs: data.timeoutMs, signal: context.services.signal }),
+    client.query(text, params, { timeoutMs: data.timeoutMs, signal: context.services.signal }),
   );
   context.services.log({ level: "info", node: context.node.name, message: `read ${what}: ${rows.length} row(s) in ${Date.now() - startedAt} ms` });
-  return { run: progress.run, offset, rows };
+  return data.keyColumn === undefined ? { run: progress.run, offset, rows } : { run: progress.run, offset, after: after ?? null, rows };
 }
 
 function pagesOf(services: EngineServices): Map<string, Page> {
