@@ -77,7 +77,7 @@ async function deliveredAndVerified(environment: Env, tenant: Tenant, hook: { id
 /** Walks every page of POST /api/admin/secrets/reencrypt, `limit` secrets a call, summing the reports. */
 async function walk(environment: Env, limit: number) {
   const total = { reencrypted: 0, alreadyCurrent: 0, unreadable: [] as { kind: string; id: string }[], calls: 0, answers: "" };
-  let after: string | undefined;
+  let after: string | null = null;
   do {
     const page = await request(environment, "POST", "/api/admin/secrets/reencrypt", ADMIN_TOKEN, { after, limit });
     expect(page.status, JSON.stringify(page.body)).toBe(200);
@@ -86,8 +86,8 @@ async function walk(environment: Env, limit: number) {
     total.unreadable.push(...page.body.unreadable);
     total.answers += JSON.stringify(page.body);
     total.calls++;
-    after = page.body.next ?? undefined;
-  } while (after !== undefined);
+    after = page.body.next;
+  } while (after !== null);
   return total;
 }
 
@@ -140,6 +140,6 @@ describe("rotating WEBHOOK_SECRET_KEY", () => {
     expect(refused.status).toBe(400);
     expect(refused.body.type).toBe("invalid-cursor");
     const tenant = await createTenant();
-    expect((await request(rotating(), "POST", "/api/admin/secrets/reencrypt", tenant.managementKey, {})).status).toBe(401);
+    expect((await request(rotating(), "POST", "/api/admin/secrets/reencrypt", tenant.managementKey, { after: null })).status).toBe(401);
   });
 });

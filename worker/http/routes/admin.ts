@@ -119,9 +119,11 @@ adminApi.openapi(
 
 const ReencryptRequest = z
   .object({
-    after: z.string().max(200).optional().openapi({ description: "The `next` of the previous call; absent: from the beginning" }),
+    after: z.string().max(200).nullable().openapi({ description: "The `next` of the previous call; null for the first" }),
     limit: z.number().int().min(1).max(500).optional().openapi({ description: `Secrets this call reads (default ${REENCRYPT_PAGE})` }),
   })
+  // Every field is optional: an unknown one is a mistake to answer, not to ignore.
+  .strict()
   .openapi("ReencryptRequest");
 
 const ReencryptReport = z
@@ -150,7 +152,7 @@ adminApi.openapi(
   async (c) => {
     const { after, limit } = c.req.valid("json");
     try {
-      return c.json(await reencryptSecrets(c.env, after ?? null, limit), 200);
+      return c.json(await reencryptSecrets(c.env, after, limit), 200);
     } catch (error) {
       if (!(error instanceof InvalidCursor)) throw error;
       throw new BadRequest("invalid-cursor", "Invalid cursor", `'after' must be the 'next' of a previous call, not '${after}'.`);
