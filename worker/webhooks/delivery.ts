@@ -6,7 +6,7 @@ import { directory, jobShard, type JobShard } from "../db/databases";
 import type { Env } from "../env";
 import { getJob } from "../jobs/service";
 import type { DeliveryMessage } from "./fanout";
-import { decryptUnderDeploymentKeys } from "../lib/secret-key";
+import { decryptUnderDeploymentKeys, isWrongKey } from "../lib/secret-key";
 import { decryptSecret, signatureHeaders, WebhookKeyMissing } from "./signing";
 
 /** Delay before retry n (seconds): about 1 s, growing to 30 min; 9 attempts span about 68 minutes. */
@@ -81,27 +81,28 @@ export async function deliverOnce(env: Env, message: DeliveryMessage): Promise<n
     data: job,
     metadata: { timestamp: job.endedAt ?? job.updatedAt, spaceId: row.space_id, correlationId: job.correlationId, deliveryId: row.id },
   });
-  const secret = await decryptUnderDeploymentKeys(env, (secretKey) => decryptSecret(endpoint.secret_ciphertext, secretKey));
+  let secret: string;
+  try {
+    secret = await decryptUnderDeploymentKeys(env, (secretKey) => decryptSecret(endpoint.secret_ciphertext, secretKey));
+  } catch (error) {
+    if (!isWrongKey(error)) throw error;
+    // No key of this deployment opens the signing secret, so no attempt can ever be signed: the
+    // delivery fails now, saying why, rather than being retried for good (and holding its job).
+    await recordAttempt(shard, row, attempt, Date.now(), { statusCode: null, durationMs: 0, error: SECRET_UNREADABLE, snippet: null });
+    await settle(shard, row, "failed", null);
+    return null;
+  }
   const headers = await signatureHeaders(secret, row.id, Math.floor(Date.now() / 1000), body, attempt);
 
   const startedAt = Date.now();
   const result = await post(endpoint.url, headers, body, Number(env.WEBHOOK_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS));
   const durationMs = Date.now() - startedAt;
-  await shard.prepare(
-    `INSERT INTO webhook_attempts (delivery_id, series, attempt, at, status_code, duration_ms, error, response_snippet)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id, series, attempt) DO NOTHING`,
-  )
-    .bind(
-      row.id,
-      row.series,
-      attempt,
-      startedAt,
-      result.statusCode,
-      durationMs,
-      result.kind === "retryable" ? result.error : null,
-      result.snippet,
-    )
-    .run();
+  await recordAttempt(shard, row, attempt, startedAt, {
+    statusCode: result.statusCode,
+    durationMs,
+    error: result.kind === "retryable" ? result.error : null,
+    snippet: result.snippet,
+  });
 
   if (result.kind === "success") {
     await settle(shard, row, "succeeded", result.statusCode);
@@ -126,6 +127,26 @@ export function nextDelay(attempt: number, retryAfterSeconds: number | null): nu
   const base = RETRY_DELAYS_SECONDS[Math.min(attempt, RETRY_DELAYS_SECONDS.length - 1)];
   const jittered = Math.max(1, Math.round(base * (0.8 + Math.random() * 0.4)));
   return Math.min(43_200, Math.max(jittered, retryAfterSeconds ?? 0));
+}
+
+/** The error of an attempt that could not be signed (the delivery then fails). */
+export const SECRET_UNREADABLE =
+  "not sent: the webhook's signing secret cannot be decrypted with this deployment's key (was WEBHOOK_SECRET_KEY replaced without WEBHOOK_SECRET_KEY_PREVIOUS?); give the webhook a new secret (POST /api/webhooks/{id}/secret) and redeliver";
+
+/** One attempt of the delivery's series, recorded once however often the message is delivered. */
+async function recordAttempt(
+  shard: JobShard,
+  row: DeliveryRow,
+  attempt: number,
+  at: number,
+  outcome: { statusCode: number | null; durationMs: number; error: string | null; snippet: string | null },
+) {
+  await shard.prepare(
+    `INSERT INTO webhook_attempts (delivery_id, series, attempt, at, status_code, duration_ms, error, response_snippet)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id, series, attempt) DO NOTHING`,
+  )
+    .bind(row.id, row.series, attempt, at, outcome.statusCode, outcome.durationMs, outcome.error, outcome.snippet)
+    .run();
 }
 
 async function settle(shard: JobShard, row: DeliveryRow, status: string, statusCode: number | null) {

@@ -126,6 +126,20 @@ export async function updateWebhook(env: Env, caller: Caller, id: string, patch:
 }
 
 /**
+ * Gives the endpoint a new signing secret, shown only in this answer: every delivery attempt from
+ * now on is signed with it (a delivery reads the secret when it is sent), the old one no longer.
+ */
+export async function rotateWebhookSecret(env: Env, caller: Caller, id: string) {
+  const { spaceId } = caller;
+  await load(env, spaceId, id);
+  const secret = newWebhookSecret();
+  await directory(env).prepare("UPDATE webhooks SET secret_ciphertext = ?, updated_at = ? WHERE id = ? AND space_id = ?")
+    .bind(await encryptSecret(secret, env.WEBHOOK_SECRET_KEY), Date.now(), id, spaceId)
+    .run();
+  return { ...view(await load(env, spaceId, id)), secret };
+}
+
+/**
  * Deletes the endpoint, then (after the space's webhook epoch moved on, so no isolate's final batch
  * still writes deliveries for it) its deliveries and their attempts on the shard. The endpoint goes
  * first: a delivery whose endpoint is gone is settled as failed without an attempt, so a failure

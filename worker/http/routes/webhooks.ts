@@ -6,6 +6,7 @@ import {
   listDeliveries,
   listWebhooks,
   redeliver,
+  rotateWebhookSecret,
   updateWebhook,
   WEBHOOK_EVENTS,
 } from "../../webhooks/service";
@@ -104,6 +105,21 @@ webhooksApi.openapi(
     responses: { 200: json(Webhook, "Webhook updated"), ...problemResponses(401, 404, 422) },
   }),
   async (c) => c.json(await updateWebhook(c.env, c.var.caller, c.req.valid("param").id, c.req.valid("json")), 200),
+);
+
+webhooksApi.openapi(
+  createRoute({
+    method: "post",
+    path: "/api/webhooks/{id}/secret",
+    summary: "Give the webhook a new signing secret",
+    description:
+      "Replaces the signing secret at once: attempts from now on are signed with the new one (shown only in this answer), never the old. Also what mends a secret this deployment's key cannot decrypt.",
+    tags: ["Webhooks"],
+    security,
+    request: { params: z.object({ id: pathId("id") }) },
+    responses: { 200: json(CreatedWebhook, "The webhook with its new secret, shown only now"), ...problemResponses(401, 404, 503) },
+  }),
+  async (c) => c.json(await rotateWebhookSecret(c.env, c.var.caller, c.req.valid("param").id), 200),
 );
 
 webhooksApi.openapi(
