@@ -6,6 +6,7 @@
 // pages, and the phone layout. Each test has its own signed-in tab.
 import { createServer, type Server } from "node:http";
 import type { BrowserContext, Page } from "playwright-core";
+import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { formatDay, formatSeconds } from "../../web/src/lib/format";
 import { periodDays } from "../../web/src/lib/usage";
@@ -444,15 +445,26 @@ describe("console", () => {
     }
   });
 
-  it("creates a webhook, shows its secret once, lists deliveries and redelivers", async () => {
+  it("creates a webhook, shows its secret once, lists deliveries, redelivers and gives it a new secret", async () => {
     const received: string[] = [];
+    const bodies: { body: string; headers: Record<string, string> }[] = [];
     const receiver: Server = createServer((request, response) => {
-      request.resume();
+      let body = "";
+      request.on("data", (chunk) => (body += chunk));
       request.on("end", () => {
         received.push(String(request.headers["webhook-id"]));
+        bodies.push({ body, headers: request.headers as Record<string, string> });
         response.writeHead(200).end("ok");
       });
     });
+    const verifies = (secret: string, request: { body: string; headers: Record<string, string> }) => {
+      try {
+        new Webhook(secret).verify(request.body, request.headers);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     const port = await freePort();
     await new Promise<void>((resolve) => receiver.listen(port, "127.0.0.1", resolve));
     try {
@@ -488,6 +500,20 @@ describe("console", () => {
       const redelivered = card.locator(".delivery").filter({ has: page.locator(".attempt-label", { hasText: "Redelivery 1" }) });
       await expect.poll(() => redelivered.locator(".attempt-label").allTextContents(), { timeout: 30_000 }).toEqual(["First try", "Redelivery 1"]);
       expect(await card.locator(".attempts").first().textContent()).not.toMatch(/#\d+\.\d+/);
+
+      // A new secret, asked once more, shown once; the next delivery is signed with it, not the old one.
+      await card.getByRole("button", { name: "New secret" }).click();
+      await card.getByRole("button", { name: "Replace" }).click();
+      await page.getByRole("heading", { name: "New signing secret" }).waitFor();
+      const renewed = (await page.getByTestId("webhook-secret").textContent())!;
+      expect(renewed).toMatch(/^whsec_/);
+      expect(renewed).not.toBe(secret);
+      await screenshot(page, "webhook-new-secret");
+      await page.getByRole("button", { name: "Done" }).click();
+      await start("hello", { name: "Renewed" });
+      await expect.poll(() => bodies.some((request) => request.body.includes("Hello, Renewed")), { timeout: 60_000 }).toBe(true);
+      const signedAfter = bodies.find((request) => request.body.includes("Hello, Renewed"))!;
+      expect([verifies(renewed, signedAfter), verifies(secret, signedAfter)]).toEqual([true, false]);
 
       await card.getByRole("switch").click();
       await expect.poll(() => card.locator(".badge").first().textContent()).toBe("Disabled");

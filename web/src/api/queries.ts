@@ -110,6 +110,12 @@ export const updateWebhook = action(async (id: string, patch: Partial<NewWebhook
   return updated;
 }, "updateWebhook");
 
+export const renewWebhookSecret = action(async (id: string) => {
+  const renewed = await api<CreatedWebhook>(`/api/webhooks/${id}/secret`, { method: "POST" });
+  await revalidate(getWebhooks.key);
+  return renewed;
+}, "renewWebhookSecret");
+
 export const deleteWebhook = action(async (id: string) => {
   await api<void>(`/api/webhooks/${id}`, { method: "DELETE" });
   await revalidate(getWebhooks.key);

@@ -1,7 +1,7 @@
-// The space's webhooks: create (the secret shown once), edit, enable, delete, and each one's deliveries.
+// The space's webhooks: create (the secret shown once), edit, enable, a new secret, delete, and each one's deliveries.
 import { createAsync, createAsyncStore, useAction } from "@solidjs/router";
 import { createMemo, createSignal, For, Show } from "solid-js";
-import { createWebhook, deleteWebhook, getRules, getWebhooks, updateWebhook } from "../api/queries";
+import { createWebhook, deleteWebhook, getRules, getWebhooks, renewWebhookSecret, updateWebhook } from "../api/queries";
 import type { CreatedWebhook, NewWebhook, Webhook } from "../api/types";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { CopyButton } from "../components/CopyButton";
@@ -19,13 +19,14 @@ export function WebhooksPage() {
   const flowName = (ruleId: string) => aliases().get(ruleId) ?? ruleId;
   const create = useAction(createWebhook);
   const [creating, setCreating] = createSignal(false);
-  const [created, setCreated] = createSignal<CreatedWebhook>();
+  // The secret to show once: of a webhook just created, or a new one of an existing webhook.
+  const [created, setCreated] = createSignal<{ hook: CreatedWebhook; renewed: boolean }>();
   const [error, setError] = createSignal<unknown>();
 
   const onCreate = async (value: NewWebhook) => {
     setError(undefined);
     try {
-      setCreated(await create({ ...value, flows: value.flows ?? undefined }));
+      setCreated({ hook: await create({ ...value, flows: value.flows ?? undefined }), renewed: false });
       setCreating(false);
     } catch (caught) {
       setError(caught);
@@ -51,13 +52,16 @@ export function WebhooksPage() {
         </section>
       </Show>
       <Show when={created()}>
-        {(hook) => (
+        {(shown) => (
           <section class="card secret-card" role="status">
-            <h3>Webhook created</h3>
-            <p>This is the signing secret. It is shown only now: copy it and keep it with your receiver.</p>
+            <h3>{shown().renewed ? "New signing secret" : "Webhook created"}</h3>
+            <p>
+              {shown().renewed ? `Deliveries to ${shown().hook.url} are signed with this secret from now on; the old one no longer verifies. ` : "This is the signing secret. "}
+              It is shown only now: copy it and keep it with your receiver.
+            </p>
             <div class="secret-row">
-              <code class="mono" data-copy={hook().secret} data-testid="webhook-secret">{hook().secret}</code>
-              <CopyButton text={hook().secret} />
+              <code class="mono" data-copy={shown().hook.secret} data-testid="webhook-secret">{shown().hook.secret}</code>
+              <CopyButton text={shown().hook.secret} />
             </div>
             <button class="button button-small" onClick={() => setCreated(undefined)}>Done</button>
           </section>
@@ -66,7 +70,9 @@ export function WebhooksPage() {
       <Show when={webhooks()} fallback={<p class="muted loading">Loading webhooks…</p>}>
         <Show when={webhooks()!.length || creating()} fallback={<EmptyState title="No webhooks yet"><p>Add one with “New webhook” to be told when jobs finish.</p></EmptyState>}>
           <ul class="webhook-list">
-            <For each={webhooks()}>{(hook) => <WebhookCard webhook={hook} flowName={flowName} onError={setError} />}</For>
+            <For each={webhooks()}>
+              {(hook) => <WebhookCard webhook={hook} flowName={flowName} onError={setError} onSecret={(renewed) => setCreated({ hook: renewed, renewed: true })} />}
+            </For>
           </ul>
         </Show>
       </Show>
@@ -74,8 +80,14 @@ export function WebhooksPage() {
   );
 }
 
-function WebhookCard(props: { webhook: Webhook; flowName: (ruleId: string) => string; onError: (error: unknown) => void }) {
+function WebhookCard(props: {
+  webhook: Webhook;
+  flowName: (ruleId: string) => string;
+  onError: (error: unknown) => void;
+  onSecret: (renewed: CreatedWebhook) => void;
+}) {
   const update = useAction(updateWebhook);
+  const renew = useAction(renewWebhookSecret);
   const remove = useAction(deleteWebhook);
   const [editing, setEditing] = createSignal(false);
   const [open, setOpen] = createSignal(false);
@@ -117,6 +129,12 @@ function WebhookCard(props: { webhook: Webhook; flowName: (ruleId: string) => st
               <span class="toggle-track" aria-hidden="true"><span class="toggle-thumb" /></span>
             </label>
             <button class="button button-small" onClick={() => setEditing(true)}>Edit</button>
+            <ConfirmButton
+              label="New secret"
+              question="Replace the signing secret? The old one stops working now."
+              confirmLabel="Replace"
+              onConfirm={() => run(async () => props.onSecret(await renew(props.webhook.id)))}
+            />
             <ConfirmButton label="Delete" question="Delete this webhook?" confirmLabel="Delete" onConfirm={() => run(() => remove(props.webhook.id))} />
           </div>
         </div>
