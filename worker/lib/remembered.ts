@@ -34,3 +34,34 @@ export class Remembered<V> {
     for (const [key, entry] of this.entries) if (matches(entry.value)) this.entries.delete(key);
   }
 }
+
+/**
+ * A value read from a database, used only while a per-space epoch the caller reads each time is the
+ * one read before the value was (solve rules, webhook endpoints of deliveries). `epoch` must be read
+ * before `get` is called: `read` runs after it, so a change between the two moves the epoch on and
+ * the value is not used again. Should an epoch bump fail, a value lives at most `ttlMs`.
+ */
+export class EpochMemory<V> {
+  private readonly memory: Remembered<{ value: V; epoch: number }>;
+
+  constructor(ttlMs = 60_000, limit = 1000) {
+    this.memory = new Remembered(ttlMs, limit);
+  }
+
+  async get(key: string, epoch: number, read: () => Promise<V>): Promise<V> {
+    const known = this.memory.get(key, Date.now());
+    if (known && known.epoch === epoch) return known.value;
+    const value = await read();
+    this.memory.set(key, { value, epoch }, Date.now());
+    return value;
+  }
+
+  /** What is remembered under `key`, whatever the epoch now (the caller checks it before relying on it). */
+  peek(key: string): { value: V; epoch: number } | null {
+    return this.memory.get(key, Date.now()) ?? null;
+  }
+
+  forget(key: string): void {
+    this.memory.forget(key);
+  }
+}

@@ -8,7 +8,7 @@
 import { directory, type Database } from "../db/databases";
 import { loadPublishedTable, type TableVersion } from "../decisions/store";
 import type { Env } from "../env";
-import { Remembered } from "../lib/remembered";
+import { EpochMemory } from "../lib/remembered";
 import { findRule, findVersion, latestPublished, notPublished, type RuleRow } from "../rules/service";
 
 /** The rule and published version a solve evaluates. */
@@ -19,25 +19,6 @@ export interface SolveRule {
   version: number;
   /** The version's definition as stored (JSON text). */
   definition: string;
-}
-
-/** A value read from the directory, valid while the space's rule epoch is the one read before it. */
-class EpochMemory<V> {
-  private readonly memory = new Remembered<{ value: V; epoch: number }>(60_000, 1000);
-
-  /** What is remembered under `key`, whatever the epoch now (the caller checks it before relying on it). */
-  peek(key: string): { value: V; epoch: number } | null {
-    return this.memory.get(key, Date.now()) ?? null;
-  }
-
-  /** `epoch` must have been read before this call: `read` runs after it, so a change between them moves the epoch on. */
-  async get(key: string, epoch: number, read: () => Promise<V>): Promise<V> {
-    const known = this.memory.get(key, Date.now());
-    if (known && known.epoch === epoch) return known.value;
-    const value = await read();
-    this.memory.set(key, { value, epoch }, Date.now());
-    return value;
-  }
 }
 
 const solveRules = new EpochMemory<SolveRule>();

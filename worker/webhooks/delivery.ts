@@ -1,8 +1,11 @@
 // Consumer of the webhook-deliveries queue: signs and POSTs one delivery, logs the attempt, and
 // retries with exponential backoff and jitter on network errors, timeouts, 408, 429 and 5xx
 // (honouring Retry-After), at least 8 retries over about an hour, then dead-letters it. Other 4xx
-// answers are final at once.
+// answers are final at once. The endpoint (URL, enabled, signing secret) is remembered per isolate
+// under the space's webhook epoch, which the delivery's own read on the shard returns: a delivery
+// reads the directory only the first time, and after any change to the space's endpoints.
 import { directory, jobShard, type JobShard } from "../db/databases";
+import { EpochMemory } from "../lib/remembered";
 import type { Env } from "../env";
 import { getJob } from "../jobs/service";
 import type { DeliveryMessage } from "./fanout";
@@ -26,6 +29,8 @@ interface DeliveryRow {
   status: string;
   attempts: number;
   series: number;
+  /** The space's webhook epoch (space-webhooks.ts), read with the row. */
+  webhook_epoch: number;
 }
 
 interface EndpointRow {
@@ -33,6 +38,20 @@ interface EndpointRow {
   enabled: number;
   secret_ciphertext: string;
 }
+
+/** Endpoints by webhook id, valid under the epoch they were read at (null: the endpoint is gone). */
+const endpoints = new EpochMemory<EndpointRow | null>();
+
+function readEndpoint(env: Env, row: DeliveryRow): Promise<EndpointRow | null> {
+  return directory(env)
+    .prepare("SELECT url, enabled, secret_ciphertext FROM webhooks WHERE id = ? AND space_id = ?")
+    .bind(row.webhook_id, row.space_id)
+    .first<EndpointRow>();
+}
+
+/** The delivery, with its space's webhook epoch read in the same statement (before any endpoint read). */
+const DELIVERY_SQL = `SELECT d.*, coalesce((SELECT epoch FROM webhook_epochs WHERE space_id = d.space_id), 0) AS webhook_epoch
+  FROM webhook_deliveries d WHERE d.id = ?`;
 
 type AttemptResult =
   | { kind: "success"; statusCode: number; snippet: string }
@@ -61,13 +80,10 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
 /** Makes one attempt; returns the delay before the next one, or null when the delivery is settled. */
 export async function deliverOnce(env: Env, message: DeliveryMessage): Promise<number | null> {
   const shard = jobShard(env, message.shard);
-  const row = await shard.prepare("SELECT * FROM webhook_deliveries WHERE id = ?").bind(message.deliveryId).first<DeliveryRow>();
+  const row = await shard.prepare(DELIVERY_SQL).bind(message.deliveryId).first<DeliveryRow>();
   // Settled, or a message of an older series (a redelivery replaced it): nothing to do.
   if (!row || row.status !== "pending" || row.series !== message.series) return null;
-  const endpoint = await directory(env)
-    .prepare("SELECT url, enabled, secret_ciphertext FROM webhooks WHERE id = ? AND space_id = ?")
-    .bind(row.webhook_id, row.space_id)
-    .first<EndpointRow>();
+  const endpoint = await endpoints.get(`${row.space_id}/${row.webhook_id}`, row.webhook_epoch, () => readEndpoint(env, row));
   if (!endpoint || !endpoint.enabled) {
     await settle(shard, row, "failed", null);
     return null;
@@ -83,7 +99,7 @@ export async function deliverOnce(env: Env, message: DeliveryMessage): Promise<n
   });
   let secret: string;
   try {
-    secret = await decryptUnderDeploymentKeys(env, (secretKey) => decryptSecret(endpoint.secret_ciphertext, secretKey));
+    secret = await openSecret(env, row, endpoint);
   } catch (error) {
     if (!isWrongKey(error)) throw error;
     // No key of this deployment opens the signing secret, so no attempt can ever be signed: the
@@ -127,6 +143,23 @@ export function nextDelay(attempt: number, retryAfterSeconds: number | null): nu
   const base = RETRY_DELAYS_SECONDS[Math.min(attempt, RETRY_DELAYS_SECONDS.length - 1)];
   const jittered = Math.max(1, Math.round(base * (0.8 + Math.random() * 0.4)));
   return Math.min(43_200, Math.max(jittered, retryAfterSeconds ?? 0));
+}
+
+/**
+ * The endpoint's signing secret. A remembered ciphertext that no longer opens (re-encrypted under a
+ * rotated key since, which bumps no epoch) is read again from the directory before it counts as unreadable.
+ */
+async function openSecret(env: Env, row: DeliveryRow, endpoint: EndpointRow): Promise<string> {
+  const open = (stored: EndpointRow) => decryptUnderDeploymentKeys(env, (secretKey) => decryptSecret(stored.secret_ciphertext, secretKey));
+  try {
+    return await open(endpoint);
+  } catch (error) {
+    if (!isWrongKey(error)) throw error;
+    endpoints.forget(`${row.space_id}/${row.webhook_id}`);
+    const fresh = await readEndpoint(env, row);
+    if (!fresh || fresh.secret_ciphertext === endpoint.secret_ciphertext) throw error;
+    return open(fresh);
+  }
 }
 
 /** The error of an attempt that could not be signed (the delivery then fails). */

@@ -136,6 +136,8 @@ export async function rotateWebhookSecret(env: Env, caller: Caller, id: string) 
   await directory(env).prepare("UPDATE webhooks SET secret_ciphertext = ?, updated_at = ? WHERE id = ? AND space_id = ?")
     .bind(await encryptSecret(secret, env.WEBHOOK_SECRET_KEY), Date.now(), id, spaceId)
     .run();
+  // Deliveries remember their endpoint under the space's webhook epoch: from the next one on, the new secret.
+  await bumpWebhookEpoch(jobShard(env, caller.shard), spaceId);
   return { ...view(await load(env, spaceId, id)), secret };
 }
 
