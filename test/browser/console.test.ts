@@ -493,19 +493,34 @@ describe("console", () => {
       await expect.poll(() => redelivered.locator(".attempt-label").allTextContents(), { timeout: 30_000 }).toEqual(["First try", "Redelivery 1"]);
       expect(await card.locator(".attempts").first().textContent()).not.toMatch(/#\d+\.\d+/);
 
-      // A new secret, asked once more, shown once; the next delivery is signed with it, not the old one.
-      await card.getByRole("button", { name: "New secret" }).click();
-      await card.getByRole("button", { name: "Replace" }).click();
-      await page.getByRole("heading", { name: "New signing secret" }).waitFor();
-      const renewed = (await page.getByTestId("webhook-secret").textContent())!;
-      expect(renewed).toMatch(/^whsec_/);
-      expect(renewed).not.toBe(secret);
+      // A new secret, asked once more, shown once. Kept 24 h, the old one signs beside it (the card says
+      // until when); replaced now, the next delivery is signed with the newest alone.
+      const renew = async (choice: string) => {
+        await card.getByRole("button", { name: "New secret" }).click();
+        await card.getByRole("button", { name: choice }).click();
+        await page.getByRole("heading", { name: "New signing secret" }).waitFor();
+        const shown = (await page.getByTestId("webhook-secret").textContent())!;
+        expect(shown).toMatch(/^whsec_/);
+        return shown;
+      };
+      const signedFor = async (name: string) => {
+        await start("hello", { name });
+        await expect.poll(() => bodies.some((request) => request.body.includes(`Hello, ${name}`)), { timeout: 60_000 }).toBe(true);
+        return bodies.find((request) => request.body.includes(`Hello, ${name}`))!;
+      };
+      const kept = await renew("Keep old 24 h");
+      expect(kept).not.toBe(secret);
+      expect(await page.locator(".secret-card").textContent()).toContain("the old one also signs until");
       await screenshot(page, "webhook-new-secret");
       await page.getByRole("button", { name: "Done" }).click();
-      await start("hello", { name: "Renewed" });
-      await expect.poll(() => bodies.some((request) => request.body.includes("Hello, Renewed")), { timeout: 60_000 }).toBe(true);
-      const signedAfter = bodies.find((request) => request.body.includes("Hello, Renewed"))!;
-      expect([verifiesWith(renewed, signedAfter), verifiesWith(secret, signedAfter)]).toEqual([true, false]);
+      await expect.poll(() => card.getByTestId("webhook-filter").textContent()).toContain("the previous secret also signs until");
+      const during = await signedFor("Grace");
+      expect([verifiesWith(kept, during), verifiesWith(secret, during)]).toEqual([true, true]);
+      const replaced = await renew("Replace now");
+      expect(await page.locator(".secret-card").textContent()).toContain("the old one no longer verifies");
+      await page.getByRole("button", { name: "Done" }).click();
+      const after = await signedFor("Renewed");
+      expect([verifiesWith(replaced, after), verifiesWith(kept, after)]).toEqual([true, false]);
 
       await card.getByRole("switch").click();
       await expect.poll(() => card.locator(".badge").first().textContent()).toBe("Disabled");

@@ -1,7 +1,7 @@
 // POST /api/webhooks/{id}/secret gives an endpoint a new signing secret (shown once) that signs every
 // attempt from then on; a signing secret no key of the deployment opens fails its delivery at once,
 // saying why and how to mend it, instead of retrying it for good.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { SECRET_UNREADABLE } from "../../worker/webhooks/delivery";
 import { call, createTenant } from "../helpers/api";
 import { verifiesWith } from "../support/signatures";
@@ -30,6 +30,47 @@ describe("a webhook's new signing secret", () => {
     expect(verifiesWith(hook.secret, before)).toBe(true);
     expect(verifiesWith(renewed.body.secret, request)).toBe(true);
     expect(verifiesWith(hook.secret, request)).toBe(false);
+  });
+
+  it("with keepPreviousForSeconds, lets the replaced secret sign beside the new one until then, and then no more", async () => {
+    const tenant = await createTenant();
+    const hook = await createWebhook(tenant, { url: receiver("ok/grace") });
+    const renewed = await call("POST", `/api/webhooks/${hook.id}/secret`, { key: tenant.managementKey, body: { keepPreviousForSeconds: 3600 } });
+    expect(renewed.status).toBe(200);
+    const until = Date.parse(renewed.body.previousSecretUntil);
+    expect(until - Date.now()).toBeGreaterThan(3590_000);
+    expect((await call("GET", "/api/webhooks", { key: tenant.managementKey })).body.items[0].previousSecretUntil).toBe(renewed.body.previousSecretUntil);
+
+    await completedJob(tenant);
+    await deliver({ deliveryId: (await deliveries(tenant, hook.id))[0].id, series: 1 });
+    const [during] = await received("grace");
+    expect(during.headers["webhook-signature"].split(" ")).toHaveLength(2);
+    expect([verifiesWith(renewed.body.secret, during), verifiesWith(hook.secret, during)]).toEqual([true, true]);
+
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(until + 1000);
+      await completedJob(tenant);
+      await deliver({ deliveryId: (await deliveries(tenant, hook.id))[0].id, series: 1 });
+      const [, after] = await received("grace");
+      expect(after.headers["webhook-signature"].split(" ")).toHaveLength(1);
+      expect([verifiesWith(renewed.body.secret, after), verifiesWith(hook.secret, after)]).toEqual([true, false]);
+      expect((await call("GET", "/api/webhooks", { key: tenant.managementKey })).body.items[0].previousSecretUntil).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("refuses a grace over 7 days, or an unknown field, with 422 and changes nothing", async () => {
+    const tenant = await createTenant();
+    const hook = await createWebhook(tenant, { url: receiver("ok/grace-refused") });
+    const before = await directoryDb().prepare("SELECT secret_ciphertext FROM webhooks WHERE id = ?").bind(hook.id).first();
+    for (const body of [{ keepPreviousForSeconds: 7 * 86_400 + 1 }, { keepPreviousForSeconds: -1 }, { keep: 10 }]) {
+      const refused = await call("POST", `/api/webhooks/${hook.id}/secret`, { key: tenant.managementKey, body });
+      expect(refused.status, JSON.stringify(body)).toBe(422);
+      expect(refused.body.type).toBe("invalid-body");
+    }
+    expect(await directoryDb().prepare("SELECT secret_ciphertext FROM webhooks WHERE id = ?").bind(hook.id).first()).toEqual(before);
   });
 
   it("is 404 for another space's webhook", async () => {

@@ -106,6 +106,9 @@ export const webhooks = sqliteTable(
     flows: text("flows"),
     enabled: integer("enabled", { mode: "boolean" }).notNull(),
     secretCiphertext: text("secret_ciphertext").notNull(),
+    /** After a new secret was asked for with a grace: the one before it, which also signs until `previousSecretUntil`. */
+    previousSecretCiphertext: text("previous_secret_ciphertext"),
+    previousSecretUntil: epochMs("previous_secret_until"),
     createdAt: epochMs("created_at").notNull(),
     updatedAt: epochMs("updated_at").notNull(),
   },

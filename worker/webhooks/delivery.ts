@@ -37,6 +37,8 @@ interface EndpointRow {
   url: string;
   enabled: number;
   secret_ciphertext: string;
+  previous_secret_ciphertext: string | null;
+  previous_secret_until: number | null;
 }
 
 /** Endpoints by webhook id, valid under the epoch they were read at (null: the endpoint is gone). */
@@ -44,7 +46,7 @@ const endpoints = new EpochMemory<EndpointRow | null>();
 
 function readEndpoint(env: Env, row: DeliveryRow): Promise<EndpointRow | null> {
   return directory(env)
-    .prepare("SELECT url, enabled, secret_ciphertext FROM webhooks WHERE id = ? AND space_id = ?")
+    .prepare("SELECT url, enabled, secret_ciphertext, previous_secret_ciphertext, previous_secret_until FROM webhooks WHERE id = ? AND space_id = ?")
     .bind(row.webhook_id, row.space_id)
     .first<EndpointRow>();
 }
@@ -108,7 +110,7 @@ export async function deliverOnce(env: Env, message: DeliveryMessage): Promise<n
     await settle(shard, row, "failed", null);
     return null;
   }
-  const headers = await signatureHeaders(secret, row.id, Math.floor(Date.now() / 1000), body, attempt);
+  const headers = await signatureHeaders(secret, row.id, Math.floor(Date.now() / 1000), body, attempt, await previousSecret(env, endpoint));
 
   const startedAt = Date.now();
   const result = await post(endpoint.url, headers, body, Number(env.WEBHOOK_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS));
@@ -159,6 +161,21 @@ async function openSecret(env: Env, row: DeliveryRow, endpoint: EndpointRow): Pr
     const fresh = await readEndpoint(env, row);
     if (!fresh || fresh.secret_ciphertext === endpoint.secret_ciphertext) throw error;
     return open(fresh);
+  }
+}
+
+/**
+ * The secret a new one replaced, while it still signs beside it; null once its time is up, and when
+ * it no longer decrypts (a deployment key rotated since and its previous key deleted: the grace ends early).
+ */
+async function previousSecret(env: Env, endpoint: EndpointRow): Promise<string | null> {
+  const stored = endpoint.previous_secret_ciphertext;
+  if (stored === null || endpoint.previous_secret_until === null || endpoint.previous_secret_until <= Date.now()) return null;
+  try {
+    return await decryptUnderDeploymentKeys(env, (secretKey) => decryptSecret(stored, secretKey));
+  } catch (error) {
+    if (!isWrongKey(error)) throw error;
+    return null;
   }
 }
 

@@ -28,9 +28,14 @@ interface WebhookRow {
   events: string;
   flows: string | null;
   enabled: number;
+  secret_ciphertext: string;
+  previous_secret_until: number | null;
   created_at: number;
   updated_at: number;
 }
+
+/** The longest a replaced signing secret may keep signing beside the new one: 7 days. */
+export const MAX_PREVIOUS_SECRET_SECONDS = 7 * 86_400;
 
 export class InvalidWebhookUrl extends Problem {
   constructor(message: string) {
@@ -64,6 +69,7 @@ function view(row: WebhookRow) {
     events: JSON.parse(row.events) as WebhookEvent[],
     flows: row.flows === null ? null : (JSON.parse(row.flows) as string[]),
     enabled: Boolean(row.enabled),
+    previousSecretUntil: row.previous_secret_until !== null && row.previous_secret_until > Date.now() ? new Date(row.previous_secret_until).toISOString() : null,
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
   };
@@ -127,14 +133,21 @@ export async function updateWebhook(env: Env, caller: Caller, id: string, patch:
 
 /**
  * Gives the endpoint a new signing secret, shown only in this answer: every delivery attempt from
- * now on is signed with it (a delivery reads the secret when it is sent), the old one no longer.
+ * now on is signed with it. With `keepPreviousForSeconds` the secret it replaces signs beside it
+ * until then (a second `v1,` signature in `webhook-signature`), so a receiver can switch without
+ * refusing a delivery; without, the old secret stops at once (as after a leak).
  */
-export async function rotateWebhookSecret(env: Env, caller: Caller, id: string) {
+export async function rotateWebhookSecret(env: Env, caller: Caller, id: string, keepPreviousForSeconds = 0) {
   const { spaceId } = caller;
-  await load(env, spaceId, id);
+  const row = await load(env, spaceId, id);
   const secret = newWebhookSecret();
-  await directory(env).prepare("UPDATE webhooks SET secret_ciphertext = ?, updated_at = ? WHERE id = ? AND space_id = ?")
-    .bind(await encryptSecret(secret, env.WEBHOOK_SECRET_KEY), Date.now(), id, spaceId)
+  const now = Date.now();
+  const keep = keepPreviousForSeconds > 0;
+  await directory(env).prepare(
+    `UPDATE webhooks SET secret_ciphertext = ?, previous_secret_ciphertext = ?, previous_secret_until = ?, updated_at = ?
+     WHERE id = ? AND space_id = ?`,
+  )
+    .bind(await encryptSecret(secret, env.WEBHOOK_SECRET_KEY), keep ? row.secret_ciphertext : null, keep ? now + keepPreviousForSeconds * 1000 : null, now, id, spaceId)
     .run();
   // Deliveries remember their endpoint under the space's webhook epoch: from the next one on, the new secret.
   await bumpWebhookEpoch(jobShard(env, caller.shard), spaceId);

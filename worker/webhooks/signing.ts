@@ -23,14 +23,20 @@ async function hmac(key: Uint8Array, message: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(message)));
 }
 
-export async function signatureHeaders(secret: string, deliveryId: string, timestampSeconds: number, body: string, attempt: number) {
-  const standard = await hmac(fromBase64(secret.slice("whsec_".length)), `${deliveryId}.${timestampSeconds}.${body}`);
+/**
+ * The delivery's headers. With `previousSecret` (a replaced secret in its grace) `webhook-signature`
+ * carries a second, space-separated `v1,` signature made with it, which Standard Webhooks receivers
+ * accept as well; X-Webhook-Signature is the current secret's alone.
+ */
+export async function signatureHeaders(secret: string, deliveryId: string, timestampSeconds: number, body: string, attempt: number, previousSecret: string | null = null) {
+  const signed = `${deliveryId}.${timestampSeconds}.${body}`;
+  const standard = async (key: string) => `v1,${toBase64(await hmac(fromBase64(key.slice("whsec_".length)), signed))}`;
   const legacy = await hmac(encoder.encode(secret), body);
   return {
     "content-type": "application/json",
     "webhook-id": deliveryId,
     "webhook-timestamp": String(timestampSeconds),
-    "webhook-signature": `v1,${toBase64(standard)}`,
+    "webhook-signature": previousSecret === null ? await standard(secret) : `${await standard(secret)} ${await standard(previousSecret)}`,
     "x-webhook-signature": Array.from(legacy, (byte) => byte.toString(16).padStart(2, "0")).join(""),
     "x-webhook-timestamp": String(timestampSeconds),
     "x-webhook-delivery-attempt": String(attempt),

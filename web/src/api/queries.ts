@@ -110,8 +110,8 @@ export const updateWebhook = action(async (id: string, patch: Partial<NewWebhook
   return updated;
 }, "updateWebhook");
 
-export const renewWebhookSecret = action(async (id: string) => {
-  const renewed = await api<CreatedWebhook>(`/api/webhooks/${id}/secret`, { method: "POST" });
+export const renewWebhookSecret = action(async (id: string, keepPreviousForSeconds: number) => {
+  const renewed = await api<CreatedWebhook>(`/api/webhooks/${id}/secret`, { method: "POST", body: { keepPreviousForSeconds } });
   await revalidate(getWebhooks.key);
   return renewed;
 }, "renewWebhookSecret");

@@ -9,6 +9,7 @@ import { EmptyState } from "../components/EmptyState";
 import { ProblemMessage } from "../components/ProblemMessage";
 import { WebhookDeliveries } from "../components/WebhookDeliveries";
 import { WebhookForm } from "../components/WebhookForm";
+import { formatTime } from "../lib/format";
 
 export function WebhooksPage() {
   const webhooks = createAsyncStore(() => getWebhooks(), { reconcile: { key: "id" } });
@@ -56,7 +57,11 @@ export function WebhooksPage() {
           <section class="card secret-card" role="status">
             <h3>{shown().renewed ? "New signing secret" : "Webhook created"}</h3>
             <p>
-              {shown().renewed ? `Deliveries to ${shown().hook.url} are signed with this secret from now on; the old one no longer verifies. ` : "This is the signing secret. "}
+              {shown().renewed
+                ? `Deliveries to ${shown().hook.url} are signed with this secret from now on; ${
+                    shown().hook.previousSecretUntil ? `the old one also signs until ${formatTime(shown().hook.previousSecretUntil)}` : "the old one no longer verifies"
+                  }. `
+                : "This is the signing secret. "}
               It is shown only now: copy it and keep it with your receiver.
             </p>
             <div class="secret-row">
@@ -131,15 +136,17 @@ function WebhookCard(props: {
             <button class="button button-small" onClick={() => setEditing(true)}>Edit</button>
             <ConfirmButton
               label="New secret"
-              question="Replace the signing secret? The old one stops working now."
-              confirmLabel="Replace"
-              onConfirm={() => run(async () => props.onSecret(await renew(props.webhook.id)))}
+              question="Replace the signing secret?"
+              alternative={{ label: "Keep old 24 h", onConfirm: () => run(async () => props.onSecret(await renew(props.webhook.id, 86_400))) }}
+              confirmLabel="Replace now"
+              onConfirm={() => run(async () => props.onSecret(await renew(props.webhook.id, 0)))}
             />
             <ConfirmButton label="Delete" question="Delete this webhook?" confirmLabel="Delete" onConfirm={() => run(() => remove(props.webhook.id))} />
           </div>
         </div>
         <p class="muted small" data-testid="webhook-filter">
           {props.webhook.events.join(", ")} · {props.webhook.flows?.length ? `flows: ${props.webhook.flows.map(props.flowName).join(", ")}` : "all flows"}
+          <Show when={props.webhook.previousSecretUntil}>{(until) => <> · the previous secret also signs until {formatTime(until())}</>}</Show>
         </p>
         <button class="link-button" aria-expanded={open()} onClick={() => setOpen(!open())}>
           {open() ? "Hide deliveries" : "Show deliveries"}

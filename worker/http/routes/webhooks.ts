@@ -5,6 +5,7 @@ import {
   deleteWebhook,
   listDeliveries,
   listWebhooks,
+  MAX_PREVIOUS_SECRET_SECONDS,
   redeliver,
   rotateWebhookSecret,
   updateWebhook,
@@ -35,10 +36,27 @@ export const Webhook = z
     events: z.array(z.enum(WEBHOOK_EVENTS)),
     flows: z.array(z.string()).nullable(),
     enabled: z.boolean(),
+    previousSecretUntil: z
+      .string()
+      .nullable()
+      .openapi({ description: "Until when the signing secret replaced last also signs deliveries (POST /api/webhooks/{id}/secret with keepPreviousForSeconds); null when it no longer does" }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
   .openapi("Webhook");
+const SecretRenewal = z
+  .object({
+    keepPreviousForSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_PREVIOUS_SECRET_SECONDS)
+      .optional()
+      .openapi({ description: "How long the replaced secret also signs (a second v1 signature), at most 7 days; 0 or absent: it stops now" }),
+  })
+  .strict()
+  .openapi("WebhookSecretRenewal");
+
 const CreatedWebhook = Webhook.extend({ secret: z.string().openapi({ description: "whsec_…, shown only now" }) }).openapi(
   "CreatedWebhook",
 );
@@ -113,13 +131,13 @@ webhooksApi.openapi(
     path: "/api/webhooks/{id}/secret",
     summary: "Give the webhook a new signing secret",
     description:
-      "Replaces the signing secret at once: attempts from now on are signed with the new one (shown only in this answer), never the old. Also what mends a secret this deployment's key cannot decrypt.",
+      "Attempts from now on are signed with the new secret (shown only in this answer). With keepPreviousForSeconds the replaced one signs beside it until then (webhook-signature carries both, and standardwebhooks verifies either); without, it stops at once. Also what mends a secret this deployment's key cannot decrypt.",
     tags: ["Webhooks"],
     security,
-    request: { params: z.object({ id: pathId("id") }) },
-    responses: { 200: json(CreatedWebhook, "The webhook with its new secret, shown only now"), ...problemResponses(401, 404, 503) },
+    request: { params: z.object({ id: pathId("id") }), body: { required: false, content: { "application/json": { schema: SecretRenewal } } } },
+    responses: { 200: json(CreatedWebhook, "The webhook with its new secret, shown only now"), ...problemResponses(401, 404, 422, 503) },
   }),
-  async (c) => c.json(await rotateWebhookSecret(c.env, c.var.caller, c.req.valid("param").id), 200),
+  async (c) => c.json(await rotateWebhookSecret(c.env, c.var.caller, c.req.valid("param").id, c.req.valid("json")?.keepPreviousForSeconds ?? 0), 200),
 );
 
 webhooksApi.openapi(
