@@ -86,7 +86,7 @@ const FORMS: Record<string, string[]> = {
     "items: expression",
     "concurrency: integer(1..50)",
   ],
-  DATABASE_QUERY: [...DATABASE_FIELDS, "batchSize: integer(1..10000)"],
+  DATABASE_QUERY: [...DATABASE_FIELDS, "batchSize: integer(1..10000)", "keyColumn: text"],
   DATABASE_ROW: DATABASE_FIELDS,
   DATABASE_EXECUTE: [...DATABASE_FIELDS, "rows: expression"],
   CODE: ["code: code required", "timeoutMs: integer(1..10000)"],
