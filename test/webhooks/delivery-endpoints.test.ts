@@ -9,7 +9,7 @@ import { createTenant } from "../helpers/api";
 import { directoryDb } from "../helpers/db";
 import { completedJob, createWebhook, deliver, deliveries, received, receiver } from "./helpers";
 
-const ENDPOINT_READ = /SELECT url, enabled, secret_ciphertext FROM webhooks/;
+const ENDPOINT_READ = /^SELECT url, enabled, secret_ciphertext\b.* FROM webhooks WHERE id = \?/;
 
 describe("the endpoint of a delivery", () => {
   it("is read from the directory for the first delivery of an isolate only", async () => {
