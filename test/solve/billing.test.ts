@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { chargeStatement } from "../../worker/billing/charge";
-import { assertSolveAllowed, chargeSolve } from "../../worker/billing/solve";
+import { chargeSolve, solveGate } from "../../worker/billing/solve";
 import { JobShard } from "../../worker/db/databases";
 import type { Problem } from "../../worker/errors";
 import { solveFlow } from "../../worker/solve/flow";
@@ -78,7 +78,7 @@ describe("billing solves", () => {
   it("refuses a solve with 402 quota-exceeded, as /job/start, once the free seconds are used up and pay-as-you-go is off", async () => {
     const tenant = await createTenant({ freeSeconds: 1 });
     const caller = callerOf(tenant);
-    await assertSolveAllowed(env, caller);
+    expect((await solveGate(env, caller)).refusal).toBeNull();
     await chargeSolve(env, caller, 1000, "req-used-up");
 
     const refused = await solveFlow(env, caller, target(tinyFlow), { n: 2 }, { correlationId: "c-refused" }).then(

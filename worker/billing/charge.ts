@@ -19,7 +19,7 @@ export interface SliceCharge {
 
 /**
  * A condition the charge is made under, on the charge's parameters (?3 the account, ?4 the space, ?5
- * the period) and the account's `split` (its limits and counters), with its own values from ?9 on.
+ * the period), with its own values from ?9 on.
  */
 export interface ChargeGuard {
   sql: string;
@@ -38,8 +38,7 @@ export function chargeStatement(shard: JobShard, charge: SliceCharge, guard?: Ch
               ?8
        FROM (
          SELECT min(?7, max(0, account_limits.free_seconds * 1000 - coalesce(usage_counters.free_used_ms, 0))) AS free_ms,
-                account_limits.pay_as_you_go AS pay_as_you_go, account_limits.disabled AS disabled,
-                account_limits.free_seconds AS free_seconds, coalesce(usage_counters.free_used_ms, 0) AS free_used_ms
+                account_limits.pay_as_you_go AS pay_as_you_go
          FROM account_limits
          LEFT JOIN usage_counters ON usage_counters.account_id = account_limits.account_id AND usage_counters.period = ?5
          WHERE account_limits.account_id = ?3

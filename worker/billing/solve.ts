@@ -7,7 +7,7 @@ import { AccountDisabled } from "../jobs/service";
 import type { Caller } from "../keys/keys";
 import { chargeStatement } from "./charge";
 import { periodOf } from "./periods";
-import { QuotaExceeded } from "./usage";
+import { quotaAllows, QuotaExceeded } from "./usage";
 
 /**
  * The ledger key of a solve: `solve:<request id>`, slice 0. A request id is charged once however
@@ -45,8 +45,7 @@ export async function chargeSolveIfCurrent(env: Env, caller: Caller, ms: number,
   const shard = jobShard(env, caller.shard);
   const charge = { jobId: solveLedgerId(requestId), accountId: caller.accountId, spaceId: caller.spaceId, slice: 0, ms, endedAt: Date.now() };
   const guard = {
-    sql: `split.disabled = 0 AND (split.pay_as_you_go = 1 OR split.free_used_ms < split.free_seconds * 1000)
-          AND coalesce((SELECT epoch FROM rule_epochs WHERE space_id = ?4), 0) = ?9`,
+    sql: `${quotaAllows("?3", "?5")} AND coalesce((SELECT epoch FROM rule_epochs WHERE space_id = ?4), 0) = ?9`,
     values: [ruleEpoch],
   };
   return (await chargeStatement(shard, charge, guard).first()) !== null;
@@ -84,11 +83,6 @@ export async function solveGate(env: Env, caller: Caller): Promise<SolveGate> {
   return { refusal, ruleEpoch: row.rule_epoch };
 }
 
-/** The gate alone: throws its refusal. */
-export async function assertSolveAllowed(env: Env, caller: Caller): Promise<void> {
-  const { refusal } = await solveGate(env, caller);
-  if (refusal) throw refusal;
-}
 
 /** A solve's ledger row is rolled up this long after its charge (far past any repeat of it within its request). */
 export const SOLVE_ROLLUP_AFTER_MS = 10 * 60_000;

@@ -28,15 +28,18 @@ export class QuotaExceeded extends Problem {
 }
 
 /**
- * The gate of §5 as a SQL condition on the account's shard, for the job INSERT itself (the trigger
- * is the hot path, so the check costs no extra round trip): true when the account is enabled and
- * pay-as-you-go is on or free seconds are left. Parameters: ?3 the account id, ?19 the period.
+ * The gate of §5 as a SQL condition on the account's shard, for the statement that relies on it
+ * (the job INSERT, a remembered table solve's charge), so the check costs no extra round trip: true
+ * when the account is enabled and pay-as-you-go is on or free seconds are left. `account` and
+ * `period` name the statement's parameters holding them.
  */
-export const QUOTA_ALLOWS_START = `EXISTS (
+export function quotaAllows(account: string, period: string): string {
+  return `EXISTS (
   SELECT 1 FROM account_limits
-  LEFT JOIN usage_counters ON usage_counters.account_id = account_limits.account_id AND usage_counters.period = ?19
-  WHERE account_limits.account_id = ?3 AND account_limits.disabled = 0
+  LEFT JOIN usage_counters ON usage_counters.account_id = account_limits.account_id AND usage_counters.period = ${period}
+  WHERE account_limits.account_id = ${account} AND account_limits.disabled = 0
     AND (account_limits.pay_as_you_go = 1 OR coalesce(usage_counters.free_used_ms, 0) < account_limits.free_seconds * 1000))`;
+}
 
 /** The refusal of a trigger the gate stopped, saying how much was used of how much; null if the gate is open now. */
 export async function quotaRefusal(shard: JobShard, accountId: string, now: number): Promise<QuotaExceeded | null> {

@@ -2,7 +2,7 @@
 // job shard and is scoped by the caller's space in the SQL itself; another space's job is the same
 // 404 as no job.
 import { periodOf } from "../billing/periods";
-import { QUOTA_ALLOWS_START, quotaRefusal } from "../billing/usage";
+import { quotaAllows, quotaRefusal } from "../billing/usage";
 import { directory, jobShard, type Directory, type JobShard } from "../db/databases";
 import type { Env } from "../env";
 import { BadRequest, Conflict, NotFound, Problem } from "../errors";
@@ -66,7 +66,7 @@ export class AccountDisabled extends Problem {
 const INSERT_JOB = `INSERT INTO jobs (id, space_id, account_id, rule_id, rule_alias, rule_version, correlation_id, idempotency_key,
     request_hash, used_api_key_id, input, input_ref, state, status_code, status_message, transition_note, created_at, updated_at)
   SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18
-  WHERE ${QUOTA_ALLOWS_START}
+  WHERE ${quotaAllows("?3", "?19")}
     AND (?20 IS NULL OR coalesce((SELECT epoch FROM rule_epochs WHERE space_id = ?2), 0) = ?20)
   RETURNING (SELECT count(*) FROM jobs AS holding WHERE holding.account_id = ?3 AND holding.state IN (${sqlStates(SLOT_HOLDING_STATES)}))
       < (SELECT parallel_limit FROM account_limits WHERE account_id = ?3) AS slot_free`;
