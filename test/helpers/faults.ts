@@ -64,3 +64,43 @@ export async function injectD1Faults(stub: DurableObjectStub<JobRunner>, faults:
     (instance as unknown as { env: Env }).env = Object.create(env, Object.fromEntries(shards));
   });
 }
+
+/**
+ * A D1 binding on which `between` runs once, just before the first statement whose SQL matches
+ * `match` reaches the database (alone or in a batch): another writer landing between a check and
+ * the write that relies on it, at the one moment a race would need.
+ */
+export function interleavedD1(db: D1Database, match: RegExp, between: () => Promise<unknown>): D1Database {
+  let ran = false;
+  const once = async () => {
+    if (ran) return;
+    ran = true;
+    await between();
+  };
+  const unwrapped = new WeakMap<object, D1PreparedStatement>();
+  const wrap = (statement: D1PreparedStatement): D1PreparedStatement => {
+    const wrapper = {
+      bind: (...values: unknown[]) => wrap(statement.bind(...values)),
+      run: async () => (await once(), statement.run()),
+      all: async () => (await once(), statement.all()),
+      first: async (...column: [string?]) => (await once(), statement.first(...(column as [string]))),
+      raw: async (...options: unknown[]) => (await once(), statement.raw(...(options as []))),
+    };
+    unwrapped.set(wrapper, statement);
+    return wrapper as unknown as D1PreparedStatement;
+  };
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === "prepare") return (query: string) => (match.test(query) ? wrap(target.prepare(query)) : target.prepare(query));
+      if (property === "batch") {
+        return async (statements: D1PreparedStatement[]) => {
+          const real = statements.map((statement) => unwrapped.get(statement) ?? statement);
+          if (real.some((statement, index) => statement !== statements[index])) await once();
+          return target.batch(real);
+        };
+      }
+      const value = Reflect.get(target, property);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}

@@ -2,7 +2,7 @@
 // Every query is scoped by space, so another space's connector is the same 404 as none. No answer
 // carries the secret: it is encrypted before it is stored and decrypted only to test the connector or
 // for the node that uses it (resolve.ts).
-import { and, eq, inArray, or } from "drizzle-orm";
+import { and, eq, inArray, or, sql } from "drizzle-orm";
 import { directory, type Database } from "../db/databases";
 import { connectors } from "../db/directory-schema";
 import type { Env } from "../env";
@@ -185,22 +185,38 @@ export async function updateConnector(env: Env, account: { accountId: string; sp
     secretCiphertext,
     updatedAt: Date.now(),
   };
-  await directory(env)
+  // A rename or a retype holds only while no published version names the connector (checked above,
+  // and again in the statement itself); a version published in between makes it change nothing.
+  const renamedOrRetyped = alias !== row.alias || type !== row.type;
+  const written = await directory(env)
     .orm()
     .update(connectors)
     .set(updated)
-    .where(and(eq(connectors.id, row.id), eq(connectors.spaceId, spaceId)))
+    .where(and(eq(connectors.id, row.id), eq(connectors.spaceId, spaceId), renamedOrRetyped ? sql.raw(NO_PUBLISHED_USE) : undefined))
     .catch((error) => raceOnAlias(error, alias));
+  if (written.meta.changes === 0) {
+    const uses = renamedOrRetyped ? await publishedUses(env, spaceId, row.alias) : [];
+    if (uses.length > 0) throw new ConnectorInUse(row.alias, uses, "A published version never changes, so the connector's alias and type cannot either; its config and secret can.");
+    throw new NotFound("connector", ref);
+  }
   return view(updated);
 }
 
 export async function deleteConnector(env: Env, spaceId: string, ref: string): Promise<void> {
-  const row = await load(env, spaceId, ref);
-  const uses = await publishedUses(env, spaceId, row.alias);
-  if (uses.length > 0) {
-    throw new ConnectorInUse(row.alias, uses, "A published version never changes, so the connector stays while they exist; its config and secret can still change.");
+  for (let attempt = 1; ; attempt++) {
+    const row = await load(env, spaceId, ref);
+    const uses = await publishedUses(env, spaceId, row.alias);
+    if (uses.length > 0) {
+      throw new ConnectorInUse(row.alias, uses, "A published version never changes, so the connector stays while they exist; its config and secret can still change.");
+    }
+    const deleted = await directory(env)
+      .prepare(`DELETE FROM connectors WHERE id = ? AND space_id = ? AND ${NO_PUBLISHED_USE}`)
+      .bind(row.id, spaceId)
+      .run();
+    if (deleted.meta.changes > 0) return;
+    // A version naming it was published since the check (the next check explains), or it was changed or deleted.
+    if (attempt === 3) throw new Error(`connector ${row.id} was neither deleted nor found in use in ${attempt} attempts`);
   }
-  await directory(env).orm().delete(connectors).where(and(eq(connectors.id, row.id), eq(connectors.spaceId, spaceId)));
 }
 
 export async function testConnector(env: Env, account: { accountId: string; spaceId: string }, ref: string): Promise<ProbeResult> {
@@ -218,23 +234,43 @@ export async function testConnector(env: Env, account: { accountId: string; spac
 }
 
 /**
- * The published versions of the space's flows (integration and decision) with a node whose `data.connector` is the
- * alias. `instr` on the quoted alias skips, cheaply, every definition that cannot name it before
- * json_each reads the nodes of the rest.
+ * SQL: the FROM … WHERE of the published versions of space `space`'s flows (integration and decision)
+ * with a node whose `data.connector` is `alias` (both SQL expressions). `instr` on the quoted alias
+ * skips, cheaply, every definition that cannot name it before json_each reads the nodes of the rest.
  */
+const publishedNaming = (space: string, alias: string) => `FROM rules r
+       JOIN rule_versions v ON v.rule_id = r.id
+       JOIN json_each(v.definition, '$.nodes') n
+       WHERE r.space_id = ${space} AND r.type IN ('integration-flow', 'decision-flow') AND v.status = 'published'
+         AND instr(v.definition, json_quote(${alias})) > 0
+         AND json_extract(n.value, '$.data.connector') = ${alias}`;
+
+/**
+ * SQL: no published version names the connector row being written (`connectors.alias`). A delete, a
+ * rename or a retype is written under it, in its own statement, so a version published after the
+ * check the answer explains makes the write change nothing; its other side is connectorsAsValidated.
+ */
+const NO_PUBLISHED_USE = `NOT EXISTS (SELECT 1 ${publishedNaming("connectors.space_id", "connectors.alias")})`;
+
+/**
+ * SQL: every connector in `expected` — a bound JSON object of alias → type, what a definition was
+ * validated against — is still space `space`'s, with that type. A version is saved or published
+ * under it, in its own statement, so a connector deleted, renamed or retyped after the validation
+ * makes that write change nothing (one parameter however many connectors).
+ */
+export const connectorsAsValidated = (space: string, expected: string) =>
+  `(SELECT count(*) FROM connectors c JOIN json_each(${expected}) j ON c.alias = j.key AND c.type = j.value WHERE c.space_id = ${space})
+     = (SELECT count(*) FROM json_each(${expected}))`;
+
+/** The published versions of the space's flows with a node whose `data.connector` is the alias. */
 export async function publishedUses(env: Env, spaceId: string, alias: string): Promise<ConnectorUse[]> {
   const rows = await directory(env)
     .prepare(
       `SELECT r.id AS ruleId, r.alias AS alias, v.version AS version, json_extract(n.value, '$.name') AS node
-       FROM rules r
-       JOIN rule_versions v ON v.rule_id = r.id
-       JOIN json_each(v.definition, '$.nodes') n
-       WHERE r.space_id = ? AND r.type IN ('integration-flow', 'decision-flow') AND v.status = 'published'
-         AND instr(v.definition, ?) > 0
-         AND json_extract(n.value, '$.data.connector') = ?
+       ${publishedNaming("?1", "?2")}
        ORDER BY r.id, v.version, node`,
     )
-    .bind(spaceId, JSON.stringify(alias), alias)
+    .bind(spaceId, alias)
     .all<ConnectorUse>();
   return rows.results;
 }

@@ -6,7 +6,7 @@ import { rules, ruleVersions } from "../db/directory-schema";
 import { FlowDefinition } from "../flow/definition";
 import { BadRequest, Conflict, NotFound, Problem, type FieldError } from "../errors";
 import { newId } from "../lib/ids";
-import { knownConnectors } from "../connectors/service";
+import { connectorsAsValidated, knownConnectors } from "../connectors/service";
 import { NO_CONNECTORS, NO_RULES, referencedConnectors, referencedRules, type KnownConnectors, type KnownRule, type KnownRules } from "./references";
 import { isFlowType, unsolvableNodes, validateDefinition } from "./validate";
 import type { RuleType } from "./validate";
@@ -48,62 +48,66 @@ export async function latestPublished(db: Database, rule: RuleRow): Promise<Vers
 }
 
 export async function createRule(db: Database, spaceId: string, input: NewRule) {
-  const definition = await validateDefinition(input.type, input.definition, ...(await namedReferences(db, spaceId, input.type, input.definition)));
-  if (input.alias) await assertAliasFree(db, spaceId, input.alias);
-  const now = Date.now();
-  const id = newId(now);
   const status = input.publish ? ("published" as const) : ("pending" as const);
-  try {
-    await db.batch([
-      db.insert(rules).values({
-        id,
-        spaceId,
-        name: input.name,
-        alias: input.alias ?? null,
-        type: input.type,
-        latestVersion: 1,
-        createdAt: now,
-        updatedAt: now,
-      }),
-      db.insert(ruleVersions).values({
-        ruleId: id,
-        version: 1,
-        status,
-        definition: JSON.stringify(definition),
-        createdAt: now,
-        publishedAt: input.publish ? now : null,
-      }),
-    ]);
-  } catch (error) {
-    // Two creates raced for the same alias: the unique index decided.
-    if (input.alias && String(error).includes("UNIQUE")) throw aliasTaken(input.alias);
-    throw error;
-  }
-  return { ruleId: id, alias: input.alias ?? null, version: 1, status };
+  const d1 = db.$client;
+  return underConnectorGuard(db, spaceId, input.type, input.definition, async ({ definition, connectors }) => {
+    if (input.alias) await assertAliasFree(db, spaceId, input.alias);
+    const now = Date.now();
+    const id = newId(now);
+    let created: D1Result;
+    try {
+      // The rule and its first version, both only while the connectors are as validated (one batch, one transaction).
+      [created] = await d1.batch([
+        d1
+          .prepare(
+            `INSERT INTO rules (id, space_id, name, alias, type, latest_version, created_at, updated_at)
+             SELECT ?1, ?2, ?3, ?4, ?5, 1, ?6, ?6 WHERE ${connectorsAsValidated("?2", "?7")}`,
+          )
+          .bind(id, spaceId, input.name, input.alias ?? null, input.type, now, connectors),
+        d1
+          .prepare(
+            `INSERT INTO rule_versions (rule_id, version, status, definition, created_at, published_at)
+             SELECT id, 1, ?2, ?3, ?4, ?5 FROM rules WHERE id = ?1`,
+          )
+          .bind(id, status, definition, now, input.publish ? now : null),
+      ]);
+    } catch (error) {
+      // Two creates raced for the same alias: the unique index decided.
+      if (input.alias && String(error).includes("UNIQUE")) throw aliasTaken(input.alias);
+      throw error;
+    }
+    return created.meta.changes === 0 ? null : { ruleId: id, alias: input.alias ?? null, version: 1, status };
+  });
 }
 
 export async function addVersion(db: Database, spaceId: string, ref: string, input: { definition: unknown; publish?: boolean }) {
   const rule = await findRule(db, spaceId, ref);
-  const definition = JSON.stringify(await validateDefinition(rule.type, input.definition, ...(await namedReferences(db, spaceId, rule.type, input.definition))));
-  const now = Date.now();
   const status = input.publish ? ("published" as const) : ("pending" as const);
   // D1 has no interactive transactions: the version number is taken and used in one atomic batch,
   // so two concurrent saves get 2 and 3, never the same number. The batch adds nothing if the rule's
-  // type changed since it was validated (changeType), so no version is ever checked against the wrong type.
+  // type changed since it was validated (changeType), so no version is ever checked against the wrong
+  // type, nor if a connector it names changed (connectorsAsValidated).
   const d1 = db.$client;
-  const [, inserted, taken] = await d1.batch([
-    d1.prepare("UPDATE rules SET latest_version = latest_version + 1, updated_at = ? WHERE id = ? AND type = ?").bind(now, rule.id, rule.type),
-    d1
-      .prepare(
-        `INSERT INTO rule_versions (rule_id, version, status, definition, created_at, published_at)
-         SELECT id, latest_version, ?, ?, ?, ? FROM rules WHERE id = ? AND type = ?`,
-      )
-      .bind(status, definition, now, input.publish ? now : null, rule.id, rule.type),
-    d1.prepare("SELECT latest_version AS version FROM rules WHERE id = ?").bind(rule.id),
-  ]);
-  if (inserted.meta.changes === 0) throw typeChangedMeanwhile(ref);
-  const version = (taken.results[0] as { version: number }).version;
-  return { ruleId: rule.id, version, status };
+  return underConnectorGuard(db, spaceId, rule.type, input.definition, async ({ definition, connectors }) => {
+    const now = Date.now();
+    const unchanged = `id = ?1 AND type = ?2 AND ${connectorsAsValidated("rules.space_id", "?3")}`;
+    const [, inserted, taken] = await d1.batch([
+      d1.prepare(`UPDATE rules SET latest_version = latest_version + 1, updated_at = ?4 WHERE ${unchanged}`).bind(rule.id, rule.type, connectors, now),
+      d1
+        .prepare(
+          `INSERT INTO rule_versions (rule_id, version, status, definition, created_at, published_at)
+           SELECT id, latest_version, ?4, ?5, ?6, ?7 FROM rules WHERE ${unchanged}`,
+        )
+        .bind(rule.id, rule.type, connectors, status, definition, now, input.publish ? now : null),
+      d1.prepare("SELECT latest_version AS version, type FROM rules WHERE id = ?").bind(rule.id),
+    ]);
+    const current = taken.results[0] as { version: number; type: RuleType };
+    if (inserted.meta.changes === 0) {
+      if (current.type !== rule.type) throw typeChangedMeanwhile(ref);
+      return null;
+    }
+    return { ruleId: rule.id, version: current.version, status };
+  });
 }
 
 /**
@@ -116,12 +120,17 @@ export async function publishVersion(db: Database, spaceId: string, ref: string,
   const rule = await findRule(db, spaceId, ref);
   const row = await findVersion(db, rule, version);
   if (row.status !== "published") {
-    const definition = JSON.parse(row.definition) as unknown;
-    await validateDefinition(rule.type, definition, ...(await namedReferences(db, spaceId, rule.type, definition)));
-    await db
-      .update(ruleVersions)
-      .set({ status: "published", publishedAt: Date.now() })
-      .where(and(eq(ruleVersions.ruleId, rule.id), eq(ruleVersions.version, row.version)));
+    const d1 = db.$client;
+    await underConnectorGuard(db, spaceId, rule.type, JSON.parse(row.definition) as unknown, async ({ connectors }) => {
+      const published = await d1
+        .prepare(
+          `UPDATE rule_versions SET status = 'published', published_at = ?4
+           WHERE rule_id = ?1 AND version = ?2 AND ${connectorsAsValidated("?5", "?3")}`,
+        )
+        .bind(rule.id, row.version, connectors, Date.now(), spaceId)
+        .run();
+      return published.meta.changes === 0 ? null : true;
+    });
   }
   return { ruleId: rule.id, version: row.version, status: "published" as const };
 }
@@ -202,6 +211,28 @@ function typeChangedMeanwhile(ref: string) {
 }
 
 /** What a definition names in the space (rules, connectors), looked up together, for validation to check. */
+/** A definition as validated now, and the connectors it was validated against: a JSON object alias → type. */
+interface Validated {
+  definition: string;
+  connectors: string;
+}
+
+/**
+ * Validates a definition and writes it with `write`, which writes only while the connectors are as
+ * validated (connectorsAsValidated) and answers null when they were not. A connector deleted,
+ * renamed or retyped in between is then seen by validating again — 422 invalid-definition naming
+ * the node, nothing written — and one put back meanwhile is written with.
+ */
+async function underConnectorGuard<T>(db: Database, spaceId: string, type: RuleType, definition: unknown, write: (validated: Validated) => Promise<T | null>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const [namedRules, namedConnectors] = await namedReferences(db, spaceId, type, definition);
+    const parsed = await validateDefinition(type, definition, namedRules, namedConnectors);
+    const written = await write({ definition: JSON.stringify(parsed), connectors: JSON.stringify(Object.fromEntries(namedConnectors)) });
+    if (written !== null) return written;
+    if (attempt === 3) throw new Error(`the connectors of a definition changed under each of ${attempt} writes`);
+  }
+}
+
 async function namedReferences(db: Database, spaceId: string, type: RuleType, definition: unknown): Promise<[KnownRules, KnownConnectors]> {
   if (!isFlowType(type)) return [NO_RULES, NO_CONNECTORS];
   return Promise.all([namedRules(db, spaceId, type, definition), knownConnectors(db, spaceId, referencedConnectors(definition))]);
