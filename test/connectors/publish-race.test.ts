@@ -6,7 +6,7 @@
 // writer exactly between a check and its write (interleavedD1), where the race would bite.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { deleteConnector, updateConnector } from "../../worker/connectors/service";
+import { deleteConnector, updateConnector, type ConnectorPatch } from "../../worker/connectors/service";
 import { directory } from "../../worker/db/databases";
 import type { Env } from "../../worker/env";
 import { Problem } from "../../worker/errors";
@@ -44,7 +44,7 @@ async function problemOf(work: Promise<unknown>): Promise<Problem> {
 
 const asUser = (tenant: Tenant, method: string, path: string, body?: unknown) => call(method, path, { key: tenant.managementKey, body });
 
-const RETYPE = { type: "postgres", config: { host: "db", database: "d", user: "u" }, secret: { password: "p" } };
+const RETYPE = { type: "postgres" as const, config: { host: "db", database: "d", user: "u" }, secret: { password: "p" } };
 
 describe("a version written while its connector changes", () => {
   it("is not published when the connector is deleted between the validation and the write", async () => {
@@ -121,7 +121,7 @@ describe("a connector changed while a version naming it is published", () => {
   });
 
   it("is not renamed or retyped when a version naming it is published between the check and the write", async () => {
-    for (const patch of [{ alias: "crm-2" }, RETYPE]) {
+    for (const patch of [{ alias: "crm-2" }, RETYPE] as ConnectorPatch[]) {
       const tenant = await createTenant();
       await createConnector(tenant, httpConnector("crm"));
       const raced = racing(/^\s*update "connectors"/i, async () => {

@@ -1,10 +1,12 @@
 // A job's REST_API over items, through the API and the JobRunner (under the I/O-only clock): at most
-// `concurrency` requests in flight as the receiving server counts them, answers in item order, and a
-// cancel that closes every request in flight.
+// `concurrency` requests in flight as the receiving server counts them, answers in item order, a
+// fan-out longer than a slice committed slice by slice (each item called once across evictions), and
+// a cancel that closes every request in flight.
+import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, createTenant, getJob, publishFlow, trigger } from "../helpers/api";
-import { dispatch, jobState, runAlarm, runToEnd } from "../helpers/drive";
-import { apiUrl, inFlight, receivedCount } from "./helpers";
+import { dispatch, jobState, runAlarm, runner, runToEnd } from "../helpers/drive";
+import { apiUrl, inFlight, jobLogs, receivedCount } from "./helpers";
 
 /** START → REST_API 'lookup' over input.orders (with `data`) → END returning the orders each answer names. */
 function fanOutFlow(data: Record<string, unknown>) {
@@ -40,6 +42,29 @@ describe("REST_API over items in a job", () => {
     expect(await inFlight(name)).toEqual({ now: 0, most: 10, answered: 40, closedByClient: 0 });
     // Four rounds of 200 ms; one at a time would take 8 s.
     expect(wallMs).toBeLessThan(2000);
+  });
+
+  it("spreads a fan-out longer than a slice over several, each committing its answers: evicted between slices, every item is still called once", async () => {
+    const tenant = await createTenant();
+    const { name, url } = apiUrl("slow");
+    // 40 calls of 150 ms, 4 at a time: 1.5 s of calls, past the 1 s slice budget.
+    await publishFlow(tenant, fanOutFlow({ concurrency: 4, url: `'${url}?ms=150&order=' & lookup.item` }), "long-lookups");
+    const jobId = (await trigger(tenant, "long-lookups", { orders: orders(40) })).body.jobId;
+    await dispatch(tenant.accountId);
+
+    for (let slice = 0; (await jobState(jobId)) !== "COMPLETED"; slice++) {
+      if (slice > 20) throw new Error(`the job did not complete in ${slice} slices (${await jobState(jobId)})`);
+      await runAlarm(jobId);
+      // The next slice starts from what this one committed, not from the runner's memory.
+      await evictDurableObject(runner(jobId));
+    }
+
+    const job = await getJob(tenant, jobId);
+    expect(job.output).toEqual({ orders: orders(40), statuses: Array(40).fill(200) });
+    expect(await receivedCount(name)).toBe(40);
+    const continued = (await jobLogs(tenant, jobId)).filter((line) => line.message.endsWith("items answered; the rest continue in the next slice"));
+    expect(continued.length).toBeGreaterThanOrEqual(1);
+    expect(continued[0]).toMatchObject({ level: "info", node: "lookup", message: expect.stringMatching(/^\d+ of 40 items answered/) });
   });
 
   it("aborts every call in flight on cancel: the server sees them closed and the job ends CANCELED within about a second", async () => {

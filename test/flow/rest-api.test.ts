@@ -6,9 +6,12 @@ import { describe, expect, it } from "vitest";
 import type { ConnectorType, ResolvedConnector, ResolvedOf } from "../../worker/connectors/types";
 import { FlowFailure } from "../../worker/flow/failure";
 import { RestApiData, restApiNode } from "../../worker/flow/nodes/rest-api";
-import type { EngineServices } from "../../worker/flow/services";
+import type { Checkpoint } from "../../worker/flow/checkpoint";
+import { FlowDefinition } from "../../worker/flow/definition";
+import { createCheckpoint } from "../../worker/flow/engine";
+import type { EngineServices, LogLine } from "../../worker/flow/services";
 import { inFlight, receivedRequests } from "../flow-jobs/helpers";
-import { edge, flow, node, runFlow } from "./run-flow";
+import { edge, engineFor, flow, node, runFlow, T0 } from "./run-flow";
 
 const services = { fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init) };
 const api = (scenario: string) => `${env.RECEIVER_URL}/api/${scenario}/${crypto.randomUUID()}`;
@@ -316,6 +319,50 @@ describe("REST_API over items", () => {
     expect(run.result).toMatchObject({ kind: "failed", node: "call", message: expect.stringContaining("was aborted because the job was canceled") });
     for (let polls = 0; (await inFlight(name)).now > 0 && polls < 100; polls++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(await inFlight(name)).toEqual({ now: 0, most: 5, answered: 0, closedByClient: 5 });
+  });
+
+  it("stops when the slice is spent and continues from its checkpoint: each item called once, the answers kept in item order", async () => {
+    const name = crypto.randomUUID();
+    // Later items answer sooner, so the answers arrive out of order within a slice.
+    const definition = FlowDefinition.parse(
+      calling({ items: "input.orders", concurrency: 3, headers: { "x-index": "call.index" }, url: `'${env.RECEIVER_URL}/api/slow/${name}?ms=' & (120 - call.index * 8) & '&order=' & call.item` }, "call.responses.data.query.order"),
+    );
+    const orders = Array.from({ length: 12 }, (_, index) => `o-${index}`);
+    let started = 0;
+    let sliceStartedWith = 0;
+    const slicing: Omit<EngineServices, "log"> = {
+      fetch: (input, init) => (started++, fetch(input, init)),
+      // A slice is spent once it has started 4 requests.
+      sliceSpent: () => started - sliceStartedWith >= 4,
+    };
+    const logs: LogLine[] = [];
+    let engine = engineFor(definition, createCheckpoint(definition, { orders }, { id: "job-1", attempt: 1 }), { services: slicing }, logs);
+    const kept: number[] = [];
+    let result;
+    for (let slice = 1; slice <= 10; slice++) {
+      sliceStartedWith = started;
+      result = await engine.step(T0);
+      if (result.kind !== "ran") break;
+      const checkpoint = JSON.parse(JSON.stringify(engine.checkpoint)) as Checkpoint;
+      const answered = (checkpoint.context.call as { responses?: unknown[] } | undefined)?.responses?.length;
+      if (answered !== undefined && checkpoint.partial) {
+        // Every request started so far has its answer in the checkpoint, in item order.
+        expect(answered).toBe(started);
+        expect((await receivedRequests(name)).length).toBe(started);
+        kept.push(answered);
+      }
+      // As after an eviction: the next slice starts from the stored checkpoint.
+      engine = engineFor(definition, checkpoint, { services: slicing }, logs);
+    }
+
+    expect(result).toEqual({ kind: "completed", output: orders });
+    expect(kept.length).toBeGreaterThanOrEqual(2);
+    expect(kept).toEqual([...kept].sort((a, b) => a - b));
+    const requests = await receivedRequests(name);
+    expect(requests.map((request) => Number(request.headers["x-index"])).sort((a, b) => a - b)).toEqual(orders.map((_, index) => index));
+    expect(logs.filter((line) => line.message.endsWith("items answered; the rest continue in the next slice")).map((line) => line.message)).toEqual(
+      kept.map((answered) => `${answered} of 12 items answered; the rest continue in the next slice`),
+    );
   });
 
   it("refuses items that are not an array and a concurrency past 50", async () => {

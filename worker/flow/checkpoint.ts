@@ -49,6 +49,12 @@ export interface Checkpoint {
    * checkpoints stored before it existed: read as empty.
    */
   runs?: Record<string, number>;
+  /**
+   * A node that stopped part-way (a `partial` result: a REST_API fan-out at the end of a slice) and
+   * runs next, continuing from its kept output (under its name in `context`) and this progress.
+   * Absent in checkpoints stored before it existed, and whenever no node is part-way.
+   */
+  partial?: { node: string; progress: unknown } | null;
   /** Set once the run is over; every later step returns it. */
   final: FinalResult | null;
 }

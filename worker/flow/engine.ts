@@ -143,7 +143,7 @@ export class FlowEngine {
    */
   stepSync(now: number): StepResult | null {
     const state = this.state;
-    if (state.final !== null || state.sleep !== null || state.version !== CHECKPOINT_VERSION || this.graph.problems.length > 0) return null;
+    if (state.final !== null || state.sleep !== null || state.partial || state.version !== CHECKPOINT_VERSION || this.graph.problems.length > 0) return null;
     const frames = state.frames;
     const top = frames[frames.length - 1];
     const iterationEnded = top.ready.length === 0;
@@ -196,9 +196,12 @@ export class FlowEngine {
     const iterationEnded = frame !== this.state.frames[this.state.frames.length - 1];
     frame.states[id] = "running";
     this.state.steps++;
+    const partial = this.state.partial;
+    const resumed = partial && partial.node === id ? { output: this.state.context[node.name], progress: partial.progress } : undefined;
+    if (partial) this.state.partial = null;
     let result: NodeResult;
     try {
-      result = await this.callHandler(node, iterationEnded, now);
+      result = await this.callHandler(node, iterationEnded, now, resumed);
     } catch (error) {
       // A failure the flow author can act on ends the job now. Anything else (a platform error, a
       // stack overflow, a bug) is not the flow's verdict: it leaves the engine, and the runner retries
@@ -215,7 +218,7 @@ export class FlowEngine {
     return this.apply(node, frame, result, iterationEnded, now);
   }
 
-  private callHandler(node: FlowNode, iterationEnded: boolean, now: number): Promise<NodeResult> {
+  private callHandler(node: FlowNode, iterationEnded: boolean, now: number, resumed: NodeContext["resumed"]): Promise<NodeResult> {
     const handler = Object.hasOwn(this.handlers, node.type) ? this.handlers[node.type] : undefined;
     if (!handler) {
       throw new FlowFailure(`unknown node type; known types are ${Object.keys(this.handlers).join(", ")}`);
@@ -229,6 +232,7 @@ export class FlowEngine {
       values: this.state.context,
       evaluate: (expression, field, scope) =>
         evaluateExpression(expression, field, scope ? { ...this.state.context, ...scope } : this.state.context, this.bindings),
+      resumed,
     };
     if (!iterationEnded) return handler.run(context);
     if (!handler.afterIteration) throw new FlowFailure("this node type cannot loop");
@@ -253,6 +257,12 @@ export class FlowEngine {
         frames.push(openFrame(this.graph, node.id, result.loop));
         return RAN;
       }
+      case "partial":
+        // First in its frame again, so nothing else runs before it continues (its state stays "running").
+        context[node.name] = result.output;
+        this.state.partial = { node: node.id, progress: result.progress };
+        frame.ready.unshift(node.id);
+        return RAN;
       case "sleep":
         if (result.until <= now) {
           context[node.name] = result.output;

@@ -39,4 +39,11 @@ export interface EngineServices {
    * own limit. A job has none: its nodes' own limits and the slice budget bound them.
    */
   timeLimit?: { leftMs(): number; reached(): void };
+  /**
+   * True once the slice in progress has used its budget. A node that can stop part-way (a REST_API
+   * fan-out) then starts no more work, returns `partial` with what it has, and continues from there
+   * in the next slice, after the checkpoint holding it is committed. A host without slices (a solve,
+   * a test) has none, and such a node runs to its end in one step.
+   */
+  sliceSpent?(): boolean;
 }

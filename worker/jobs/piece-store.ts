@@ -65,6 +65,8 @@ interface Core {
   steps: number;
   /** Absent in cores written before run counts existed. */
   runs?: Checkpoint["runs"];
+  /** Absent when no node is part-way, and in cores written before partial results existed. */
+  partial?: Checkpoint["partial"];
   final: Checkpoint["final"];
   contextKeys: string[];
   varKeys: string[];
@@ -120,6 +122,7 @@ export class PieceStore {
       sleep: checkpoint.sleep,
       steps: checkpoint.steps,
       runs: checkpoint.runs,
+      partial: checkpoint.partial ?? undefined,
       final: checkpoint.final,
       contextKeys,
       varKeys,
@@ -151,6 +154,7 @@ export class PieceStore {
     for (const key of core.varKeys) context.vars[key] = this.loadPiece(`cp/var/${key}`, loadedArrays);
     const checkpoint: Checkpoint = { version: core.version, context, frames: core.frames, sleep: core.sleep, steps: core.steps, final: core.final };
     if (core.runs) checkpoint.runs = core.runs;
+    if (core.partial) checkpoint.partial = core.partial;
     return checkpoint;
   }
 

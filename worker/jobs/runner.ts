@@ -261,7 +261,15 @@ export class JobRunner extends DurableObject<Env> {
         get signal() {
           return runner.abort?.signal;
         },
-        fetch: (input, requestInit) => runner.outbound(input, requestInit),
+        // A call's answer is I/O: deployed, the clock has moved when it comes (sliceSpent reads it).
+        fetch: async (input, requestInit) => {
+          try {
+            return await runner.outbound(input, requestInit);
+          } finally {
+            runner.clock.moved();
+          }
+        },
+        sliceSpent: () => runner.sliceStartedAt !== null && runner.clock.now() - runner.sliceStartedAt >= SLICE_BUDGET_MS,
         // The space's tables and connectors, each read once for the engine's life (lookups.ts).
         ...lookups,
       },
@@ -273,6 +281,8 @@ export class JobRunner extends DurableObject<Env> {
 
   /** The control record of the slice in progress (log lines count their drops into it). */
   private currentControl: Control | null = null;
+  /** When the slice in progress started, by the runner's clock (null between slices). */
+  private sliceStartedAt: number | null = null;
 
   private async runSlice(): Promise<void> {
     const init = this.store.header;
@@ -320,6 +330,7 @@ export class JobRunner extends DurableObject<Env> {
     const startedAt = this.clock.now();
     const engine = this.loadEngine();
     this.currentControl = control;
+    this.sliceStartedAt = startedAt;
     this.abort = new AbortController();
     const cadence = new TickCadence(this.clock);
     let result: StepResult;
@@ -355,6 +366,7 @@ export class JobRunner extends DurableObject<Env> {
       }
     } finally {
       this.currentControl = null;
+      this.sliceStartedAt = null;
       // A slice's database connections end with it: none stays open between alarms.
       if (this.abort) await closeClients(this.abort.signal);
       this.abort = null;

@@ -25,6 +25,8 @@ export interface NodeContext {
    * `<name>.item`, one per request in flight, so nothing shared is changed).
    */
   evaluate(expression: string, field: string, scope?: Readonly<Record<string, unknown>>): Promise<unknown>;
+  /** When the node returned `partial` last time (in this or an earlier slice): the output it kept and its progress. */
+  resumed?: { output: unknown; progress: unknown };
 }
 
 /**
@@ -56,6 +58,13 @@ export type NodeResult =
   | { kind: "end"; output: unknown }
   /** Loop nodes only: run the body (port `loop`) once more; `loop` is the JSON progress handed back to afterIteration. */
   | { kind: "iterate"; output: unknown; loop: unknown }
+  /**
+   * Not finished, part-way (EngineServices.sliceSpent): `output` is kept under the node's name and
+   * the node runs again next, given it and `progress` (small JSON, in the checkpoint's core) as
+   * `resumed`. `output` may be the same object as last time, grown: arrays in it that only grow
+   * are saved by their new elements alone.
+   */
+  | { kind: "partial"; output: unknown; progress: unknown }
   /** The job input is rejected: the job fails with JOB_VALIDATION_ERROR. */
   | { kind: "invalid-input"; problems: string[] };
 

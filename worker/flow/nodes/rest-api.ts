@@ -3,13 +3,14 @@
 // its own) with exponential backoff; a cancel of the job aborts every call in flight. Output:
 // { status, ok, headers, data } with `data` parsed when the answer is JSON, or { responses: [those,
 // in item order] }. A non-2xx answer fails the node unless `failOnError: false`. With `connector`, an
-// http connector's credentials become the auth header (rest-credential.ts). A call may run again after
-// an eviction mid-call, as with any at-least-once step.
+// http connector's credentials become the auth header (rest-credential.ts). A fan-out longer than a
+// slice stops part-way and continues in the next (fanOut). A call may run again after an eviction
+// mid-call, as with any at-least-once step.
 import { z } from "zod";
 import { FlowFailure } from "../failure";
 import type { EngineServices } from "../services";
 import { connectorAlias, expression } from "./fields";
-import { expressionsIn, kindOf, parseNodeData, type NodeContext, type NodeHandler } from "./handler";
+import { expressionsIn, kindOf, parseNodeData, type NodeContext, type NodeHandler, type NodeResult } from "./handler";
 import { attempt, CallCanceled, pause, type AttemptOutcome, type HttpRequest } from "./rest-attempt";
 import { checkOrigin, credentialOf, urlWithBase, type Credential } from "./rest-credential";
 
@@ -70,7 +71,7 @@ export const restApiNode: NodeHandler = {
   async run(context) {
     const data = parseNodeData(context.node, RestApiData);
     const credential = data.connector === undefined ? undefined : await connectorCredential(context.services, data.connector);
-    if (data.items !== undefined) return { kind: "done", output: await fanOut(context, data, data.items, credential) };
+    if (data.items !== undefined) return fanOut(context, data, data.items, credential);
     const request = await buildRequest(data, context.evaluate, credential);
     const { output } = await call(context, data, request, context.services.signal, "");
     return { kind: "done", output };
@@ -82,12 +83,23 @@ async function connectorCredential(services: EngineServices, alias: string): Pro
   return credentialOf(await services.connector(alias, "http"));
 }
 
+/** What a fan-out that stopped part-way keeps beside its answers: their size so far. */
+interface FanOutProgress {
+  bytes: number;
+}
+
 /**
  * One request per item, `concurrency` at a time, each retried on its own. The first failure (with
  * failOnError) fails the node naming its item and aborts the rest: the node fails anyway, so
  * nothing else in flight is worth waiting for. The job's cancel aborts them all the same way.
+ *
+ * When the slice's budget is spent (EngineServices.sliceSpent) no further item starts: those in
+ * flight finish, and the node returns `partial` with the answers of the items before the first
+ * not started — so the slice commits them, and a slice lost later calls again only what came after.
+ * It continues from there in the next slice (`items` is evaluated again: nothing changes the context
+ * in between, so it is the same array unless it reads the clock).
  */
-async function fanOut(context: NodeContext, data: RestApiData, itemsExpression: string, credential: Credential | undefined): Promise<RestApiFanOutOutput> {
+async function fanOut(context: NodeContext, data: RestApiData, itemsExpression: string, credential: Credential | undefined): Promise<NodeResult> {
   const items = await context.evaluate(itemsExpression, "items");
   if (!Array.isArray(items)) {
     throw new FlowFailure(`items: expected an array, one request per item, got ${kindOf(items)} (end a path with [] to always get an array, e.g. orders[amount > 5][])`);
@@ -100,13 +112,23 @@ async function fanOut(context: NodeContext, data: RestApiData, itemsExpression: 
   if (cancel?.aborted) onCancel();
   else cancel?.addEventListener("abort", onCancel, { once: true });
 
-  const responses = new Array<RestApiOutput>(items.length);
-  let next = 0;
-  let bytes = 0;
+  const resumed = context.resumed as { output: RestApiFanOutOutput; progress: FanOutProgress } | undefined;
+  // The answers of items 0 … length - 1, in item order. A resumed fan-out appends to the array it
+  // kept (the one value a node grows in place: the checkpoint then saves only the new answers).
+  const output: RestApiFanOutOutput = resumed?.output ?? { responses: [] };
+  const responses = output.responses;
+  if (responses.length > items.length) {
+    throw new FlowFailure(`items: ${items.length} items now, but ${responses.length} were answered before the slice ended; items must give the same array when the node continues`);
+  }
+  /** Answers that came before an earlier item's: appended once every item before them is answered. */
+  const early = new Map<number, RestApiOutput>();
+  let next = responses.length;
+  let bytes = resumed?.progress.bytes ?? 0;
   let failure: unknown;
+  const sliceSpent = context.services.sliceSpent;
   const name = context.node.name;
   const work = async () => {
-    while (failure === undefined && next < items.length) {
+    while (failure === undefined && next < items.length && !sliceSpent?.()) {
       const index = next++;
       try {
         const scope = { [name]: { item: items[index], index } };
@@ -114,7 +136,11 @@ async function fanOut(context: NodeContext, data: RestApiData, itemsExpression: 
         const answer = await call(context, data, request, stop.signal, `item ${index}: `);
         bytes += answer.bytes;
         if (bytes > FAN_OUT_LIMIT_BYTES) throw new FlowFailure(`the answers so far are over ${FAN_OUT_LIMIT_BYTES / 1024 / 1024} MiB together, more than a flow can keep`);
-        responses[index] = answer.output;
+        early.set(index, answer.output);
+        while (early.has(responses.length)) {
+          responses.push(early.get(responses.length)!);
+          early.delete(responses.length - 1);
+        }
       } catch (error) {
         // A CallCanceled is the job's cancel (kept as it is), or the abort after the first failure.
         failure ??= error instanceof FlowFailure && !(error instanceof CallCanceled) ? new FlowFailure(`item ${index}: ${error.message}`, { cause: error }) : error;
@@ -123,12 +149,14 @@ async function fanOut(context: NodeContext, data: RestApiData, itemsExpression: 
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(data.concurrency, items.length) }, work));
+    await Promise.all(Array.from({ length: Math.min(data.concurrency, items.length - next) }, work));
   } finally {
     cancel?.removeEventListener("abort", onCancel);
   }
   if (failure !== undefined) throw failure;
-  return { responses };
+  if (responses.length === items.length) return { kind: "done", output };
+  context.services.log({ level: "info", node: context.node.name, message: `${responses.length} of ${items.length} items answered; the rest continue in the next slice` });
+  return { kind: "partial", output, progress: { bytes } satisfies FanOutProgress };
 }
 
 /** One request with its retries, logged per attempt (`label` says which item): its output and size. */
