@@ -2,6 +2,7 @@
 // mistakes (a throw, a loop that never ends, a memory bomb, a value that is not JSON) fail the job
 // naming the node and, where there is one, the line.
 import { describe, expect, it } from "vitest";
+import { contextReads } from "../../worker/flow/nodes/code";
 import { INTERRUPT_CHECKS_PER_MS, runInSandbox } from "../../worker/flow/sandbox";
 import { edge, flow, node, runFlow } from "./run-flow";
 
@@ -53,6 +54,83 @@ describe("CODE", () => {
     const result = await runFlow(definition, { name: "original" });
 
     expect(result.result).toEqual({ kind: "completed", output: { name: "original", vars: {} } });
+  });
+
+  it("sees every entry of the context as an ordinary object: keys in order, spread, JSON, writes, a frozen copy", async () => {
+    const definition = flow(
+      [
+        node("start", "START"),
+        node("prep", "ASSIGN", { assign: { rate: "0.2" } }),
+        node("calc", "CODE", {
+          code: [
+            "const keys = Object.keys(context);",
+            "const has = 'prep' in context && !('nothing' in context);",
+            "const json = JSON.parse(JSON.stringify(context));",
+            "const spread = { ...context };",
+            "context.prep = 'replaced';",
+            "const frozen = Object.freeze(Object.assign({}, context));",
+            "return { keys, has, fromJson: json.input.n, fromSpread: spread.prep.rate, written: context.prep, frozen: frozen.prep, entries: Object.entries(context).length };",
+          ].join("\n"),
+        }),
+        node("end", "END", { output: "calc" }),
+      ],
+      [edge("start", "prep"), edge("prep", "calc"), edge("calc", "end")],
+    );
+
+    const result = await runFlow(definition, { n: 7 });
+
+    expect(result.result).toEqual({
+      kind: "completed",
+      output: { keys: ["input", "vars", "start", "prep", "$job"], has: true, fromJson: 7, fromSpread: 0.2, written: "replaced", frozen: "replaced", entries: 5 },
+    });
+  });
+
+  it("passes the sandbox only the entries the code reads: an input larger than the sandbox's memory costs nothing unread", async () => {
+    // 40 million characters: more than the sandbox's 32 MiB once parsed inside.
+    const input = { huge: "x".repeat(40_000_000) };
+    const reading = (code: string) => runFlow(flow([node("start", "START"), node("prep", "ASSIGN", { assign: { n: "21" } }), node("calc", "CODE", { code, timeoutMs: 5000 }), node("end", "END", { output: "calc" })], [edge("start", "prep"), edge("prep", "calc"), edge("calc", "end")]), input);
+
+    expect((await reading("return context.prep.n * 2")).result).toEqual({ kind: "completed", output: 42 });
+    expect((await reading("return [context?.prep.n, context.$job.attempt, context.vars]")).result).toEqual({ kind: "completed", output: [21, 1, {}] });
+    // A use the text cannot narrow gets the whole context, so it sees everything: here too much to fit, said so.
+    expect((await reading("return Object.keys(context).length")).result).toEqual({
+      kind: "failed",
+      code: "JOB_EXECUTION_ERROR",
+      node: "calc",
+      message:
+        "CODE 'calc': the whole context (the code uses it in a way that does not say which entries it reads) does not fit in the sandbox's 32 MiB once parsed; read only what the code needs, each entry by name (context.input, context.loop)",
+    });
+    expect((await reading("return context.hasOwnProperty('input')")).result).toMatchObject({ kind: "failed", message: expect.stringContaining("the whole context") });
+    expect((await reading("return context.input.huge.length")).result).toMatchObject({ kind: "failed", message: expect.stringContaining("the context entries the code reads (input) do not fit") });
+  });
+
+  it("reads the entries a CODE body names from its text, and gives up on any use it cannot narrow", () => {
+    const reads = (code: string) => {
+      const found = contextReads(code);
+      return found === null ? null : [...found];
+    };
+    expect(reads("return context.input.n")).toEqual(["input"]);
+    expect(reads("const a = context?.loop;\nreturn context . $job.id + a")).toEqual(["loop", "$job"]);
+    expect(reads("return mycontext.input + context.vars + obj.context_x")).toEqual(["vars"]);
+    expect(reads("return 1")).toEqual([]);
+    for (const code of [
+      "return Object.keys(context)",
+      "return { ...context }",
+      "return 'input' in context",
+      "return context['input']",
+      "return context.hasOwnProperty('input')",
+      "return context.constructor",
+      "return eval('context.input')",
+      "return arguments[0].input",
+      "const c = context; return c.input",
+      "return \\u0063ontext.input",
+      "// the whole context\nreturn context.input",
+      "return JSON.stringify(context)",
+      "return helper(context)",
+      "context = {}; return context.input",
+    ]) {
+      expect(reads(code), code).toBeNull();
+    }
   });
 
   it("gives each call a fresh sandbox: globals set by one iteration are gone in the next", async () => {

@@ -57,6 +57,8 @@ export type SandboxOutcome =
   /** No location: where QuickJS stops a loop is not reliably where the loop is. */
   | { kind: "timed-out" }
   | { kind: "out-of-memory"; location: CodeLocation | null }
+  /** The context given to the code does not fit in the sandbox's memory once parsed: no code ran. */
+  | { kind: "context-too-large" }
   | { kind: "canceled" }
   /** The value returned is not JSON (a function, a symbol, a Promise, a BigInt, a cycle). */
   | { kind: "not-json"; message: string };
@@ -208,7 +210,14 @@ function runWrapped(vm: QuickJSContext, call: SandboxCall, emit: (level: Console
     const tools = keep(vm.unwrapResult(vm.callFunction(harness, vm.undefined, emitter, keep(vm.newNumber(CONSOLE_LINE_CHARS)))));
     const parse = keep(vm.getProp(tools, "parse"));
     const toJson = keep(vm.getProp(tools, "toJson"));
-    const context = keep(vm.unwrapResult(vm.callFunction(parse, vm.undefined, keep(vm.newString(call.contextJson)))));
+    const parsed = vm.callFunction(parse, vm.undefined, keep(vm.newString(call.contextJson)));
+    if (parsed.error) {
+      // Parsing JSON the host made only fails for its size.
+      const problem = describeError(vm, keep(parsed.error), call.code);
+      if (problem.message.startsWith("InternalError: out of memory")) return { kind: "context-too-large" };
+      throw new Error(`the sandbox could not parse the context: ${problem.message}`);
+    }
+    const context = keep(parsed.value);
 
     const compiled = vm.evalCode(wrapped(call.code), CODE_FILE);
     if (compiled.error) return threw(vm, keep(compiled.error), call.code);

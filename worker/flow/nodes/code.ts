@@ -1,5 +1,6 @@
 // CODE: runs `code`, the body of a JavaScript function `(context) => value`, in the QuickJS sandbox
-// (sandbox.ts) over the context expressions see, given as JSON. What it returns is the node's output
+// (sandbox.ts) over the context expressions see, given as JSON — only the entries the code reads
+// when that can be told from its text (contextReads). What it returns is the node's output
 // (undefined → null); `console.*` goes to the job log. No network, timers or host objects inside.
 import { z } from "zod";
 import { FlowFailure } from "../failure";
@@ -34,7 +35,7 @@ export const codeNode: NodeHandler = {
     const timeoutMs = Math.min(data.timeoutMs, left);
     const outcome = await runInSandbox({
       code: data.code,
-      contextJson: JSON.stringify({ ...values, $job: { id: job.id, attempt: job.attempt } }),
+      contextJson: contextJson(node, data.code, values, job),
       timeoutMs,
       signal: services.signal,
       console: (level, message) => services.log({ level, node: node.name, message }),
@@ -52,6 +53,13 @@ export const codeNode: NodeHandler = {
         throw new FlowFailure(`the code ran past its timeoutMs (${data.timeoutMs} ms of CPU) and was stopped`);
       case "out-of-memory":
         throw new FlowFailure(`the code ran out of memory (the limit is ${SANDBOX_MEMORY_BYTES / 1024 / 1024} MiB) and was stopped${at(outcome.location)}`);
+      case "context-too-large": {
+        const reads = readsByNode.get(node);
+        const what = reads ? `the context entries the code reads (${[...reads].join(", ")}) do` : "the whole context (the code uses it in a way that does not say which entries it reads) does";
+        throw new FlowFailure(
+          `${what} not fit in the sandbox's ${SANDBOX_MEMORY_BYTES / 1024 / 1024} MiB once parsed; read only what the code needs, each entry by name (context.input, context.loop)`,
+        );
+      }
       case "not-json":
         throw new FlowFailure(outcome.message);
       case "canceled":
@@ -59,6 +67,45 @@ export const codeNode: NodeHandler = {
     }
   },
 };
+
+/**
+ * The entries of the context `code` can read, when its text says so: every mention of the name
+ * `context` is a member read with a plain name (`context.input`, `context?.loop`), none of them a
+ * property every object has (`context.hasOwnProperty`), and there is no `eval`, `arguments` or
+ * `\u` escape through which the parameter could be reached unseen. Null otherwise — any other use
+ * (`Object.keys(context)`, `{ ...context }`, `'x' in context`, `context[name]`, passing it on) —
+ * and then the code gets the whole context. Mentions inside strings and comments count as uses too,
+ * so the reading errs only towards passing more. Exported for its tests.
+ */
+export function contextReads(code: string): Set<string> | null {
+  if (/\beval\b|\barguments\b|\\u/.test(code)) return null;
+  const reads = new Set<string>();
+  for (const mention of code.matchAll(/(?<![\w$])context(?![\w$])/g)) {
+    const member = /^\s*\??\.\s*([A-Za-z_$][\w$]*)/.exec(code.slice(mention.index + mention[0].length));
+    if (!member || member[1] in Object.prototype) return null;
+    reads.add(member[1]);
+  }
+  return reads;
+}
+
+/** contextReads per node: definitions are immutable, so each CODE node's text is read once per isolate. */
+const readsByNode = new WeakMap<object, Set<string> | null>();
+
+/**
+ * The context as the sandbox gets it: the entries the code reads, in the context's order, or all of
+ * them. An entry the code never reads (a large input, in a loop whose body reads its item) is then
+ * neither serialized nor parsed inside, the cost that grew with the context (README, "CODE").
+ */
+function contextJson(node: object, code: string, values: Readonly<Record<string, unknown>>, job: { id: string; attempt: number }): string {
+  if (!readsByNode.has(node)) readsByNode.set(node, contextReads(code));
+  const reads = readsByNode.get(node)!;
+  const $job = { id: job.id, attempt: job.attempt };
+  if (reads === null) return JSON.stringify({ ...values, $job });
+  const picked: Record<string, unknown> = {};
+  for (const key of Object.keys(values)) if (reads.has(key)) picked[key] = values[key];
+  if (reads.has("$job")) picked.$job = $job;
+  return JSON.stringify(picked);
+}
 
 /** " (line 3, column 9)" in the author's code, or nothing when the error has no place in it. */
 function at(location: CodeLocation | null): string {
