@@ -3,6 +3,7 @@ import type { Env } from "./env";
 import { app } from "./http/app";
 import { handleTriggerBatch, type TriggerMessage } from "./jobs/dispatcher";
 import { runWatchdog } from "./jobs/watchdog";
+import { fireDueSchedules } from "./schedules/service";
 import { handleDeliveryBatch } from "./webhooks/delivery";
 import type { DeliveryMessage } from "./webhooks/fanout";
 
@@ -18,6 +19,12 @@ export default {
     }
   },
   async scheduled(_controller, env, ctx) {
+    // The cron pass first: a schedule due this minute fires within it (README, "Schedules").
+    ctx.waitUntil(
+      fireDueSchedules(env, Date.now(), (work) => ctx.waitUntil(work)).then((report) => {
+        if (report.fired.length + report.refused.length > 0) console.log("cron pass", JSON.stringify(report));
+      }),
+    );
     ctx.waitUntil(
       runWatchdog(env).then((report) => {
         const acted = Object.values(report).some((ids) => ids.length > 0);

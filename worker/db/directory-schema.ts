@@ -1,8 +1,9 @@
 // The directory database (drizzle-orm): who the tenants are and what they configured — accounts and
 // the job shard each one lives on, spaces, API keys, rules with their versions, webhook endpoints,
-// connectors.
+// connectors, schedules.
 // Everything a job produces lives in the account's job shard (shard-schema.ts).
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
 
 /** Epoch milliseconds; the API renders them as ISO-8601. */
 const epochMs = (name: string) => integer(name);
@@ -138,4 +139,40 @@ export const connectors = sqliteTable(
   },
   // Aliases are unique per space; the same index serves every lookup and list of a space.
   (t) => [uniqueIndex("connectors_alias_per_space").on(t.spaceId, t.alias)],
+);
+
+/**
+ * Schedules of a space: a flow started by the cron pass at the times a 5-field cron pattern names,
+ * in a time zone, with a fixed input. `nextRunAt` is the slot the pass fires next (NULL while the
+ * schedule is disabled); each firing is a job triggered like any other, with an Idempotency-Key of
+ * the schedule and the slot, so a slot fired twice (a pass that stopped before it moved the schedule
+ * on) makes one job.
+ */
+export const schedules = sqliteTable(
+  "schedules",
+  {
+    id: text("id").primaryKey(),
+    spaceId: text("space_id")
+      .notNull()
+      .references(() => spaces.id),
+    name: text("name").notNull(),
+    /** The flow as it was named (id or alias) and the rule it resolved to when saved. */
+    flow: text("flow").notNull(),
+    ruleId: text("rule_id").notNull(),
+    /** A version number, or NULL for the latest published version at each firing. */
+    version: integer("version"),
+    cron: text("cron").notNull(),
+    timezone: text("timezone").notNull(),
+    /** The job input, as JSON text. */
+    input: text("input").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    nextRunAt: epochMs("next_run_at"),
+    lastRunAt: epochMs("last_run_at"),
+    lastJobId: text("last_job_id"),
+    /** Why the last firing started no job (the trigger's problem), or NULL. */
+    lastError: text("last_error"),
+    createdAt: epochMs("created_at").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  (t) => [index("schedules_by_space").on(t.spaceId, t.id), index("schedules_due").on(t.nextRunAt).where(sql`${t.nextRunAt} IS NOT NULL`)],
 );

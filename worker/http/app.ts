@@ -17,6 +17,7 @@ import { jobsApi } from "./routes/jobs";
 import { keysApi } from "./routes/keys";
 import { nodeTypesApi } from "./routes/node-types";
 import { rulesApi } from "./routes/rules";
+import { schedulesApi } from "./routes/schedules";
 import { solveApi } from "./routes/solve";
 import { usageApi } from "./routes/usage";
 import { webhooksApi } from "./routes/webhooks";
@@ -53,7 +54,7 @@ app.use(
 // Ahead of the sub-apps, so it runs before their validators parse a body (and before their key checks).
 app.use("*", boundedJsonBody);
 
-app.route("/", jobsApi).route("/", solveApi).route("/", consoleJobsApi).route("/", rulesApi).route("/", usageApi).route("/", webhooksApi).route("/", connectorsApi).route("/", nodeTypesApi).route("/", keysApi).route("/", adminApi).route("/", demoApi);
+app.route("/", jobsApi).route("/", solveApi).route("/", consoleJobsApi).route("/", rulesApi).route("/", usageApi).route("/", webhooksApi).route("/", connectorsApi).route("/", schedulesApi).route("/", nodeTypesApi).route("/", keysApi).route("/", adminApi).route("/", demoApi);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   type: "http",

@@ -25,6 +25,8 @@ export interface StartRequest {
   input: Record<string, unknown>;
   idempotencyKey?: string;
   correlationId?: string;
+  /** Who triggered it, for the job's timeline ("by schedule 'nightly' for …"); default: the caller's key. */
+  triggeredBy?: string;
 }
 
 /**
@@ -83,7 +85,7 @@ export async function startJob(
     ? await sha256Hex(`${request.flow}\n${request.version ?? "latest"}\n${inputText}`)
     : null;
   const correlationId = request.correlationId ?? crypto.randomUUID();
-  const note = `Triggered with key '${caller.keyName}'; waiting for a slot`;
+  const note = `Triggered ${request.triggeredBy ?? `with key '${caller.keyName}'`}; waiting for a slot`;
   const prepared = { inputText, requestHash, correlationId, note };
   // The target remembered in this isolate: one statement, valid while the space's rule epoch is
   // unchanged (start-targets.ts). Refused for any reason, the trigger goes the long way, which explains.
