@@ -1,4 +1,4 @@
-// The flowjobs console: jobs, flows, usage, webhooks, connectors and API keys of one space, signed in with its management key.
+// The flowjobs console: jobs, flows, usage, schedules, webhooks, connectors and API keys of one space, signed in with its management key.
 import { Route, Router } from "@solidjs/router";
 import { lazy } from "solid-js";
 import { render } from "solid-js/web";
@@ -22,6 +22,7 @@ const JobPage = lazy(() => import("./pages/JobPage").then((module) => ({ default
 const FlowsPage = lazy(() => import("./pages/FlowsPage").then((module) => ({ default: module.FlowsPage })));
 const FlowPage = lazy(() => import("./pages/FlowPage").then((module) => ({ default: module.FlowPage })));
 const UsagePage = lazy(() => import("./pages/UsagePage").then((module) => ({ default: module.UsagePage })));
+const SchedulesPage = lazy(() => import("./pages/SchedulesPage").then((module) => ({ default: module.SchedulesPage })));
 const WebhooksPage = lazy(() => import("./pages/WebhooksPage").then((module) => ({ default: module.WebhooksPage })));
 const ConnectorsPage = lazy(() => import("./pages/ConnectorsPage").then((module) => ({ default: module.ConnectorsPage })));
 const KeysPage = lazy(() => import("./pages/KeysPage").then((module) => ({ default: module.KeysPage })));
@@ -34,6 +35,7 @@ render(
       <Route path="/flows" component={FlowsPage} />
       <Route path="/flows/:rule" component={FlowPage} />
       <Route path="/usage" component={UsagePage} />
+      <Route path="/schedules" component={SchedulesPage} />
       <Route path="/webhooks" component={WebhooksPage} />
       <Route path="/connectors" component={ConnectorsPage} />
       <Route path="/keys" component={KeysPage} />

@@ -17,6 +17,9 @@ import type {
   NewConnector,
   NewKey,
   NewWebhook,
+  NewSchedule,
+  Schedule,
+  SchedulePatch,
   NodeType,
   Rule,
   Usage,
@@ -97,6 +100,25 @@ export const setPayAsYouGo = action(async (payAsYouGo: boolean) => {
   await revalidate([getUsage.key, getMe.key]);
   return result;
 }, "setPayAsYouGo");
+
+export const getSchedules = query(async () => (await api<{ items: Schedule[] }>("/api/schedules")).items, "schedules");
+
+export const createSchedule = action(async (input: NewSchedule) => {
+  const created = await api<Schedule>("/api/schedules", { method: "POST", body: input });
+  await revalidate(getSchedules.key);
+  return created;
+}, "createSchedule");
+
+export const updateSchedule = action(async (id: string, patch: SchedulePatch) => {
+  const updated = await api<Schedule>(`/api/schedules/${id}`, { method: "PATCH", body: patch });
+  await revalidate(getSchedules.key);
+  return updated;
+}, "updateSchedule");
+
+export const deleteSchedule = action(async (id: string) => {
+  await api<void>(`/api/schedules/${id}`, { method: "DELETE" });
+  await revalidate(getSchedules.key);
+}, "deleteSchedule");
 
 export const createWebhook = action(async (input: NewWebhook) => {
   const created = await api<CreatedWebhook>("/api/webhooks", { method: "POST", body: input });

@@ -9,6 +9,7 @@ import type { Delivery as DeliverySchema, Webhook as WebhookSchema, NewWebhook a
 import type { JobCounts as JobCountsSchema, JobPage as JobPageSchema, JobWithNodes as JobWithNodesSchema } from "../../../worker/http/routes/console-jobs";
 import type { ApiKey as ApiKeySchema, CreatedApiKey as CreatedApiKeySchema, NewKey as NewKeySchema } from "../../../worker/http/routes/keys";
 import type { NodeType as NodeTypeSchema } from "../../../worker/http/routes/node-types";
+import type { NewSchedule as NewScheduleSchema, Schedule as ScheduleSchema, SchedulePatch as SchedulePatchSchema } from "../../../worker/http/routes/schedules";
 import type {
   Connector as ConnectorSchema,
   ConnectorPatch as ConnectorPatchSchema,
@@ -36,6 +37,9 @@ export type Webhook = z.infer<typeof WebhookSchema>;
 export type NewWebhook = z.infer<typeof NewWebhookSchema>;
 export type Delivery = z.infer<typeof DeliverySchema>;
 export type CreatedWebhook = Webhook & { secret: string };
+export type Schedule = z.infer<typeof ScheduleSchema>;
+export type NewSchedule = z.infer<typeof NewScheduleSchema>;
+export type SchedulePatch = z.infer<typeof SchedulePatchSchema>;
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 export type CreatedApiKey = z.infer<typeof CreatedApiKeySchema>;
 export type NewKey = z.infer<typeof NewKeySchema>;

@@ -33,6 +33,7 @@ function SignedIn(props: RouteSectionProps) {
             <A href="/" end>Jobs</A>
             <A href="/flows">Flows</A>
             <A href="/usage">Usage</A>
+            <A href="/schedules">Schedules</A>
             <A href="/webhooks">Webhooks</A>
             <A href="/connectors">Connectors</A>
             <A href="/keys">API keys</A>
