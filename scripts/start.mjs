@@ -134,6 +134,7 @@ async function ensureDemo(adminToken, postgres) {
     if (me.status === 200) {
       await ensureDemoConnector(demo, postgres);
       await ensureFlows(demo);
+      await ensureDemoSchedule(demo);
       return demo;
     }
   }
@@ -146,7 +147,16 @@ async function ensureDemo(adminToken, postgres) {
   writeFileSync(demoFile, JSON.stringify(demo, null, 2));
   await ensureDemoConnector(demo, postgres);
   await ensureFlows(demo);
+  await ensureDemoSchedule(demo);
   return demo;
+}
+
+/** A sample schedule, paused (so a demo starts no jobs unasked): made once, and never again once deleted. */
+async function ensureDemoSchedule(demo) {
+  if (demo.scheduled) return;
+  await must("POST", "/api/schedules", demo.managementKey, { name: "Hello every weekday morning", flow: "hello", cron: "0 8 * * 1-5", timezone: "UTC", input: { name: "Ada" }, enabled: false });
+  demo.scheduled = true;
+  writeFileSync(demoFile, JSON.stringify(demo, null, 2));
 }
 
 /**
