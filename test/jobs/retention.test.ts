@@ -6,7 +6,7 @@ import type { Env } from "../../worker/env";
 import type { JobRunner } from "../../worker/jobs/runner";
 import { DEFAULT_RETENTION_DAYS, purgeExpiredJobs } from "../../worker/jobs/retention";
 import { runWatchdog } from "../../worker/jobs/watchdog";
-import { call, createTenant, publishFlow, trigger, type Tenant } from "../helpers/api";
+import { ADMIN_TOKEN, call, createTenant, publishFlow, trigger, type Tenant } from "../helpers/api";
 import { shardDatabases } from "../helpers/db";
 import { dispatch, runAlarm, runner, runToEnd } from "../helpers/drive";
 import { helloFlow, sleepyFlow } from "../helpers/flows";
@@ -107,6 +107,36 @@ describe("retention", () => {
     expect(list.body.items.map((job: { jobId: string }) => job.jobId)).not.toContain(jobId);
     // The seconds it ran stay billed.
     expect(await usage(tenant)).toEqual(billed);
+  });
+
+  it("keeps each account's finished jobs for its own retention period, set and reset by the admin API", async () => {
+    const brief = await createTenant({ retentionDays: 2 });
+    const standard = await createTenant();
+    expect((await call("GET", `/api/admin/accounts/${brief.accountId}`, { key: ADMIN_TOKEN })).body.retentionDays).toBe(2);
+    expect((await call("GET", `/api/admin/accounts/${standard.accountId}`, { key: ADMIN_TOKEN })).body.retentionDays).toBeNull();
+    const briefJob = await completedJob(brief);
+    const standardJob = await completedJob(standard);
+
+    // Three days on: past the brief account's two days, well inside the deployment's 30.
+    const report = await runWatchdog(env, Date.now() + 3 * DAY_MS);
+    expect(report.purged).toContain(briefJob);
+    expect(report.purged).not.toContain(standardJob);
+    expect((await rowsOf(briefJob)).jobs).toBe(0);
+    expect((await rowsOf(standardJob)).jobs).toBe(1);
+
+    // A longer period for the standard account keeps its job past the deployment's; null puts the default back.
+    const longer = await call("PATCH", `/api/admin/accounts/${standard.accountId}`, { key: ADMIN_TOKEN, body: { retentionDays: 90 } });
+    expect(longer.body.retentionDays).toBe(90);
+    expect((await runWatchdog(env, afterRetention())).purged).not.toContain(standardJob);
+    const reset = await call("PATCH", `/api/admin/accounts/${standard.accountId}`, { key: ADMIN_TOKEN, body: { retentionDays: null } });
+    expect(reset.body.retentionDays).toBeNull();
+    expect((await runWatchdog(env, afterRetention())).purged).toContain(standardJob);
+
+    for (const retentionDays of [0, 3651, 1.5, "30"]) {
+      const refused = await call("PATCH", `/api/admin/accounts/${brief.accountId}`, { key: ADMIN_TOKEN, body: { retentionDays } });
+      expect(refused.status, String(retentionDays)).toBe(422);
+    }
+    expect((await call("GET", `/api/admin/accounts/${brief.accountId}`, { key: ADMIN_TOKEN })).body.retentionDays).toBe(2);
   });
 
   it("keeps unfinished jobs, and a finished job until its webhook delivery has ended", async () => {

@@ -68,6 +68,8 @@ describe("watchdog queries", () => {
     expect(await plan(WAITING_ACCOUNTS_SQL)).toContain("SEARCH jobs USING COVERING INDEX jobs_waiting_by_account (account_id>?)");
     // Not the status index, which would read every pending delivery of every space for each job.
     expect(await plan(EXPIRED_JOBS_SQL)).toContain("SEARCH d USING INDEX webhook_deliveries_once (job_id=?)");
+    // Account by account (each has its own period), through its finished jobs alone.
+    expect(await plan(EXPIRED_JOBS_SQL)).toMatch(/SEARCH jobs USING INDEX jobs_by_account_ended \(account_id=\? AND ended_at>\? AND ended_at<\?\)/);
     // No sort: the order comes from the index.
     for (const sql of [STALE_JOBS_SQL, UNLANDED_CANCELS_SQL, WAITING_ACCOUNTS_SQL]) expect(await plan(sql)).not.toContain("TEMP B-TREE");
   });

@@ -22,6 +22,8 @@ export const accountLimits = sqliteTable("account_limits", {
   pricePerSecond: real("price_per_second").notNull().default(0.0001),
   /** Set by the admin API: the account's triggers are refused and its jobs were canceled. */
   disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
+  /** Days a finished job of the account is kept; NULL: the deployment's JOB_RETENTION_DAYS. */
+  retentionDays: integer("retention_days"),
   updatedAt: epochMs("updated_at").notNull(),
 });
 
@@ -90,8 +92,8 @@ export const jobs = sqliteTable(
     index("jobs_watch_canceling").on(t.cancelRequestedAt, t.id).where(sql`state = 'CANCELING'`),
     /** Watchdog: one probe per account with waiting jobs (a skip scan), whatever its number of waiting jobs. */
     index("jobs_waiting_by_account").on(t.accountId, t.id).where(sql`state = 'WAITING'`),
-    /** Retention: finished jobs, oldest first. */
-    index("jobs_by_ended_at").on(t.endedAt).where(sql`ended_at IS NOT NULL`),
+    /** Retention: an account's finished jobs, oldest first (each account has its own period). */
+    index("jobs_by_account_ended").on(t.accountId, t.endedAt).where(sql`ended_at IS NOT NULL`),
     uniqueIndex("jobs_idempotency_per_space")
       .on(t.spaceId, t.idempotencyKey)
       .where(sql`idempotency_key IS NOT NULL`),

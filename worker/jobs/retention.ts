@@ -1,5 +1,5 @@
-// Retention (run by the watchdog on every shard): a job finished longer ago than the retention period
-// is deleted with everything it left behind — its row, output, timeline, webhook deliveries and
+// Retention (run by the watchdog on every shard): a job finished longer ago than its account's retention
+// period (account_limits.retention_days, else the deployment's JOB_RETENTION_DAYS) is deleted with everything it left behind — its row, output, timeline, webhook deliveries and
 // attempts, and ledger rows in D1 (their sums kept per space and period in usage_purged), its runner's
 // Durable Object storage (checkpoint, logs) and its R2 payloads. The counters keep the billing totals.
 import type { JobShard } from "../db/databases";
@@ -15,9 +15,9 @@ export const PURGE_BATCH = 200;
 
 const DAY_MS = 86_400_000;
 
-export function retentionMs(env: Env): number {
-  const days = env.JOB_RETENTION_DAYS ? Number(env.JOB_RETENTION_DAYS) : DEFAULT_RETENTION_DAYS;
-  return days * DAY_MS;
+/** The deployment's retention period in days: what an account without its own keeps finished jobs for. */
+export function retentionDays(env: Env): number {
+  return env.JOB_RETENTION_DAYS ? Number(env.JOB_RETENTION_DAYS) : DEFAULT_RETENTION_DAYS;
 }
 
 /**
@@ -26,11 +26,17 @@ export function retentionMs(env: Env): number {
  */
 const PENDING_DELIVERY = "SELECT 1 FROM webhook_deliveries d WHERE d.job_id = jobs.id AND +d.status = 'pending'";
 
-/** Finished jobs ended before ?1, oldest first (jobs_by_ended_at), without a pending delivery. */
-export const EXPIRED_JOBS_SQL = `SELECT id FROM jobs
-  WHERE ended_at IS NOT NULL AND ended_at < ? AND state IN (${sqlStates(FINAL_STATES)})
-    AND NOT EXISTS (${PENDING_DELIVERY})
-  ORDER BY ended_at LIMIT ${PURGE_BATCH}`;
+/**
+ * Finished jobs past their account's period at ?1 (?2: the deployment's days, for accounts without
+ * their own), without a pending delivery: account by account, each account's oldest first
+ * (jobs_by_account_ended). The accounts are the shard's limits rows, read whole (one per account):
+ * CROSS JOIN keeps SQLite from turning the loops round, which would read every finished job.
+ */
+export const EXPIRED_JOBS_SQL = `SELECT jobs.id FROM account_limits CROSS JOIN jobs
+  WHERE jobs.account_id = account_limits.account_id AND jobs.ended_at IS NOT NULL
+    AND jobs.ended_at < ?1 - coalesce(account_limits.retention_days, ?2) * ${DAY_MS}
+    AND jobs.state IN (${sqlStates(FINAL_STATES)}) AND NOT EXISTS (${PENDING_DELIVERY})
+  LIMIT ${PURGE_BATCH}`;
 
 /** Purged jobs whose runner or R2 objects are still to be deleted, oldest first. */
 export const PURGE_QUEUE_SQL = `SELECT job_id, runner, objects FROM purge_queue ORDER BY queued_at LIMIT ${PURGE_BATCH}`;
@@ -43,7 +49,7 @@ export const PURGE_QUEUE_SQL = `SELECT job_id, runner, objects FROM purge_queue 
  * ids whose D1 rows were deleted.
  */
 export async function purgeExpiredJobs(env: Env, shard: JobShard, now = Date.now()): Promise<string[]> {
-  const expired = await shard.prepare(EXPIRED_JOBS_SQL).bind(now - retentionMs(env)).all<{ id: string }>();
+  const expired = await shard.prepare(EXPIRED_JOBS_SQL).bind(now, retentionDays(env)).all<{ id: string }>();
   const purged: string[] = [];
   if (expired.results.length > 0) {
     const list = JSON.stringify(expired.results.map((row) => row.id));

@@ -14,6 +14,8 @@ export interface AccountSettings {
   payAsYouGo?: boolean;
   parallelLimit?: number;
   pricePerSecond?: number;
+  /** Days its finished jobs are kept; null: the deployment's JOB_RETENTION_DAYS. */
+  retentionDays?: number | null;
 }
 
 interface LimitsRow {
@@ -22,6 +24,7 @@ interface LimitsRow {
   parallel_limit: number;
   price_per_second: number;
   disabled: number;
+  retention_days: number | null;
 }
 
 type AccountRow = typeof accounts.$inferSelect;
@@ -35,6 +38,7 @@ function accountView(account: AccountRow, limits: LimitsRow) {
     parallelLimit: limits.parallel_limit,
     pricePerSecond: limits.price_per_second,
     disabled: Boolean(limits.disabled),
+    retentionDays: limits.retention_days,
     createdAt: new Date(account.createdAt).toISOString(),
   };
 }
@@ -43,7 +47,7 @@ export type AccountView = ReturnType<typeof accountView>;
 
 async function loadLimits(shard: JobShard, accountId: string): Promise<LimitsRow> {
   const row = await shard
-    .prepare("SELECT free_seconds, pay_as_you_go, parallel_limit, price_per_second, disabled FROM account_limits WHERE account_id = ?")
+    .prepare("SELECT free_seconds, pay_as_you_go, parallel_limit, price_per_second, disabled, retention_days FROM account_limits WHERE account_id = ?")
     .bind(accountId)
     .first<LimitsRow>();
   if (!row) throw new Error(`account ${accountId} has no limits row on shard ${shard.name}`);
@@ -62,8 +66,8 @@ export async function createAccount(env: Env, input: { name: string } & AccountS
   const { name, ...settings } = input;
   await shard
     .prepare(
-      `INSERT INTO account_limits (account_id, free_seconds, pay_as_you_go, parallel_limit, price_per_second, disabled, updated_at)
-       VALUES (?1, coalesce(?2, 3600), coalesce(?3, 0), coalesce(?4, 10), coalesce(?5, 0.0001), 0, ?6)`,
+      `INSERT INTO account_limits (account_id, free_seconds, pay_as_you_go, parallel_limit, price_per_second, disabled, retention_days, updated_at)
+       VALUES (?1, coalesce(?2, 3600), coalesce(?3, 0), coalesce(?4, 10), coalesce(?5, 0.0001), 0, ?7, ?6)`,
     )
     .bind(
       id,
@@ -72,6 +76,7 @@ export async function createAccount(env: Env, input: { name: string } & AccountS
       settings.parallelLimit ?? null,
       settings.pricePerSecond ?? null,
       now,
+      settings.retentionDays ?? null,
     )
     .run();
   const [row] = await directory(env).orm().insert(accounts).values({ id, name, shard: shard.name, createdAt: now }).returning();
@@ -108,14 +113,16 @@ export async function patchAccount(env: Env, accountId: string, input: { name?: 
   const db = directory(env).orm();
   const account = await findAccount(db, accountId);
   const shard = jobShard(env, account.shard);
-  const { name, disabled, freeSeconds, payAsYouGo, parallelLimit, pricePerSecond } = input;
+  const { name, disabled, freeSeconds, payAsYouGo, parallelLimit, pricePerSecond, retentionDays } = input;
   if (name !== undefined) await db.update(accounts).set({ name }).where(eq(accounts.id, accountId));
-  const limits: [string, number | undefined][] = [
+  // undefined leaves a setting as it is; null (retentionDays only) puts back the deployment's default.
+  const limits: [string, number | null | undefined][] = [
     ["free_seconds", freeSeconds],
     ["pay_as_you_go", payAsYouGo === undefined ? undefined : Number(payAsYouGo)],
     ["parallel_limit", parallelLimit],
     ["price_per_second", pricePerSecond],
     ["disabled", disabled === undefined ? undefined : Number(disabled)],
+    ["retention_days", retentionDays],
   ];
   const changed = limits.filter(([, value]) => value !== undefined);
   if (changed.length > 0) {

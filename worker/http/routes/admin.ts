@@ -4,7 +4,7 @@ import { directory } from "../../db/databases";
 import { BadRequest, NotFound } from "../../errors";
 import { createKey } from "../../keys/keys";
 import { InvalidCursor, reencryptSecrets, REENCRYPT_PAGE } from "../../tenancy/reencrypt";
-import { createAccount, createSpace, patchAccount } from "../../tenancy/service";
+import { createAccount, createSpace, getAccount, patchAccount } from "../../tenancy/service";
 import { requireAdmin } from "../auth";
 import { router } from "../context";
 import { body, json, problemResponses } from "../schemas";
@@ -17,6 +17,9 @@ export const AccountSettingsInput = z.object({
   payAsYouGo: z.boolean().optional(),
   parallelLimit: z.number().int().min(1).max(10_000).optional(),
   pricePerSecond: z.number().min(0).optional(),
+  retentionDays: z.number().int().min(1).max(3650).nullable().optional().openapi({
+    description: "Days a finished job of the account is kept (1–3650); null or absent: the deployment's JOB_RETENTION_DAYS (30 unless set)",
+  }),
 });
 export const NewAccount = AccountSettingsInput.extend({ name: z.string().min(1).max(200) }).openapi("NewAccount");
 export type NewAccount = z.infer<typeof NewAccount>;
@@ -37,6 +40,7 @@ export const Account = z
     parallelLimit: z.number(),
     pricePerSecond: z.number(),
     disabled: z.boolean(),
+    retentionDays: z.number().nullable().openapi({ description: "null: the deployment's JOB_RETENTION_DAYS" }),
     createdAt: z.string(),
   })
   .openapi("Account");
@@ -69,6 +73,19 @@ adminApi.openapi(
     responses: { 201: json(Account, "Account created"), ...problemResponses(401, 422) },
   }),
   async (c) => c.json(await createAccount(c.env, c.req.valid("json")), 201),
+);
+
+adminApi.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/admin/accounts/{accountId}",
+    summary: "An account with its limits and retention",
+    tags: ["Admin"],
+    security,
+    request: { params: z.object({ accountId: pathId("accountId") }) },
+    responses: { 200: json(Account, "The account"), ...problemResponses(401, 404) },
+  }),
+  async (c) => c.json(await getAccount(c.env, c.req.valid("param").accountId), 200),
 );
 
 adminApi.openapi(
