@@ -59,6 +59,11 @@ describe("schedules through the API", () => {
     expect(new Date(moved.body.nextRunAt).getUTCMinutes()).toBe(15);
     expect(Date.parse(moved.body.nextRunAt) - Date.now()).toBeLessThanOrEqual(3600_000);
 
+    // A flow that became a decision flow: its schedule can still be paused (firings would say why they start nothing).
+    expect((await asUser(tenant, "PATCH", "/api/rules/hello", { type: "decision-flow" })).status).toBe(200);
+    expect((await asUser(tenant, "PATCH", `/api/schedules/${id}`, { enabled: false })).body).toMatchObject({ enabled: false });
+    expect((await asUser(tenant, "PATCH", `/api/schedules/${id}`, { flow: "hello" })).status).toBe(422);
+
     expect((await asUser(tenant, "DELETE", `/api/schedules/${id}`)).status).toBe(204);
     expect((await asUser(tenant, "GET", `/api/schedules/${id}`)).status).toBe(404);
     expect((await asUser(tenant, "DELETE", `/api/schedules/${id}`)).status).toBe(404);

@@ -171,7 +171,10 @@ export async function updateSchedule(env: Env, spaceId: string, id: string, patc
   const version = patch.version === undefined ? row.version : patch.version;
   const enabled = patch.enabled ?? row.enabled;
   const errors = [...checkTiming(cron, timezone, now), ...(patch.input ? checkInput(patch.input) : [])];
-  const target = await resolveFlow(env, spaceId, flow, version);
+  // The flow is checked again only when it changes: a schedule whose flow became a decision flow can
+  // still be paused, renamed or deleted (its firings say why they start nothing).
+  const retargeted = patch.flow !== undefined || patch.version !== undefined;
+  const target = retargeted ? await resolveFlow(env, spaceId, flow, version) : { ruleId: row.ruleId };
   if (Array.isArray(target)) errors.push(...target);
   if (errors.length > 0 || Array.isArray(target)) throw new InvalidSchedule(errors);
   const retimed = cron !== row.cron || timezone !== row.timezone || (enabled && !row.enabled);
