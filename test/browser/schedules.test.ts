@@ -1,7 +1,7 @@
 /// <reference types="node" />
 // The Schedules page in Chromium against `npm start`: a schedule made through the form shows its
-// pattern, zone, flow and next slot; a bad pattern is refused on its field; pausing clears the next
-// slot and resuming brings one back; an edit changes the pattern; a delete removes it.
+// pattern, zone, flow and next slot; a bad pattern is refused on its field; Run now starts a job
+// linked on the card; pausing clears the next slot and resuming brings one back; an edit changes the pattern; a delete removes it.
 import { describe, expect, it } from "vitest";
 import { screenshot, signedInPage } from "./browser";
 import { sharedConsole } from "./shared";
@@ -11,7 +11,7 @@ const shared = sharedConsole();
 const run = Date.now().toString(36);
 
 describe("schedules page", () => {
-  it("creates, refuses a bad pattern, pauses, resumes, edits and deletes a schedule", async () => {
+  it("creates, refuses a bad pattern, runs now, pauses, resumes, edits and deletes a schedule", async () => {
     const page = await signedInPage(shared.browser.context, shared.server.managementKey);
     const name = `nightly-${run}`;
     await page.goto(`${shared.server.base}/`);
@@ -39,6 +39,17 @@ describe("schedules page", () => {
     expect(saved).toMatchObject({ cron: "30 6 * * 1-5", timezone: "Europe/Prague", input: { name: "Ada" }, enabled: true });
     expect(new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Prague", hour: "2-digit", minute: "2-digit" }).format(Date.parse(saved.nextRunAt))).toBe("06:30");
     await screenshot(page, "schedules");
+
+    // Run now: a job of the flow at once, linked on the card, its page showing the schedule's input.
+    await card.getByRole("button", { name: "Run now" }).click();
+    const started = card.getByTestId("schedule-started").getByRole("link", { name: "a job" });
+    await started.waitFor();
+    await started.click();
+    await page.waitForURL(/\/jobs\/[0-9A-Z]{26}$/);
+    // The job's input is the schedule's (in the detail's input panel).
+    await expect.poll(() => page.locator("pre", { hasText: '"name": "Ada"' }).count()).toBeGreaterThan(0);
+    await page.goBack();
+    await card.waitFor();
 
     await card.getByRole("switch", { name: `Enable schedule ${name}` }).uncheck();
     await expect.poll(() => card.getByTestId("schedule-next").textContent()).toBe("Next: — (paused)");

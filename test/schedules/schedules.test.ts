@@ -112,6 +112,40 @@ describe("schedules through the API", () => {
   });
 });
 
+describe("running a schedule now", () => {
+  it("starts its flow with its input as a new job each time, leaving its slots as they were", async () => {
+    const tenant = await createTenant();
+    await publishFlow(tenant, helloFlow, "hello");
+    const created = (await asUser(tenant, "POST", "/api/schedules", { name: "nightly", flow: "hello", cron: "0 2 * * *", input: { name: "Grace" } })).body;
+
+    const first = await asUser(tenant, "POST", `/api/schedules/${created.id}/run`);
+    expect(first.status).toBe(202);
+    expect(first.headers.get("location")).toBe(`/job/${first.body.jobId}`);
+    expect(first.body).toMatchObject({ inputData: { name: "Grace" }, context: { usedApiKeyId: created.id } });
+    const details = await asUser(tenant, "GET", `/api/jobs/${first.body.jobId}`);
+    expect(JSON.stringify(details.body.events)).toContain("Triggered by schedule 'nightly', run now with key 'console'");
+    const second = await asUser(tenant, "POST", `/api/schedules/${created.id}/run`);
+    expect(second.status).toBe(202);
+    expect(second.body.jobId).not.toBe(first.body.jobId);
+    expect(await jobsOf(tenant)).toHaveLength(2);
+    expect((await asUser(tenant, "GET", `/api/schedules/${created.id}`)).body).toMatchObject({ nextRunAt: created.nextRunAt, lastRunAt: null, lastJobId: null });
+
+    const other = await createTenant();
+    expect((await asUser(other, "POST", `/api/schedules/${created.id}/run`)).status).toBe(404);
+    expect(await jobsOf(tenant)).toHaveLength(2);
+  });
+
+  it("answers the trigger's refusal and starts nothing", async () => {
+    const tenant = await createTenant({ freeSeconds: 0 });
+    await publishFlow(tenant, helloFlow, "hello");
+    const created = (await asUser(tenant, "POST", "/api/schedules", { name: "nightly", flow: "hello", cron: "0 2 * * *" })).body;
+    const refused = await asUser(tenant, "POST", `/api/schedules/${created.id}/run`);
+    expect(refused.status).toBe(402);
+    expect(refused.body.type).toBe("quota-exceeded");
+    expect(await jobsOf(tenant)).toEqual([]);
+  });
+});
+
 describe("the cron pass", () => {
   it("finds the due schedules through their index, however many schedules there are", async () => {
     const plan = await env.DIRECTORY.prepare(`EXPLAIN QUERY PLAN ${DUE_SQL}`).bind(0, 1).all<{ detail: string }>();

@@ -211,6 +211,27 @@ export async function deleteSchedule(env: Env, spaceId: string, id: string): Pro
   if (deleted.meta.changes === 0) throw new NotFound("schedule", id);
 }
 
+/**
+ * Starts the schedule's flow now, with its input, as a firing would (the schedule's own caller, so
+ * the job is the schedule's), a new job each time. Its slots are left as they were: nextRunAt,
+ * lastRunAt and lastJobId stay the pattern's. Refusals are the trigger's (402, 403, 404, …).
+ */
+export async function runScheduleNow(env: Env, by: Caller, id: string, defer: (work: Promise<unknown>) => void, now = Date.now()) {
+  const row = await load(env, by.spaceId, id);
+  const caller: Caller = { ...by, keyId: row.id, keyName: row.name };
+  return startJob(
+    env,
+    caller,
+    {
+      flow: row.ruleId,
+      version: row.version ?? undefined,
+      input: JSON.parse(row.input) as Record<string, unknown>,
+      triggeredBy: `by schedule '${row.name}', run now with key '${by.keyName}' at ${new Date(now).toISOString()}`,
+    },
+    defer,
+  );
+}
+
 interface DueSchedule {
   id: string;
   space_id: string;

@@ -115,6 +115,9 @@ export const updateSchedule = action(async (id: string, patch: SchedulePatch) =>
   return updated;
 }, "updateSchedule");
 
+/** Starts the schedule's flow now; the job list shows it on its next poll. */
+export const runScheduleNow = action(async (id: string) => api<Job>(`/api/schedules/${id}/run`, { method: "POST" }), "runScheduleNow");
+
 export const deleteSchedule = action(async (id: string) => {
   await api<void>(`/api/schedules/${id}`, { method: "DELETE" });
   await revalidate(getSchedules.key);

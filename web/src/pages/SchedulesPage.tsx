@@ -2,7 +2,7 @@
 // delete, and for each its next slot and what its last firing did (the job, or why none started).
 import { A, createAsync, createAsyncStore, useAction } from "@solidjs/router";
 import { createMemo, createSignal, For, Show } from "solid-js";
-import { createSchedule, deleteSchedule, getRules, getSchedules, updateSchedule } from "../api/queries";
+import { createSchedule, deleteSchedule, getRules, getSchedules, runScheduleNow, updateSchedule } from "../api/queries";
 import type { NewSchedule, Rule, Schedule } from "../api/types";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { EmptyState } from "../components/EmptyState";
@@ -59,7 +59,10 @@ export function SchedulesPage() {
 function ScheduleCard(props: { schedule: Schedule; flows: Rule[]; onError: (error: unknown) => void }) {
   const update = useAction(updateSchedule);
   const remove = useAction(deleteSchedule);
+  const runNow = useAction(runScheduleNow);
   const [editing, setEditing] = createSignal(false);
+  /** The job "Run now" started last, linked on the card. */
+  const [started, setStarted] = createSignal<string>();
   const run = async (work: () => Promise<unknown>) => {
     props.onError(undefined);
     try {
@@ -99,6 +102,7 @@ function ScheduleCard(props: { schedule: Schedule; flows: Rule[]; onError: (erro
               />
               <span class="toggle-track" aria-hidden="true"><span class="toggle-thumb" /></span>
             </label>
+            <button class="button button-small" onClick={() => run(async () => setStarted((await runNow(schedule().id)).jobId))}>Run now</button>
             <button class="button button-small" onClick={() => setEditing(true)}>Edit</button>
             <ConfirmButton label="Delete" question="Delete this schedule?" confirmLabel="Delete" onConfirm={() => run(() => remove(schedule().id))} />
           </div>
@@ -114,6 +118,7 @@ function ScheduleCard(props: { schedule: Schedule; flows: Rule[]; onError: (erro
             <Show when={schedule().lastJobId}>{(jobId) => <> — <A href={`/jobs/${jobId()}`}>its job</A></>}</Show>
           </Show>
         </p>
+        <Show when={started()}>{(jobId) => <p class="small" data-testid="schedule-started">Started <A href={`/jobs/${jobId()}`}>a job</A> now.</p>}</Show>
         <Show when={schedule().lastError}>{(reason) => <p class="small error-text" data-testid="schedule-error">Last firing started no job: {reason()}</p>}</Show>
       </Show>
     </li>

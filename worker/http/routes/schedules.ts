@@ -1,9 +1,9 @@
 // Schedules API: flows of the space started at the times a cron pattern names (worker/schedules).
 import { createRoute, z } from "@hono/zod-openapi";
-import { createSchedule, deleteSchedule, getSchedule, listSchedules, updateSchedule } from "../../schedules/service";
+import { createSchedule, deleteSchedule, getSchedule, listSchedules, runScheduleNow, updateSchedule } from "../../schedules/service";
 import { requireKey } from "../auth";
 import { router } from "../context";
-import { body, json, problemResponses } from "../schemas";
+import { body, Job, json, problemResponses } from "../schemas";
 
 const security = [{ bearer: [] }];
 const params = z.object({ schedule: z.string().min(1).max(64).openapi({ param: { name: "schedule", in: "path" }, description: "Schedule id" }) });
@@ -126,5 +126,22 @@ schedulesApi.openapi(
   async (c) => {
     await deleteSchedule(c.env, c.var.caller.spaceId, c.req.valid("param").schedule);
     return c.body(null, 204);
+  },
+);
+
+schedulesApi.openapi(
+  createRoute({
+    method: "post",
+    path: "/api/schedules/{schedule}/run",
+    summary: "Start the schedule's flow now with its input (a new job each time; its slots are unchanged)",
+    tags: ["Schedules"],
+    security,
+    request: { params },
+    responses: { 202: json(Job, "The job started (WAITING), with Location: /job/{jobId}"), ...problemResponses(401, 402, 403, 404) },
+  }),
+  async (c) => {
+    const { job } = await runScheduleNow(c.env, c.var.caller, c.req.valid("param").schedule, (work) => c.executionCtx.waitUntil(work));
+    c.header("Location", `/job/${job.jobId}`);
+    return c.json(job, 202);
   },
 );
