@@ -8,6 +8,7 @@ import { ConfirmButton } from "../components/ConfirmButton";
 import { ConnectorForm, type ConnectorFormValue } from "../components/ConnectorForm";
 import { EmptyState } from "../components/EmptyState";
 import { ProblemMessage } from "../components/ProblemMessage";
+import { reportingTo } from "../lib/report";
 import "../styles-connectors.css";
 
 export function ConnectorsPage() {
@@ -16,15 +17,11 @@ export function ConnectorsPage() {
   const [creating, setCreating] = createSignal(false);
   const [error, setError] = createSignal<unknown>();
 
-  const onCreate = async (value: ConnectorFormValue) => {
-    setError(undefined);
-    try {
+  const onCreate = (value: ConnectorFormValue) =>
+    reportingTo(setError)(async () => {
       await create(value as NewConnector);
       setCreating(false);
-    } catch (caught) {
-      setError(caught);
-    }
-  };
+    });
 
   return (
     <section class="page">
@@ -77,14 +74,7 @@ function ConnectorCard(props: { connector: Connector }) {
   const [testing, setTesting] = createSignal(false);
   const [result, setResult] = createSignal<ConnectorTestResult>();
   const [error, setError] = createSignal<unknown>();
-  const run = async (work: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
-      await work();
-    } catch (caught) {
-      setError(caught);
-    }
-  };
+  const run = reportingTo(setError);
   const test = () =>
     run(async () => {
       setTesting(true);

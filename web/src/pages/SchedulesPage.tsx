@@ -8,6 +8,7 @@ import { ConfirmButton } from "../components/ConfirmButton";
 import { EmptyState } from "../components/EmptyState";
 import { ProblemMessage } from "../components/ProblemMessage";
 import { formatTime } from "../lib/format";
+import { reportingTo } from "../lib/report";
 
 export function SchedulesPage() {
   const schedules = createAsyncStore(() => getSchedules(), { reconcile: { key: "id" } });
@@ -17,15 +18,12 @@ export function SchedulesPage() {
   const [creating, setCreating] = createSignal(false);
   const [error, setError] = createSignal<unknown>();
 
-  const onCreate = async (value: NewSchedule) => {
-    setError(undefined);
-    try {
+  const run = reportingTo(setError);
+  const onCreate = (value: NewSchedule) =>
+    run(async () => {
       await create(value);
       setCreating(false);
-    } catch (caught) {
-      setError(caught);
-    }
-  };
+    });
 
   return (
     <section class="page">
@@ -63,14 +61,7 @@ function ScheduleCard(props: { schedule: Schedule; flows: Rule[]; onError: (erro
   const [editing, setEditing] = createSignal(false);
   /** The job "Run now" started last, linked on the card. */
   const [started, setStarted] = createSignal<string>();
-  const run = async (work: () => Promise<unknown>) => {
-    props.onError(undefined);
-    try {
-      await work();
-    } catch (caught) {
-      props.onError(caught);
-    }
-  };
+  const run = reportingTo((error) => props.onError(error));
   const schedule = () => props.schedule;
   return (
     <li class="card webhook" data-schedule={schedule().name}>

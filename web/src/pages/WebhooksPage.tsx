@@ -10,6 +10,7 @@ import { ProblemMessage } from "../components/ProblemMessage";
 import { WebhookDeliveries } from "../components/WebhookDeliveries";
 import { WebhookForm } from "../components/WebhookForm";
 import { formatTime } from "../lib/format";
+import { reportingTo } from "../lib/report";
 
 export function WebhooksPage() {
   const webhooks = createAsyncStore(() => getWebhooks(), { reconcile: { key: "id" } });
@@ -24,15 +25,11 @@ export function WebhooksPage() {
   const [created, setCreated] = createSignal<{ hook: CreatedWebhook; renewed: boolean }>();
   const [error, setError] = createSignal<unknown>();
 
-  const onCreate = async (value: NewWebhook) => {
-    setError(undefined);
-    try {
+  const onCreate = (value: NewWebhook) =>
+    reportingTo(setError)(async () => {
       setCreated({ hook: await create({ ...value, flows: value.flows ?? undefined }), renewed: false });
       setCreating(false);
-    } catch (caught) {
-      setError(caught);
-    }
-  };
+    });
 
   return (
     <section class="page">
@@ -96,14 +93,7 @@ function WebhookCard(props: {
   const remove = useAction(deleteWebhook);
   const [editing, setEditing] = createSignal(false);
   const [open, setOpen] = createSignal(false);
-  const run = async (work: () => Promise<unknown>) => {
-    props.onError(undefined);
-    try {
-      await work();
-    } catch (caught) {
-      props.onError(caught);
-    }
-  };
+  const run = reportingTo((error) => props.onError(error));
   return (
     <li class="card webhook" data-webhook-id={props.webhook.id}>
       <Show
