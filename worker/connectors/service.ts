@@ -8,6 +8,7 @@ import { connectors } from "../db/directory-schema";
 import type { Env } from "../env";
 import { Conflict, NotFound, Problem, type FieldError } from "../errors";
 import { newId } from "../lib/ids";
+import { insertWithRoom } from "../tenancy/caps";
 import { isWrongKey } from "../lib/secret-key";
 import { probeConnector, type ProbeResult } from "./probe";
 import { decryptConnector } from "./resolve";
@@ -126,7 +127,7 @@ export async function createConnector(env: Env, account: { accountId: string; sp
     createdAt: now,
     updatedAt: now,
   };
-  await directory(env).orm().insert(connectors).values(row).catch((error) => raceOnAlias(error, input.alias));
+  await insertWithRoom(directory(env), connectors, row, "connectors").catch((error) => raceOnAlias(error, input.alias));
   return view(row);
 }
 

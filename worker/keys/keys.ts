@@ -7,6 +7,7 @@ import { accounts, apiKeys, spaces } from "../db/directory-schema";
 import { NotFound } from "../errors";
 import { constantTimeEqual, randomToken, sha256Hex } from "../lib/crypto";
 import { isId, newId } from "../lib/ids";
+import { insertWithRoom } from "../tenancy/caps";
 import { forgetKey } from "./cache";
 
 export type KeyKind = "solver" | "management";
@@ -35,7 +36,7 @@ export async function createKey(db: Database, spaceId: string, kind: KeyKind, na
     secretHash: await sha256Hex(secret),
     createdAt: Date.now(),
   };
-  await db.insert(apiKeys).values(row);
+  await insertWithRoom(db.$client, apiKeys, row, "keys");
   return { id, key: `fjk_${id}_${secret}`, kind, name, spaceId, accountId: space.accountId, createdAt: row.createdAt };
 }
 

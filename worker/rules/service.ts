@@ -6,6 +6,7 @@ import { rules, ruleVersions } from "../db/directory-schema";
 import { FlowDefinition } from "../flow/definition";
 import { BadRequest, Conflict, NotFound, Problem, type FieldError } from "../errors";
 import { newId } from "../lib/ids";
+import { roomFor, SpaceLimitReached } from "../tenancy/caps";
 import { connectorsAsValidated, knownConnectors } from "../connectors/service";
 import { NO_CONNECTORS, NO_RULES, referencedConnectors, referencedRules, type KnownConnectors, type KnownRule, type KnownRules } from "./references";
 import { isFlowType, unsolvableNodes, validateDefinition } from "./validate";
@@ -55,13 +56,15 @@ export async function createRule(db: Database, spaceId: string, input: NewRule) 
     const now = Date.now();
     const id = newId(now);
     let created: D1Result;
+    let room: D1Result;
     try {
-      // The rule and its first version, both only while the connectors are as validated (one batch, one transaction).
-      [created] = await d1.batch([
+      // The rule and its first version, both only while the connectors are as validated and the
+      // space has room (one batch, one transaction); the count after it tells which one held it back.
+      [created, , room] = await d1.batch([
         d1
           .prepare(
             `INSERT INTO rules (id, space_id, name, alias, type, latest_version, created_at, updated_at)
-             SELECT ?1, ?2, ?3, ?4, ?5, 1, ?6, ?6 WHERE ${connectorsAsValidated("?2", "?7")}`,
+             SELECT ?1, ?2, ?3, ?4, ?5, 1, ?6, ?6 WHERE ${connectorsAsValidated("?2", "?7")} AND ${roomFor("rules", "?2")}`,
           )
           .bind(id, spaceId, input.name, input.alias ?? null, input.type, now, connectors),
         d1
@@ -70,12 +73,14 @@ export async function createRule(db: Database, spaceId: string, input: NewRule) 
              SELECT id, 1, ?2, ?3, ?4, ?5 FROM rules WHERE id = ?1`,
           )
           .bind(id, status, definition, now, input.publish ? now : null),
+        d1.prepare(`SELECT ${roomFor("rules", "?1")} AS free`).bind(spaceId),
       ]);
     } catch (error) {
       // Two creates raced for the same alias: the unique index decided.
       if (input.alias && String(error).includes("UNIQUE")) throw aliasTaken(input.alias);
       throw error;
     }
+    if (created.meta.changes === 0 && !(room.results[0] as { free: number }).free) throw new SpaceLimitReached("rules");
     return created.meta.changes === 0 ? null : { ruleId: id, alias: input.alias ?? null, version: 1, status };
   });
 }
@@ -135,9 +140,36 @@ export async function publishVersion(db: Database, spaceId: string, ref: string,
   return { ruleId: rule.id, version: row.version, status: "published" as const };
 }
 
+/**
+ * The space's rules, newest first, each with its latest version's number and status and its latest
+ * published version — without definitions, in one statement: a space may hold SPACE_CAPS.rules rules
+ * of up to a megabyte each, and D1 answers at most 50 MB and 1,000 statements per invocation
+ * (GET /api/rules/{rule} has the definition).
+ */
 export async function listRules(db: Database, spaceId: string) {
-  const rows = await db.query.rules.findMany({ where: eq(rules.spaceId, spaceId), orderBy: desc(rules.id) });
-  return Promise.all(rows.map((rule) => describeRule(db, rule)));
+  const rows = await db.$client
+    .prepare(
+      `SELECT rules.id, rules.name, rules.alias, rules.type, rules.latest_version AS latestVersion,
+         (SELECT max(published.version) FROM rule_versions AS published
+           WHERE published.rule_id = rules.id AND published.status = 'published') AS latestPublishedVersion,
+         latest.status, latest.created_at AS createdAt, latest.published_at AS publishedAt
+       FROM rules JOIN rule_versions AS latest ON latest.rule_id = rules.id AND latest.version = rules.latest_version
+       WHERE rules.space_id = ? ORDER BY rules.id DESC`,
+    )
+    .bind(spaceId)
+    .all<{ id: string; name: string; alias: string | null; type: RuleType; latestVersion: number; latestPublishedVersion: number | null; status: VersionRow["status"]; createdAt: number; publishedAt: number | null }>();
+  return rows.results.map((row) => ({
+    ruleId: row.id,
+    name: row.name,
+    alias: row.alias,
+    type: row.type,
+    latestVersion: row.latestVersion,
+    latestPublishedVersion: row.latestPublishedVersion,
+    version: row.latestVersion,
+    status: row.status,
+    createdAt: new Date(row.createdAt).toISOString(),
+    publishedAt: row.publishedAt === null ? null : new Date(row.publishedAt).toISOString(),
+  }));
 }
 
 export async function describeRule(db: Database, rule: RuleRow, version?: VersionRow) {

@@ -13,6 +13,7 @@ import type { Caller } from "../keys/keys";
 import { newId } from "../lib/ids";
 import { startJob } from "../jobs/service";
 import { findRule, findVersion } from "../rules/service";
+import { insertWithRoom } from "../tenancy/caps";
 
 /** A schedule's input is stored in the directory with it: kept small, unlike a trigger's (1 MiB). */
 export const MAX_SCHEDULE_INPUT_BYTES = 64 * 1024;
@@ -138,7 +139,7 @@ export async function createSchedule(env: Env, spaceId: string, input: NewSchedu
     createdAt: now,
     updatedAt: now,
   };
-  await directory(env).orm().insert(schedules).values(row);
+  await insertWithRoom(directory(env), schedules, row, "schedules");
   return view(row);
 }
 

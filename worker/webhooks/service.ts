@@ -6,7 +6,7 @@ import type { Env } from "../env";
 import { NotFound, Problem } from "../errors";
 import type { Caller } from "../keys/keys";
 import { newId } from "../lib/ids";
-import { findRule } from "../rules/service";
+import { roomFor, SpaceLimitReached } from "../tenancy/caps";
 import { encryptSecret, newWebhookSecret } from "./signing";
 import { enqueueDelivery } from "./fanout";
 import { bumpWebhookEpoch } from "./space-webhooks";
@@ -75,11 +75,31 @@ function view(row: WebhookRow) {
   };
 }
 
+/** The flows one endpoint may filter on: every final state binds the space's endpoints, flow lists included, as one D1 value. */
+export const MAX_WEBHOOK_FLOWS = 100;
+/** Names per lookup: D1 binds at most 100 parameters per statement: the space and each name once (both lists use its number). */
+const NAMES_PER_LOOKUP = 99;
+
+/** The rule ids of a webhook's flows (ids or aliases), in a few statements whatever their number; an unknown one is 404. */
 async function resolveFlows(env: Env, spaceId: string, flows: string[] | null | undefined) {
   if (!flows) return null;
-  const db = directory(env).orm();
-  const ids = await Promise.all(flows.map(async (flow) => (await findRule(db, spaceId, flow)).id));
-  return JSON.stringify([...new Set(ids)]);
+  const names = [...new Set(flows)];
+  const found = new Map<string, string>();
+  for (let start = 0; start < names.length; start += NAMES_PER_LOOKUP) {
+    const chunk = names.slice(start, start + NAMES_PER_LOOKUP);
+    const marks = chunk.map((_, index) => `?${index + 2}`).join(", ");
+    const rows = await directory(env)
+      .prepare(`SELECT id, alias FROM rules WHERE space_id = ?1 AND (id IN (${marks}) OR alias IN (${marks}))`)
+      .bind(spaceId, ...chunk)
+      .all<{ id: string; alias: string | null }>();
+    for (const row of rows.results) {
+      found.set(row.id, row.id);
+      if (row.alias !== null) found.set(row.alias, row.id);
+    }
+  }
+  const unknown = names.find((name) => !found.has(name));
+  if (unknown !== undefined) throw new NotFound("rule", unknown);
+  return JSON.stringify([...new Set(names.map((name) => found.get(name)!))]);
 }
 
 async function load(env: Env, spaceId: string, id: string): Promise<WebhookRow> {
@@ -95,13 +115,14 @@ export async function createWebhook(env: Env, caller: Caller, input: WebhookInpu
   const secret = newWebhookSecret();
   const now = Date.now();
   const id = newId(now);
-  await directory(env).prepare(
+  const inserted = await directory(env).prepare(
     `INSERT INTO webhooks (id, space_id, url, events, flows, enabled, secret_ciphertext, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8 WHERE ${roomFor("webhooks", "?2")}`,
   )
     .bind(id, spaceId, input.url, JSON.stringify([...new Set(input.events)]), flows, input.enabled === false ? 0 : 1,
-      await encryptSecret(secret, env.WEBHOOK_SECRET_KEY), now, now)
+      await encryptSecret(secret, env.WEBHOOK_SECRET_KEY), now)
     .run();
+  if (inserted.meta.changes === 0) throw new SpaceLimitReached("webhooks");
   await bumpWebhookEpoch(jobShard(env, caller.shard), spaceId);
   return { ...view(await load(env, spaceId, id)), secret };
 }

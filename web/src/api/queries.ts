@@ -22,6 +22,7 @@ import type {
   SchedulePatch,
   NodeType,
   Rule,
+  RuleSummary,
   Usage,
   Webhook,
 } from "./types";
@@ -30,7 +31,7 @@ export const getMe = query(() => api<Me>("/api/me"), "me");
 
 export const getJob = query((jobId: string) => api<JobDetail>(`/api/jobs/${encodeURIComponent(jobId)}`), "job");
 
-export const getRules = query(async () => (await api<{ items: Rule[] }>("/api/rules")).items, "rules");
+export const getRules = query(async () => (await api<{ items: RuleSummary[] }>("/api/rules")).items, "rules");
 
 export const getRule = query((rule: string) => api<Rule>(`/api/rules/${encodeURIComponent(rule)}`), "rule");
 

@@ -1,6 +1,6 @@
 import { createAsync, useAction, useSearchParams } from "@solidjs/router";
 import { createSignal, For, Show, Suspense } from "solid-js";
-import { cancelAllWaiting, getMe, getRules } from "../api/queries";
+import { cancelAllWaiting, getMe, getRule, getRules } from "../api/queries";
 import type { FlowDefinition } from "../api/types";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { EmptyState, StartJobHint } from "../components/EmptyState";
@@ -105,7 +105,7 @@ export function JobsPage() {
               <EmptyState title="No jobs yet">
                 <Suspense>
                   <Show when={rules()?.find((rule) => rule.type === "integration-flow")} fallback={<StartJobHint />}>
-                    {(flow) => <StartJobHint flow={flow().alias ?? flow().ruleId} inputSchema={(flow().definition as FlowDefinition).inputSchema} />}
+                    {(flow) => <FlowStartHint flow={flow().alias ?? flow().ruleId} />}
                   </Show>
                 </Suspense>
               </EmptyState>
@@ -130,4 +130,10 @@ export function JobsPage() {
       </Show>
     </section>
   );
+}
+
+/** The start hint for a flow, its example input from the flow's input schema (the list carries no definitions). */
+function FlowStartHint(props: { flow: string }) {
+  const rule = createAsync(() => getRule(props.flow));
+  return <StartJobHint flow={props.flow} inputSchema={(rule()?.definition as FlowDefinition | undefined)?.inputSchema} />;
 }

@@ -3,7 +3,7 @@
 import { A, createAsync, createAsyncStore, useAction } from "@solidjs/router";
 import { createMemo, createSignal, For, Show } from "solid-js";
 import { createSchedule, deleteSchedule, getRules, getSchedules, runScheduleNow, updateSchedule } from "../api/queries";
-import type { NewSchedule, Rule, Schedule } from "../api/types";
+import type { NewSchedule, RuleSummary, Schedule } from "../api/types";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { EmptyState } from "../components/EmptyState";
 import { ProblemMessage } from "../components/ProblemMessage";
@@ -54,7 +54,7 @@ export function SchedulesPage() {
   );
 }
 
-function ScheduleCard(props: { schedule: Schedule; flows: Rule[]; onError: (error: unknown) => void }) {
+function ScheduleCard(props: { schedule: Schedule; flows: RuleSummary[]; onError: (error: unknown) => void }) {
   const update = useAction(updateSchedule);
   const remove = useAction(deleteSchedule);
   const runNow = useAction(runScheduleNow);
@@ -120,7 +120,7 @@ function ScheduleCard(props: { schedule: Schedule; flows: Rule[]; onError: (erro
 const localZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 
 /** Create or edit a schedule: name, flow, pattern, time zone and the input as JSON. */
-function ScheduleForm(props: { flows: Rule[]; initial?: Schedule; submitLabel: string; onSubmit: (value: NewSchedule) => Promise<void>; onCancel?: () => void }) {
+function ScheduleForm(props: { flows: RuleSummary[]; initial?: Schedule; submitLabel: string; onSubmit: (value: NewSchedule) => Promise<void>; onCancel?: () => void }) {
   const [name, setName] = createSignal(props.initial?.name ?? "");
   const [flow, setFlow] = createSignal(props.initial?.flow ?? props.flows[0]?.alias ?? props.flows[0]?.ruleId ?? "");
   const [cron, setCron] = createSignal(props.initial?.cron ?? "0 2 * * *");

@@ -71,6 +71,8 @@ export const Rule = z
     publishedAt: z.string().nullable(),
   })
   .openapi("Rule");
+/** A rule as the list shows it: everything but the definition (a space's definitions may add up to a gigabyte). */
+export const RuleSummary = Rule.omit({ definition: true }).openapi("RuleSummary");
 
 export const rulesApi = router();
 registerRuleDefinitions(rulesApi.openAPIRegistry);
@@ -105,7 +107,7 @@ rulesApi.openapi(
     path: "/api/rules",
     tags: ["Rules"],
     security,
-    responses: { 200: json(z.object({ items: z.array(Rule) }), "The space's rules with their latest version") },
+    responses: { 200: json(z.object({ items: z.array(RuleSummary) }), "The space's rules, newest first, with their latest version's number and status (no definitions: GET /api/rules/{rule} has one)") },
   }),
   async (c) => c.json({ items: await listRules(directory(c.env).orm(), c.var.caller.spaceId) }, 200),
 );

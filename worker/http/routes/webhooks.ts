@@ -6,6 +6,7 @@ import {
   listDeliveries,
   listWebhooks,
   MAX_PREVIOUS_SECRET_SECONDS,
+  MAX_WEBHOOK_FLOWS,
   redeliver,
   rotateWebhookSecret,
   updateWebhook,
@@ -22,7 +23,8 @@ export const NewWebhook = z
   .object({
     url: z.string().min(1).max(2048),
     events: z.array(z.enum(WEBHOOK_EVENTS)).min(1),
-    flows: z.array(z.string().min(1)).min(1).nullable().optional(),
+    // Every final state binds the space's endpoints, their flow lists included, as one D1 value.
+    flows: z.array(z.string().min(1).max(64)).min(1).max(MAX_WEBHOOK_FLOWS).nullable().optional(),
     enabled: z.boolean().optional(),
   })
   .openapi("NewWebhook");
