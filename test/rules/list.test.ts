@@ -1,4 +1,4 @@
-// GET /api/rules answers a space's rules in one statement and without their definitions: a space may
+// GET /api/rules and GET /api/rules/{rule}/versions answer in one statement and without definitions: a space may
 // hold ten thousand rules of up to a megabyte each, and one invocation gets at most 1,000 D1
 // statements and a 50 MB result (DESIGN §12; the local runtime enforces neither, so the test counts
 // the statements itself).
@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { directory } from "../../worker/db/databases";
 import type { Env } from "../../worker/env";
-import { listRules } from "../../worker/rules/service";
+import { listRules, listVersions } from "../../worker/rules/service";
 import { call, createTenant, publishFlow } from "../helpers/api";
 import { helloFlow } from "../helpers/flows";
 
@@ -64,5 +64,37 @@ describe("the rules list", () => {
     expect(listed.body.items.some((rule: object) => "definition" in rule)).toBe(false);
     // The definition is one read away.
     expect((await call("GET", "/api/rules/hello", { key: tenant.managementKey })).body.definition).toEqual(expect.objectContaining({ nodes: expect.any(Array) }));
+  });
+
+  it("lists a rule's 300 versions newest first in one statement after the rule's own read, without definitions; another space's rule is 404", async () => {
+    const tenant = await createTenant();
+    await publishFlow(tenant, helloFlow, "hello");
+    // Versions 2 … 300, every tenth published, as a designer's saves leave them.
+    await env.DIRECTORY.prepare(
+      `INSERT INTO rule_versions (rule_id, version, status, definition, created_at, published_at)
+       WITH RECURSIVE n(x) AS (SELECT 2 UNION ALL SELECT x + 1 FROM n WHERE x < 300)
+       SELECT rules.id, x, CASE WHEN x % 10 = 0 THEN 'published' ELSE 'pending' END, first.definition, x, CASE WHEN x % 10 = 0 THEN x END
+       FROM n, rules JOIN rule_versions AS first ON first.rule_id = rules.id AND first.version = 1 WHERE rules.space_id = ?1 AND rules.alias = 'hello'`,
+    ).bind(tenant.spaceId).run();
+    await env.DIRECTORY.prepare("UPDATE rules SET latest_version = 300 WHERE space_id = ? AND alias = 'hello'").bind(tenant.spaceId).run();
+
+    const { counted, env: countingEnv } = countingDirectory();
+    const versions = await listVersions(directory(countingEnv).orm(), tenant.spaceId, "hello");
+    expect(counted.statements).toBe(2);
+    expect(versions).toHaveLength(300);
+    expect(versions.slice(0, 2)).toEqual([
+      { version: 300, status: "published", createdAt: new Date(300).toISOString(), publishedAt: new Date(300).toISOString() },
+      { version: 299, status: "pending", createdAt: new Date(299).toISOString(), publishedAt: null },
+    ]);
+    expect(versions.at(-1)).toMatchObject({ version: 1, status: "published" });
+
+    const listed = await call("GET", "/api/rules/hello/versions", { key: tenant.managementKey });
+    expect(listed.status).toBe(200);
+    expect(listed.body.items.map((version: { version: number }) => version.version)).toEqual(versions.map((version) => version.version));
+    expect(listed.body.items.some((version: object) => "definition" in version)).toBe(false);
+    const other = await createTenant();
+    const hidden = await call("GET", "/api/rules/hello/versions", { key: other.managementKey });
+    expect(hidden.status).toBe(404);
+    expect(hidden.body.type).toBe("rule-not-found");
   });
 });

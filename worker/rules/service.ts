@@ -172,6 +172,22 @@ export async function listRules(db: Database, spaceId: string) {
   }));
 }
 
+/** Every version of a rule, newest first, without definitions: a designer's every save is a version of up to a megabyte. */
+export async function listVersions(db: Database, spaceId: string, ref: string) {
+  const rule = await findRule(db, spaceId, ref);
+  const rows = await db
+    .select({ version: ruleVersions.version, status: ruleVersions.status, createdAt: ruleVersions.createdAt, publishedAt: ruleVersions.publishedAt })
+    .from(ruleVersions)
+    .where(eq(ruleVersions.ruleId, rule.id))
+    .orderBy(desc(ruleVersions.version));
+  return rows.map((row) => ({
+    version: row.version,
+    status: row.status,
+    createdAt: new Date(row.createdAt).toISOString(),
+    publishedAt: row.publishedAt ? new Date(row.publishedAt).toISOString() : null,
+  }));
+}
+
 export async function describeRule(db: Database, rule: RuleRow, version?: VersionRow) {
   const shown = version ?? (await findVersion(db, rule, rule.latestVersion));
   const published = await latestPublished(db, rule);

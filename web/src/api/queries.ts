@@ -23,6 +23,7 @@ import type {
   NodeType,
   Rule,
   RuleSummary,
+  RuleVersionSummary,
   Usage,
   Webhook,
 } from "./types";
@@ -40,16 +41,14 @@ export const getRuleVersion = query(
   "ruleVersion",
 );
 
-/** Every version of a rule, newest first (one request per version; flows have few). */
-export const getRuleVersions = query(async (rule: string) => {
-  const latest = await api<Rule>(`/api/rules/${encodeURIComponent(rule)}`);
-  const older = await Promise.all(
-    Array.from({ length: latest.latestVersion - 1 }, (_, index) =>
-      api<Rule>(`/api/rules/${encodeURIComponent(rule)}/versions/${index + 1}`),
-    ),
-  );
-  return [latest, ...older.reverse()];
-}, "ruleVersions");
+/**
+ * A rule's versions, newest first, without their definitions: one request whatever their number
+ * (every save in the designer is a version); a version is read whole with getRuleVersion.
+ */
+export const getRuleVersions = query(
+  async (rule: string) => (await api<{ items: RuleVersionSummary[] }>(`/api/rules/${encodeURIComponent(rule)}/versions`)).items,
+  "ruleVersions",
+);
 
 /** Saves the next version of a rule (published at once when asked); the rule's versions are read anew. */
 export const saveRuleVersion = action(async (rule: string, definition: unknown, publish = false) => {

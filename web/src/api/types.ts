@@ -4,7 +4,7 @@ import type { Job as JobSchema, JobSummary as JobSummarySchema, LogLineSchema } 
 import type { DecisionTable as DecisionTableSchema } from "../../../worker/decisions/table";
 import type { NodeState as EngineNodeState } from "../../../worker/flow/node-states";
 import type { Usage as UsageSchema } from "../../../worker/http/routes/usage";
-import type { Rule as RuleSchema, RuleSummary as RuleSummarySchema } from "../../../worker/http/routes/rules";
+import type { Rule as RuleSchema, RuleSummary as RuleSummarySchema, RuleVersionSummary as RuleVersionSummarySchema } from "../../../worker/http/routes/rules";
 import type { Delivery as DeliverySchema, Webhook as WebhookSchema, NewWebhook as NewWebhookSchema } from "../../../worker/http/routes/webhooks";
 import type { JobCounts as JobCountsSchema, JobPage as JobPageSchema, JobWithNodes as JobWithNodesSchema } from "../../../worker/http/routes/console-jobs";
 import type { ApiKey as ApiKeySchema, CreatedApiKey as CreatedApiKeySchema, NewKey as NewKeySchema } from "../../../worker/http/routes/keys";
@@ -29,6 +29,8 @@ export type Usage = z.infer<typeof UsageSchema>;
 export type Rule = z.infer<typeof RuleSchema>;
 /** A rule as GET /api/rules lists it: no definition. */
 export type RuleSummary = z.infer<typeof RuleSummarySchema>;
+/** A version as GET /api/rules/{rule}/versions lists it: no definition. */
+export type RuleVersionSummary = z.infer<typeof RuleVersionSummarySchema>;
 /** What saving or publishing a version answers. */
 export interface CreatedVersion {
   ruleId: string;

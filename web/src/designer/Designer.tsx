@@ -6,7 +6,7 @@
 import { createAsync, revalidate } from "@solidjs/router";
 import { createEffect, createMemo, createSignal, createUniqueId, For, on, onCleanup, onMount, Show } from "solid-js";
 import { api, ProblemError } from "../api/client";
-import { getConnectors, getNodeTypes, getRules, getRuleVersions } from "../api/queries";
+import { getConnectors, getNodeTypes, getRule, getRules, getRuleVersions } from "../api/queries";
 import type { FlowDefinition, Rule } from "../api/types";
 import { ProblemMessage } from "../components/ProblemMessage";
 import { SolvePanel } from "../components/SolvePanel";
@@ -81,6 +81,11 @@ export function Designer(props: {
   let canvas: CanvasControls | undefined;
 
   const dirty = createMemo(() => isDirty(draft(), base().definition));
+  /** After a save or publish: the flow page reads the newest version and the version list anew. */
+  const revalidateRule = () => {
+    const ref = props.rule.alias ?? props.rule.ruleId;
+    return revalidate([getRuleVersions.keyFor(ref), getRule.keyFor(ref)]);
+  };
   const change = (next: Draft) => {
     setDraft(next);
     localStorage.setItem(storageKey(props.rule.ruleId), JSON.stringify({ baseVersion: base().version, draft: next } satisfies StoredDraft));
@@ -127,7 +132,7 @@ export function Designer(props: {
       setBase({ version: created.version, definition: structuredClone(definition) });
       localStorage.removeItem(storageKey(props.rule.ruleId));
       setStatus(`Saved as version ${created.version}${created.status === "published" ? " and published" : ""}.`);
-      await revalidate(getRuleVersions.keyFor(props.rule.alias ?? props.rule.ruleId));
+      await revalidateRule();
       props.onSaved?.(created.version);
       return created.version;
     } catch (error) {
@@ -153,7 +158,7 @@ export function Designer(props: {
     try {
       await api(`/api/rules/${encodeURIComponent(props.rule.ruleId)}/versions/${base().version}/publish`, { method: "POST" });
       setStatus(`Version ${base().version} published.`);
-      await revalidate(getRuleVersions.keyFor(props.rule.alias ?? props.rule.ruleId));
+      await revalidateRule();
       props.onSaved?.(base().version);
     } catch (error) {
       setProblem(error);

@@ -1,9 +1,9 @@
 // A rule's page. An integration flow: the left-hand Jobs panel of its jobs, and its versions' graphs
 // or the chosen job. A decision table: its versions' rows (a table has no jobs of its own).
 import { A, createAsync, useParams, useSearchParams } from "@solidjs/router";
-import { createMemo, createSignal, For, Show } from "solid-js";
-import { getRuleVersions } from "../api/queries";
-import type { FlowDefinition, Rule } from "../api/types";
+import { createSignal, For, Show } from "solid-js";
+import { getRule, getRuleVersion, getRuleVersions } from "../api/queries";
+import type { FlowDefinition, Rule, RuleVersionSummary } from "../api/types";
 import { DecisionTableView } from "../components/DecisionTableView";
 import { DecisionTableDraft, PublishVersionButton, storedTableDraft } from "../components/DecisionTableEditor";
 import { EmptyState, StartJobHint } from "../components/EmptyState";
@@ -19,27 +19,34 @@ import { createJobList } from "../lib/job-list";
 
 export function FlowPage() {
   const params = useParams<{ rule: string }>();
+  // The newest version whole, the others listed without definitions: one is read when it is shown.
+  const latest = createAsync(() => getRule(params.rule));
   const versions = createAsync(() => getRuleVersions(params.rule));
   // Until the rule is read it is taken for a flow, so the jobs panel starts loading at once.
   return (
-    <Show when={versions()?.[0]?.type === "decision-table"} fallback={<IntegrationFlowPage rule={params.rule} versions={versions()} />}>
-      <DecisionTablePage rule={params.rule} versions={versions()!} />
+    <Show when={latest()?.type === "decision-table"} fallback={<IntegrationFlowPage rule={params.rule} latest={latest()} versions={versions()} />}>
+      <DecisionTablePage rule={params.rule} latest={latest()!} versions={versions() ?? []} />
     </Show>
   );
 }
 
+/** A version of the rule whole: the newest as read, another (versions are 1 … latestVersion, never removed) from the API. */
+function versionOf(rule: string, latest: Rule, version: number | undefined): Rule | Promise<Rule> {
+  if (version === undefined || !Number.isInteger(version) || version === latest.version || version < 1 || version > latest.latestVersion) return latest;
+  return getRuleVersion(rule, version);
+}
+
 /** The version the URL asks for (`?version=`), else the newest. */
-function useShownVersion(versions: () => Rule[] | undefined) {
+function useShownVersion(rule: () => string, latest: () => Rule | undefined) {
   const [search, setSearch] = useSearchParams<{ version?: string }>();
-  const shown = createMemo(() => {
-    const all = versions();
-    if (!all) return undefined;
-    return all.find((version) => String(version.version) === search.version) ?? all[0];
+  const shown = createAsync(async () => {
+    const newest = latest();
+    return newest && versionOf(rule(), newest, search.version === undefined ? undefined : Number(search.version));
   });
   return { shown, show: (version: number) => setSearch({ version: String(version) }) };
 }
 
-function RuleHeader(props: { version: Rule; versions: Rule[]; onShow: (version: number) => void }) {
+function RuleHeader(props: { version: Rule; versions: RuleVersionSummary[]; onShow: (version: number) => void }) {
   return (
     <>
       <header class="page-header">
@@ -72,17 +79,17 @@ function VersionHeading(props: { version: Rule }) {
   );
 }
 
-function DecisionTablePage(props: { rule: string; versions: Rule[] }) {
-  const { shown, show } = useShownVersion(() => props.versions);
+function DecisionTablePage(props: { rule: string; latest: Rule; versions: RuleVersionSummary[] }) {
+  const { shown, show } = useShownVersion(() => props.rule, () => props.latest);
   // The version the editor started from; edits kept in the browser reopen it on theirs.
-  const [editing, setEditing] = createSignal(storedTableDraft(props.versions[0].ruleId)?.baseVersion);
-  const editedBase = () => {
+  const [editing, setEditing] = createSignal(storedTableDraft(props.latest.ruleId)?.baseVersion);
+  const editedBase = createAsync(async () => {
     const base = editing();
-    return base === undefined ? undefined : (props.versions.find((version) => version.version === base) ?? props.versions[0]);
-  };
+    return base === undefined ? undefined : versionOf(props.rule, props.latest, base);
+  });
   return (
     <section class="page">
-      <nav class="breadcrumb"><A href="/flows">Flows</A> / <span>{props.versions[0].name}</span></nav>
+      <nav class="breadcrumb"><A href="/flows">Flows</A> / <span>{props.latest.name}</span></nav>
       <Show when={shown()}>
         {(version) => (
           <>
@@ -122,9 +129,9 @@ function DecisionTablePage(props: { rule: string; versions: Rule[] }) {
   );
 }
 
-function IntegrationFlowPage(props: { rule: string; versions: Rule[] | undefined }) {
+function IntegrationFlowPage(props: { rule: string; latest: Rule | undefined; versions: RuleVersionSummary[] | undefined }) {
   const [search, setSearch] = useSearchParams<{ job?: string; design?: string }>();
-  const { shown, show } = useShownVersion(() => props.versions);
+  const { shown, show } = useShownVersion(() => props.rule, () => props.latest);
   const jobs = createJobList(() => ({ flow: props.rule }));
   // In the designer a job opens on its canvas and test bench; otherwise on its own page here.
   const jobHref = (jobId: string) => `/flows/${props.rule}?${search.design ? "design=1&" : ""}job=${jobId}`;
@@ -132,7 +139,7 @@ function IntegrationFlowPage(props: { rule: string; versions: Rule[] | undefined
 
   return (
     <section class="page flow-page">
-      <nav class="breadcrumb"><A href="/flows">Flows</A> / <span>{props.versions?.[0]?.name ?? props.rule}</span></nav>
+      <nav class="breadcrumb"><A href="/flows">Flows</A> / <span>{props.latest?.name ?? props.rule}</span></nav>
       <div class="flow-layout">
         <aside class="jobs-panel card" aria-label="Jobs of this flow">
           <h2>Jobs</h2>
@@ -158,7 +165,7 @@ function IntegrationFlowPage(props: { rule: string; versions: Rule[] | undefined
         </aside>
 
         <div class="flow-main">
-          <Show when={designing() && props.versions?.[0]}>
+          <Show when={designing() && props.latest}>
             {(latest) => (
               <>
                 <header class="page-header">
@@ -185,7 +192,7 @@ function IntegrationFlowPage(props: { rule: string; versions: Rule[] | undefined
               <Show when={shown()} fallback={<p class="muted loading">Loading flow…</p>}>
                 {(version) => (
                   <>
-                    <RuleHeader version={version()} versions={props.versions!} onShow={show} />
+                    <RuleHeader version={version()} versions={props.versions ?? []} onShow={show} />
                     <section class="card">
                       <div class="version-heading-row">
                         <VersionHeading version={version()} />
@@ -193,8 +200,8 @@ function IntegrationFlowPage(props: { rule: string; versions: Rule[] | undefined
                           Edit
                         </button>
                       </div>
-                      <Show when={version().version !== props.versions![0].version}>
-                        <p class="muted small">A read-only view of version {version().version}; Edit opens the newest version, {props.versions![0].version}.</p>
+                      <Show when={version().version !== props.latest!.version}>
+                        <p class="muted small">A read-only view of version {version().version}; Edit opens the newest version, {props.latest!.version}.</p>
                       </Show>
                       <FlowGraph definition={version().definition as FlowDefinition} />
                     </section>

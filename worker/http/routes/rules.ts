@@ -12,6 +12,7 @@ import {
   findRule,
   findVersion,
   listRules,
+  listVersions,
   publishVersion,
 } from "../../rules/service";
 import { RULE_TYPES } from "../../rules/validate";
@@ -73,6 +74,10 @@ export const Rule = z
   .openapi("Rule");
 /** A rule as the list shows it: everything but the definition (a space's definitions may add up to a gigabyte). */
 export const RuleSummary = Rule.omit({ definition: true }).openapi("RuleSummary");
+/** A version as a rule's version list shows it: no definition (GET /api/rules/{rule}/versions/{version} has it). */
+export const RuleVersionSummary = z
+  .object({ version: z.number(), status: VersionStatus, createdAt: z.string(), publishedAt: z.string().nullable() })
+  .openapi("RuleVersionSummary");
 
 export const rulesApi = router();
 registerRuleDefinitions(rulesApi.openAPIRegistry);
@@ -123,6 +128,21 @@ rulesApi.openapi(
   }),
   async (c) =>
     c.json(await addVersion(directory(c.env).orm(), c.var.caller.spaceId, c.req.valid("param").rule, c.req.valid("json")), 201),
+);
+
+rulesApi.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/rules/{rule}/versions",
+    tags: ["Rules"],
+    security,
+    request: { params: z.object({ rule: RuleRef }) },
+    responses: {
+      200: json(z.object({ items: z.array(RuleVersionSummary) }), "Every version of the rule, newest first, without definitions (one statement whatever their number)"),
+      ...problemResponses(401, 404),
+    },
+  }),
+  async (c) => c.json({ items: await listVersions(directory(c.env).orm(), c.var.caller.spaceId, c.req.valid("param").rule) }, 200),
 );
 
 rulesApi.openapi(
