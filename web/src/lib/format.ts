@@ -25,7 +25,8 @@ const secondsSmall = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 }
 const secondsLarge = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
 // One shape whatever the day ("Jan 5, 14:03:07"): with the date always there, rows from yesterday
 // and today read alike. The full ISO time is on hover (the Time component).
-const timeFormat = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+const TIME_OPTIONS: Intl.DateTimeFormatOptions = { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" };
+const timeFormat = new Intl.DateTimeFormat("en-US", TIME_OPTIONS);
 // Billing periods and usage days are UTC days (worker/billing): shown as such, not shifted to local time.
 const dayFormat = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", year: "numeric", timeZone: "UTC" });
 
@@ -38,6 +39,22 @@ export function formatSeconds(seconds: number): string {
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return "—";
   return timeFormat.format(new Date(iso));
+}
+
+const zonedFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * "Jan 5, 06:30:00" in an IANA time zone (a schedule's: its slots are the pattern's there, whatever
+ * the browser's zone); "—" for none. formatTime's shape, with one formatter kept per zone.
+ */
+export function formatTimeIn(iso: string | null | undefined, timeZone: string): string {
+  if (!iso) return "—";
+  let format = zonedFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", { ...TIME_OPTIONS, timeZone });
+    zonedFormats.set(timeZone, format);
+  }
+  return format.format(new Date(iso));
 }
 
 /** "Jan 5, 2030" for a UTC day ("2030-01-05") or the UTC day of an ISO time. */

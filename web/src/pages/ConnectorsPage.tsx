@@ -8,6 +8,7 @@ import { ConfirmButton } from "../components/ConfirmButton";
 import { ConnectorForm, type ConnectorFormValue } from "../components/ConnectorForm";
 import { EmptyState } from "../components/EmptyState";
 import { ProblemMessage } from "../components/ProblemMessage";
+import { PageHeader } from "../components/PageHeader";
 import { reportingTo } from "../lib/report";
 import "../styles-connectors.css";
 
@@ -25,18 +26,17 @@ export function ConnectorsPage() {
 
   return (
     <section class="page">
-      <header class="page-header">
-        <div>
-          <h1>Connectors</h1>
-          <p class="muted">
-            Databases and APIs your flows use by alias: a <code>postgres</code> connector for DATABASE_* nodes, an <code>http</code> one for REST_API.
-            Secrets are stored encrypted and never shown again.
-          </p>
-        </div>
-        <Show when={!creating()}>
-          <button class="button button-primary" onClick={() => { setError(undefined); setCreating(true); }}>New connector</button>
-        </Show>
-      </header>
+      <PageHeader
+        title="Connectors"
+        action={
+          <Show when={!creating()}>
+            <button class="button button-primary" onClick={() => { setError(undefined); setCreating(true); }}>New connector</button>
+          </Show>
+        }
+      >
+        Databases and APIs your flows use by alias: a <code>postgres</code> connector for DATABASE_* nodes, an <code>http</code> one for REST_API.
+        Secrets are stored encrypted and never shown again.
+      </PageHeader>
       <Show when={creating()}>
         <section class="card">
           <h3>New connector</h3>

@@ -5,6 +5,7 @@ import { getRules } from "../api/queries";
 import { EmptyState } from "../components/EmptyState";
 import { ProblemMessage } from "../components/ProblemMessage";
 import { Time } from "../components/Time";
+import { PageHeader } from "../components/PageHeader";
 import { newFlowDefinition } from "../designer/model";
 
 /** What a new rule starts as: a flow is START connected to END, a table has no rows yet. */
@@ -67,13 +68,9 @@ export function FlowsPage() {
   const [creating, setCreating] = createSignal(false);
   return (
     <section class="page">
-      <header class="page-header">
-        <div>
-          <h1>Flows</h1>
-          <p class="muted">The space's rules. Open an integration flow to see its versions and its jobs.</p>
-        </div>
-        <button class="button button-primary" onClick={() => setCreating(true)}>New flow</button>
-      </header>
+      <PageHeader title="Flows" action={<button class="button button-primary" onClick={() => setCreating(true)}>New flow</button>}>
+        The space's rules. Open an integration flow to see its versions and its jobs.
+      </PageHeader>
       <Show when={creating()}>
         <NewFlowForm onCancel={() => setCreating(false)} />
       </Show>

@@ -7,6 +7,7 @@ import { EmptyState, StartJobHint } from "../components/EmptyState";
 import { JobsTable } from "../components/JobsTable";
 import { ProblemMessage } from "../components/ProblemMessage";
 import { StateFilterChips } from "../components/StateFilterChips";
+import { PageHeader } from "../components/PageHeader";
 import { createJobList } from "../lib/job-list";
 
 type Params = { state?: string; flow?: string; q?: string };
@@ -41,20 +42,21 @@ export function JobsPage() {
 
   return (
     <section class="page">
-      <header class="page-header">
-        <div>
-          <h1>Jobs</h1>
-          <p class="muted">Every job of this space, newest first. The list updates by itself.</p>
-        </div>
-        <ConfirmButton
-          label="Cancel all waiting"
-          class="button"
-          question="Cancel every waiting job of this space?"
-          confirmLabel="Cancel all"
-          disabled={(list.counts.WAITING?.count ?? 0) === 0}
-          onConfirm={doCancelAll}
-        />
-      </header>
+      <PageHeader
+        title="Jobs"
+        action={
+          <ConfirmButton
+            label="Cancel all waiting"
+            class="button"
+            question="Cancel every waiting job of this space?"
+            confirmLabel="Cancel all"
+            disabled={(list.counts.WAITING?.count ?? 0) === 0}
+            onConfirm={doCancelAll}
+          />
+        }
+      >
+        Every job of this space, newest first. The list updates by itself.
+      </PageHeader>
 
       <div class="toolbar">
         <StateFilterChips selected={params.state} counts={list.counts} onSelect={(state) => setParams({ state })} />

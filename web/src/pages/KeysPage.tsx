@@ -8,6 +8,7 @@ import { EmptyState } from "../components/EmptyState";
 import { KeysTable } from "../components/KeysTable";
 import { NewKeyForm } from "../components/NewKeyForm";
 import { ProblemMessage } from "../components/ProblemMessage";
+import { PageHeader } from "../components/PageHeader";
 import "../styles-keys.css";
 
 export function KeysPage() {
@@ -49,15 +50,16 @@ export function KeysPage() {
 
   return (
     <section class="page">
-      <header class="page-header">
-        <div>
-          <h1>API keys</h1>
-          <p class="muted">Solver keys start, read and cancel jobs; management keys also use this console and /api/*. A deleted key is refused within 10 seconds.</p>
-        </div>
-        <button ref={newKeyButton} class="button button-primary" disabled={creating()} onClick={() => { setCreated(undefined); setCreating(true); }}>
-          New key
-        </button>
-      </header>
+      <PageHeader
+        title="API keys"
+        action={
+          <button ref={newKeyButton} class="button button-primary" disabled={creating()} onClick={() => { setCreated(undefined); setCreating(true); }}>
+            New key
+          </button>
+        }
+      >
+        Solver keys start, read and cancel jobs; management keys also use this console and /api/*. A deleted key is refused within 10 seconds.
+      </PageHeader>
       <Show when={error()}><ProblemMessage error={error()} /></Show>
       <Show when={creating()}>
         <section class="card">

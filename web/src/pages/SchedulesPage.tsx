@@ -7,7 +7,8 @@ import type { NewSchedule, RuleSummary, Schedule } from "../api/types";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { EmptyState } from "../components/EmptyState";
 import { ProblemMessage } from "../components/ProblemMessage";
-import { formatTime } from "../lib/format";
+import { PageHeader } from "../components/PageHeader";
+import { formatTimeIn } from "../lib/format";
 import { reportingTo } from "../lib/report";
 
 export function SchedulesPage() {
@@ -27,15 +28,12 @@ export function SchedulesPage() {
 
   return (
     <section class="page">
-      <header class="page-header">
-        <div>
-          <h1>Schedules</h1>
-          <p class="muted">Flows started at the times a cron pattern names, each firing a job like any trigger.</p>
-        </div>
-        <Show when={!creating()}>
-          <button class="button button-primary" onClick={() => setCreating(true)}>New schedule</button>
-        </Show>
-      </header>
+      <PageHeader
+        title="Schedules"
+        action={<Show when={!creating()}><button class="button button-primary" onClick={() => setCreating(true)}>New schedule</button></Show>}
+      >
+        Flows started at the times a cron pattern names, each firing a job like any trigger.
+      </PageHeader>
       <Show when={error()}><ProblemMessage error={error()} /></Show>
       <Show when={creating()}>
         <section class="card">
@@ -103,10 +101,14 @@ function ScheduleCard(props: { schedule: Schedule; flows: RuleSummary[]; onError
           {schedule().version === null ? " (latest published)" : ` v${schedule().version}`}
         </p>
         <p class="small" data-testid="schedule-next">
-          Next: {schedule().nextRunAt ? formatTime(schedule().nextRunAt) : "— (paused)"}
+          Next: {schedule().nextRunAt ? <ZonedTime at={schedule().nextRunAt!} timeZone={schedule().timezone} /> : "— (paused)"}
           <Show when={schedule().lastRunAt}>
-            {" "}· last: {formatTime(schedule().lastRunAt)}
-            <Show when={schedule().lastJobId}>{(jobId) => <> — <A href={`/jobs/${jobId()}`}>its job</A></>}</Show>
+            {(at) => (
+              <>
+                {" "}· last: <ZonedTime at={at()} timeZone={schedule().timezone} />
+                <Show when={schedule().lastJobId}>{(jobId) => <> — <A href={`/jobs/${jobId()}`}>its job</A></>}</Show>
+              </>
+            )}
           </Show>
         </p>
         <Show when={started()}>{(jobId) => <p class="small" data-testid="schedule-started">Started <A href={`/jobs/${jobId()}`}>a job</A> now.</p>}</Show>
@@ -179,5 +181,14 @@ function ScheduleForm(props: { flows: RuleSummary[]; initial?: Schedule; submitL
         {props.onCancel && <button type="button" class="button" onClick={() => props.onCancel!()}>Cancel</button>}
       </div>
     </form>
+  );
+}
+
+/** A slot as the schedule's pattern means it: in the schedule's zone, named; the exact time, and the browser's own, on hover. */
+function ZonedTime(props: { at: string; timeZone: string }) {
+  return (
+    <time datetime={props.at} title={`${props.at} (${new Date(props.at).toLocaleString()} here)`}>
+      {formatTimeIn(props.at, props.timeZone)} {props.timeZone}
+    </time>
   );
 }

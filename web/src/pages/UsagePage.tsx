@@ -4,6 +4,7 @@ import { getUsage } from "../api/queries";
 import { DailyUsageChart } from "../components/DailyUsageChart";
 import { PayAsYouGoSwitch } from "../components/PayAsYouGoSwitch";
 import { UsageMeter } from "../components/UsageMeter";
+import { PageHeader } from "../components/PageHeader";
 import { formatDay, formatMoney, formatSeconds } from "../lib/format";
 
 export function UsagePage() {
@@ -17,12 +18,7 @@ export function UsagePage() {
   };
   return (
     <section class="page">
-      <header class="page-header">
-        <div>
-          <h1>Usage</h1>
-          <p class="muted">Job execution seconds of the account this period ({period()}).</p>
-        </div>
-      </header>
+      <PageHeader title="Usage">Job execution seconds of the account this period ({period()}).</PageHeader>
       <Show when={usage()} fallback={<p class="muted loading">Loading usage…</p>}>
         {(value) => (
           <>

@@ -9,6 +9,7 @@ import { EmptyState } from "../components/EmptyState";
 import { ProblemMessage } from "../components/ProblemMessage";
 import { WebhookDeliveries } from "../components/WebhookDeliveries";
 import { WebhookForm } from "../components/WebhookForm";
+import { PageHeader } from "../components/PageHeader";
 import { formatTime } from "../lib/format";
 import { reportingTo } from "../lib/report";
 
@@ -33,15 +34,16 @@ export function WebhooksPage() {
 
   return (
     <section class="page">
-      <header class="page-header">
-        <div>
-          <h1>Webhooks</h1>
-          <p class="muted">Signed POSTs to your endpoints when a job completes, fails or is canceled.</p>
-        </div>
-        <Show when={!creating()}>
-          <button class="button button-primary" onClick={() => { setCreated(undefined); setCreating(true); }}>New webhook</button>
-        </Show>
-      </header>
+      <PageHeader
+        title="Webhooks"
+        action={
+          <Show when={!creating()}>
+            <button class="button button-primary" onClick={() => { setCreated(undefined); setCreating(true); }}>New webhook</button>
+          </Show>
+        }
+      >
+        Signed POSTs to your endpoints when a job completes, fails or is canceled.
+      </PageHeader>
       <Show when={error()}><ProblemMessage error={error()} /></Show>
       <Show when={creating()}>
         <section class="card">
