@@ -104,3 +104,51 @@ export function interleavedD1(db: D1Database, match: RegExp, between: () => Prom
     },
   });
 }
+
+/** D1's largest query result, and its largest string or blob (a bound value, a row): its documented limits. */
+export const D1_MAX_RESULT_BYTES = 50_000_000;
+export const D1_MAX_VALUE_BYTES = 2_000_000;
+
+/**
+ * A D1 binding that enforces two limits the local runtime does not, as deployed D1 would refuse: a
+ * bound string over D1_MAX_VALUE_BYTES (UTF-8), and a statement whose rows (as JSON, UTF-8) are over
+ * D1_MAX_RESULT_BYTES — alone or in a batch.
+ */
+export function limitedD1(db: D1Database): D1Database {
+  const bytes = (text: string) => new TextEncoder().encode(text).byteLength;
+  const checked = <T>(result: T): T => {
+    const size = bytes(JSON.stringify(result));
+    if (size > D1_MAX_RESULT_BYTES) throw new Error(`D1_ERROR: the result is ${size} bytes, over D1's ${D1_MAX_RESULT_BYTES}-byte limit`);
+    return result;
+  };
+  const unwrapped = new WeakMap<object, D1PreparedStatement>();
+  const wrap = (statement: D1PreparedStatement): D1PreparedStatement => {
+    const wrapper = {
+      bind: (...values: unknown[]) => {
+        for (const value of values) {
+          if (typeof value === "string" && bytes(value) > D1_MAX_VALUE_BYTES) {
+            throw new Error(`D1_ERROR: string or blob too big: SQLITE_TOOBIG (a bound value of ${bytes(value)} bytes, over ${D1_MAX_VALUE_BYTES})`);
+          }
+        }
+        return wrap(statement.bind(...values));
+      },
+      run: async () => checked(await statement.run()),
+      all: async () => checked(await statement.all()),
+      first: async (...column: [string?]) => checked(await statement.first(...(column as [string]))),
+      raw: async (...options: unknown[]) => checked(await statement.raw(...(options as []))),
+    };
+    unwrapped.set(wrapper, statement);
+    return wrapper as unknown as D1PreparedStatement;
+  };
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === "prepare") return (query: string) => wrap(target.prepare(query));
+      if (property === "batch") {
+        return async (statements: D1PreparedStatement[]) =>
+          (await target.batch(statements.map((statement) => unwrapped.get(statement) ?? statement))).map(checked);
+      }
+      const value = Reflect.get(target, property);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}

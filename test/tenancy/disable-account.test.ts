@@ -1,7 +1,12 @@
 // Disabling an account through the admin API: its waiting jobs end CANCELED / JOB_SYSTEM_CANCELED
 // with their JOB.CANCELED webhooks, its running jobs are canceled by their runners, its triggers are
 // refused (403 account-disabled, no job created) until it is enabled again; other accounts go on.
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { JobShard } from "../../worker/db/databases";
+import type { Env } from "../../worker/env";
+import { cancelJobsOfDisabledAccount } from "../../worker/jobs/service";
+import { limitedD1 } from "../helpers/faults";
 import { ADMIN_TOKEN, addSpace, call, createTenant, getJob, publishFlow, trigger, type Tenant } from "../helpers/api";
 import { dispatch, jobState, runAlarm, runToEnd } from "../helpers/drive";
 import { helloFlow, sleepyFlow } from "../helpers/flows";
@@ -97,5 +102,34 @@ describe("disabling an account", () => {
     expect(patched.body).toMatchObject({ parallelLimit: 3, disabled: false });
     expect((await setDisabled(tenant.accountId, false)).status).toBe(200);
     expect(await jobState(jobId)).toBe("WAITING");
+  });
+
+  it("sends the waiting jobs' JOB.CANCELED to every endpoint of an account whose endpoints together exceed one D1 value", async () => {
+    const tenant = await createTenant({ parallelLimit: 1 });
+    await publishFlow(tenant, sleepyFlow, "sleepy");
+    const hello = await publishFlow(tenant, helloFlow, "hello");
+    const running = (await trigger(tenant, "sleepy", { seconds: 3600 })).body.jobId as string;
+    await dispatch(tenant.accountId);
+    await runAlarm(running);
+    const waiting = (await trigger(tenant, "hello")).body.jobId as string;
+    // 16 spaces at their 50 endpoints, each filtering 100 flows (the tenant's hello among them): ~2.3 MB of endpoints.
+    const spaces = [tenant.spaceId];
+    for (let index = 1; index < 16; index++) spaces.push((await addSpace(tenant.accountId)).spaceId);
+    const flows = JSON.stringify([hello, ...Array.from({ length: 99 }, (_, index) => `01FLOWFILTER${String(index).padStart(14, "0")}`)]);
+    for (const spaceId of spaces) {
+      await env.DIRECTORY.prepare(
+        `INSERT INTO webhooks (id, space_id, url, events, flows, enabled, secret_ciphertext, created_at, updated_at)
+         WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 50)
+         SELECT printf('01HOOK%s%04d', substr(?1, 1, 16), x), ?1, 'https://hooks.example.com/' || x, '["JOB.CANCELED"]', ?2, 1, 'seeded', 1, 1 FROM n`,
+      ).bind(spaceId, flows).run();
+    }
+
+    // The shard as deployed D1 takes it: no bound value over 2 MB.
+    const result = await cancelJobsOfDisabledAccount(env as unknown as Env, new JobShard(tenant.shard, limitedD1(tenant.db)), tenant.accountId);
+    expect(result.canceled).toBe(1);
+    expect((await getJob(tenant, waiting)).status.code).toBe("JOB_SYSTEM_CANCELED");
+    const deliveries = await tenant.db.prepare("SELECT count(DISTINCT webhook_id) AS n FROM webhook_deliveries WHERE job_id = ? AND event_type = 'JOB.CANCELED'").bind(waiting).first<{ n: number }>();
+    expect(deliveries!.n).toBe(50);
+    expect(await runToEnd(running, 3)).toBe("CANCELED");
   });
 });

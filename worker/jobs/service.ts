@@ -10,7 +10,7 @@ import type { Caller } from "../keys/keys";
 import { sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
 import { notPublished } from "../rules/service";
-import { enqueueDeliveries, jobsInScope, transitionDeliveries, webhooksOfScope, type TransitionScope } from "../webhooks/fanout";
+import { enqueueDeliveries, jobsInScope, transitionDeliveries, webhookGroups, webhooksOfScope, type TransitionScope } from "../webhooks/fanout";
 import { claimAfterTrigger, claimsInBatch, claimStatement, noteSlotFree, runnerFor, startClaimed, type Claim } from "./dispatcher";
 import { CANCELING_STATUS, isFinal, SLOT_HOLDING_STATES, type JobState, sqlStates, statusForOutcome, WAITING_STATUS, type Status } from "./states";
 import { deletePayloads, loadPayload, storePayload, type StoredPayload } from "./payloads";
@@ -385,15 +385,18 @@ export async function cancelWaiting(
   now: number,
 ): Promise<number> {
   const { where, params } = jobsInScope(scope, 6);
-  const webhooks = await webhooksOfScope(directory(env), scope);
-  const [deliveries, canceled] = await shard.batch<{ id: string }>([
-    transitionDeliveries(shard, webhooks, status.state, ["WAITING"], scope, now),
+  // An account's endpoints may be more than one statement binds: a deliveries statement per group,
+  // all before the UPDATE in one batch, so each sees the same waiting jobs.
+  const groups = webhookGroups(await webhooksOfScope(directory(env), scope));
+  const results = await shard.batch<{ id: string }>([
+    ...groups.map((webhooks) => transitionDeliveries(shard, webhooks, status.state, ["WAITING"], scope, now)),
     shard.prepare(
       `UPDATE jobs SET state = ?1, status_code = ?2, status_message = ?3, transition_note = ?4, ended_at = ?5, updated_at = ?5
        WHERE state = 'WAITING' AND ${where} RETURNING id`,
     ).bind(status.state, status.code, status.message, note, now, ...params),
   ]);
-  await enqueueDeliveries(env, shard, deliveries.results.map((row) => row.id));
+  const canceled = results.pop()!;
+  await enqueueDeliveries(env, shard, results.flatMap((deliveries) => deliveries.results.map((row) => row.id)));
   // Counted from RETURNING: D1's meta.changes also counts the timeline rows the trigger writes.
   return canceled.results.length;
 }

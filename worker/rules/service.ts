@@ -3,13 +3,12 @@
 import { and, desc, eq, inArray, or } from "drizzle-orm";
 import type { Database } from "../db/databases";
 import { rules, ruleVersions } from "../db/directory-schema";
-import { FlowDefinition } from "../flow/definition";
 import { BadRequest, Conflict, NotFound, Problem, type FieldError } from "../errors";
 import { newId } from "../lib/ids";
 import { roomFor, SpaceLimitReached } from "../tenancy/caps";
 import { connectorsAsValidated, knownConnectors } from "../connectors/service";
 import { NO_CONNECTORS, NO_RULES, referencedConnectors, referencedRules, type KnownConnectors, type KnownRule, type KnownRules } from "./references";
-import { isFlowType, unsolvableNodes, validateDefinition } from "./validate";
+import { isFlowType, UNSOLVABLE_NODE_TYPE, unsolvableNode, validateDefinition } from "./validate";
 import type { RuleType } from "./validate";
 
 export type RuleRow = typeof rules.$inferSelect;
@@ -221,13 +220,19 @@ export async function changeType(db: Database, spaceId: string, ref: string, typ
       `Rule '${ref}' is a ${rule.type}; only a flow switches, between integration-flow and decision-flow. A decision table and a flow have different definitions: create a new rule instead.`,
     );
   }
-  const versions = await db.query.ruleVersions.findMany({ where: eq(ruleVersions.ruleId, rule.id), orderBy: ruleVersions.version });
   if (type === "decision-flow") {
-    const errors: FieldError[] = versions.flatMap((version) => {
-      // Versions were validated as flows on save, so each parses; one that does not is left to its run.
-      const parsed = FlowDefinition.safeParse(JSON.parse(version.definition));
-      return parsed.success ? unsolvableNodes(parsed.data, `versions[${version.version}].`) : [];
-    });
+    // Every version's WAIT nodes, found inside SQLite: the versions whole could be hundreds of
+    // megabytes (every save is a version of up to 1 MiB), past D1's 50 MB result and the isolate's 128 MB.
+    const waits = await db.$client
+      .prepare(
+        `SELECT rule_versions.version, json_extract(node.value, '$.name') AS name
+         FROM rule_versions, json_each(rule_versions.definition, '$.nodes') AS node
+         WHERE rule_versions.rule_id = ? AND json_extract(node.value, '$.type') = ?
+         ORDER BY rule_versions.version, node.key`,
+      )
+      .bind(rule.id, UNSOLVABLE_NODE_TYPE)
+      .all<{ version: number; name: string }>();
+    const errors: FieldError[] = waits.results.map((wait) => unsolvableNode(wait.name, `versions[${wait.version}].`));
     if (errors.length > 0) throw new TypeChangeRefused(ref, errors);
   }
   // Conditional on the versions checked: a version saved in between (addVersion) makes this change nothing.

@@ -76,12 +76,18 @@ async function validateFlow(type: FlowType, definition: unknown, rules: KnownRul
  * (DESIGN.md §13), so a durable sleep on the alarm has nowhere to happen.
  */
 export function unsolvableNodes(definition: Pick<FlowDefinition, "nodes">, prefix = ""): FieldError[] {
-  return definition.nodes
-    .filter((node) => node.type === "WAIT")
-    .map((node) => ({
-      path: `${prefix}${nodePath(node.name)}.type`,
-      message: "is WAIT, which a decision flow cannot have: it answers within the request; remove the WAIT or make the rule an integration flow (a job)",
-    }));
+  return definition.nodes.filter((node) => node.type === UNSOLVABLE_NODE_TYPE).map((node) => unsolvableNode(node.name, prefix));
+}
+
+/** The node type a decision flow cannot have, for a check that reads stored definitions in SQL (changeType). */
+export const UNSOLVABLE_NODE_TYPE = "WAIT";
+
+/** The refusal of one WAIT node, named by its node's name. */
+export function unsolvableNode(name: string, prefix = ""): FieldError {
+  return {
+    path: `${prefix}${nodePath(name)}.type`,
+    message: "is WAIT, which a decision flow cannot have: it answers within the request; remove the WAIT or make the rule an integration flow (a job)",
+  };
 }
 
 /** `nodes.3.data` → `nodes[fetch-orders].data` when node 3 has a name. */

@@ -88,6 +88,29 @@ export async function webhooksOfScope(db: Directory, scope: TransitionScope): Pr
 }
 
 /**
+ * Bytes of endpoint JSON one statement binds: D1 takes a string of at most 2 MB, and one space's
+ * endpoints stay far below that (50, each filtering at most 100 flows: ~140 KB), but an account's
+ * spaces together need not.
+ */
+export const WEBHOOKS_JSON_PER_STATEMENT = 500_000;
+
+/** The endpoints cut into groups whose JSON stays within WEBHOOKS_JSON_PER_STATEMENT, one transitionDeliveries each. */
+export function webhookGroups(webhooks: WebhookTarget[]): WebhookTarget[][] {
+  const groups: WebhookTarget[][] = [];
+  let bytes = Infinity;
+  for (const webhook of webhooks) {
+    const size = new TextEncoder().encode(JSON.stringify(webhook)).byteLength + 1;
+    if (bytes + size > WEBHOOKS_JSON_PER_STATEMENT) {
+      groups.push([]);
+      bytes = 2;
+    }
+    groups[groups.length - 1].push(webhook);
+    bytes += size;
+  }
+  return groups;
+}
+
+/**
  * The deliveries of a final transition written by the API or the watchdog rather than by a runner
  * (a cancel while waiting, a zombie): one INSERT … SELECT over the jobs in `from` within `scope` and
  * the `webhooks` read from the directory, to go in the same D1 batch as, and before, the UPDATE that
