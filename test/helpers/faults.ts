@@ -110,15 +110,28 @@ export const D1_MAX_RESULT_BYTES = 50_000_000;
 export const D1_MAX_VALUE_BYTES = 2_000_000;
 
 /**
- * A D1 binding that enforces two limits the local runtime does not, as deployed D1 would refuse: a
- * bound string over D1_MAX_VALUE_BYTES (UTF-8), and a statement whose rows (as JSON, UTF-8) are over
- * D1_MAX_RESULT_BYTES — alone or in a batch.
+ * A stand-in for D1's 30 s per statement, which no test can show in time: a statement changing more
+ * rows than this (its trigger's rows included, as D1's meta.changes counts them) is refused. The
+ * product's bulk writes (a cancel-all) are chunked well below it; one statement over 10,000 jobs is not.
  */
-export function limitedD1(db: D1Database): D1Database {
+export const D1_MAX_CHANGES_IN_TESTS = 20_000;
+
+/**
+ * A D1 binding that enforces limits the local runtime does not, as deployed D1 would refuse: a
+ * bound string over D1_MAX_VALUE_BYTES (UTF-8), a statement whose rows (as JSON, UTF-8) are over
+ * D1_MAX_RESULT_BYTES, and (with `maxChanges`, see D1_MAX_CHANGES_IN_TESTS) a statement changing
+ * more rows than that — alone or in a batch. A refused batch statement has still run (the local
+ * batch cannot be stopped halfway): the error is what the caller sees.
+ */
+export function limitedD1(db: D1Database, options: { maxChanges?: number } = {}): D1Database {
   const bytes = (text: string) => new TextEncoder().encode(text).byteLength;
   const checked = <T>(result: T): T => {
     const size = bytes(JSON.stringify(result));
     if (size > D1_MAX_RESULT_BYTES) throw new Error(`D1_ERROR: the result is ${size} bytes, over D1's ${D1_MAX_RESULT_BYTES}-byte limit`);
+    const changes = (result as { meta?: { changes?: number } } | null)?.meta?.changes ?? 0;
+    if (options.maxChanges !== undefined && changes > options.maxChanges) {
+      throw new Error(`D1_ERROR: a statement changed ${changes} rows, over the ${options.maxChanges} that stand for D1's 30 s per statement`);
+    }
     return result;
   };
   const unwrapped = new WeakMap<object, D1PreparedStatement>();

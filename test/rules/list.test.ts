@@ -29,7 +29,7 @@ describe("the rules list", () => {
     await env.DIRECTORY.prepare(
       `INSERT INTO rules (id, space_id, name, alias, type, latest_version, created_at, updated_at)
        WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 1500)
-       SELECT printf('00SEED%s%04d', substr(?1, 1, 16), x), ?1, 'table ' || x, 'table-' || x, 'decision-table', 2, x, x FROM n`,
+       SELECT printf('00SEED%s%04d', substr(?1, 11, 16), x), ?1, 'table ' || x, 'table-' || x, 'decision-table', 2, x, x FROM n`,
     ).bind(tenant.spaceId).run();
     // Version 1 published and version 2 a draft for every rule.
     await env.DIRECTORY.prepare(

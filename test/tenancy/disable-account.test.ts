@@ -120,7 +120,7 @@ describe("disabling an account", () => {
       await env.DIRECTORY.prepare(
         `INSERT INTO webhooks (id, space_id, url, events, flows, enabled, secret_ciphertext, created_at, updated_at)
          WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 50)
-         SELECT printf('01HOOK%s%04d', substr(?1, 1, 16), x), ?1, 'https://hooks.example.com/' || x, '["JOB.CANCELED"]', ?2, 1, 'seeded', 1, 1 FROM n`,
+         SELECT printf('01HOOK%s%04d', substr(?1, 11, 16), x), ?1, 'https://hooks.example.com/' || x, '["JOB.CANCELED"]', ?2, 1, 'seeded', 1, 1 FROM n`,
       ).bind(spaceId, flows).run();
     }
 

@@ -31,7 +31,7 @@ async function seed(tenant: Tenant, resource: CappedResource, until: number) {
   const count = until - (await held(tenant, resource));
   if (count <= 0) return;
   const rows = `WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < ?2)`;
-  const id = `printf('SEED%s%06d', substr(?1, 1, 16), x)`;
+  const id = `printf('SEED%s%06d', substr(?1, 11, 16), x)`;
   const statements: Record<CappedResource, string[]> = {
     rules: [
       `INSERT INTO rules (id, space_id, name, alias, type, latest_version, created_at, updated_at)

@@ -63,7 +63,7 @@ describe("a webhook's flows", () => {
     await env.DIRECTORY.prepare(
       `INSERT INTO rules (id, space_id, name, alias, type, latest_version, created_at, updated_at)
        WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < ?2)
-       SELECT printf('00FLOW%s%04d', substr(?1, 1, 16), x), ?1, 'flow ' || x, 'flow-' || x, 'decision-table', 1, 1, 1 FROM n`,
+       SELECT printf('00FLOW%s%04d', substr(?1, 11, 16), x), ?1, 'flow ' || x, 'flow-' || x, 'decision-table', 1, 1, 1 FROM n`,
     ).bind(tenant.spaceId, count).run();
     const rows = await env.DIRECTORY.prepare("SELECT id FROM rules WHERE space_id = ? ORDER BY id").bind(tenant.spaceId).all<{ id: string }>();
     return rows.results.map((row) => row.id);

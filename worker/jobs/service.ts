@@ -10,7 +10,7 @@ import type { Caller } from "../keys/keys";
 import { sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
 import { notPublished } from "../rules/service";
-import { enqueueDeliveries, jobsInScope, transitionDeliveries, webhookGroups, webhooksOfScope, type TransitionScope } from "../webhooks/fanout";
+import { enqueueDeliveries, jobsInScope, transitionDeliveries, webhookGroups, webhooksOfScope, type NamedScope, type TransitionScope, type WebhookTarget } from "../webhooks/fanout";
 import { claimAfterTrigger, claimsInBatch, claimStatement, noteSlotFree, runnerFor, startClaimed, type Claim } from "./dispatcher";
 import { CANCELING_STATUS, isFinal, SLOT_HOLDING_STATES, type JobState, sqlStates, statusForOutcome, WAITING_STATUS, type Status } from "./states";
 import { deletePayloads, loadPayload, storePayload, type StoredPayload } from "./payloads";
@@ -358,38 +358,75 @@ export async function cancelJob(env: Env, caller: Caller, jobId: string): Promis
   }
 }
 
-/** Cancels every WAITING job of the space (optionally of one flow version): one UPDATE. */
+/** Cancels every WAITING job of the space (optionally of one flow version), in chunks (cancelWaiting). */
 export async function cancelAllWaiting(
   env: Env,
   caller: Caller,
   scope: { ruleId: string; version: number } | null,
 ): Promise<number> {
   const note = `Canceled while waiting, by cancel-all of key '${caller.keyName}'`;
-  const jobs: TransitionScope = scope
+  const jobs: NamedScope = scope
     ? { spaceId: caller.spaceId, ruleId: scope.ruleId, ruleVersion: scope.version }
     : { spaceId: caller.spaceId };
   return cancelWaiting(env, jobShard(env, caller.shard), jobs, statusForOutcome({ kind: "user-canceled" }), note, Date.now());
 }
 
+/** Jobs one cancel-all batch moves: D1 gives a statement at most 30 s, and each job also writes its timeline row and deliveries. */
+export const CANCEL_CHUNK = 5_000;
+/** Chunks one call takes (three statements each), within an invocation's 1,000 D1 statements: 1.5 million jobs. */
+export const MAX_CANCEL_CHUNKS = 300;
+
 /**
  * Moves the WAITING jobs of `scope` to CANCELED with their JOB.CANCELED deliveries in the same batch
  * (see transitionDeliveries: exactly the jobs moved get one per matching webhook), then queues the
- * deliveries. Returns how many jobs it canceled.
+ * deliveries. One job in one batch; a space, flow version or account in chunks of CANCEL_CHUNK by
+ * id, each its own batch, among the jobs created by about `now` (a space still taking triggers
+ * cannot keep it going). Returns how many jobs it canceled.
  */
 export async function cancelWaiting(
   env: Env,
   shard: JobShard,
-  scope: TransitionScope,
+  scope: NamedScope,
   status: Status,
   note: string,
   now: number,
 ): Promise<number> {
-  const { where, params } = jobsInScope(scope, 6);
-  // An account's endpoints may be more than one statement binds: a deliveries statement per group,
-  // all before the UPDATE in one batch, so each sees the same waiting jobs.
+  // An account's endpoints may be more than one statement binds: a deliveries statement per group.
   const groups = webhookGroups(await webhooksOfScope(directory(env), scope));
+  const cancel = (jobs: TransitionScope) => cancelInBatch(env, shard, groups, jobs, status, note, now);
+  if ("jobId" in scope) return cancel(scope);
+  const { where, params } = jobsInScope(scope, 4);
+  // Ids sort by creation time: the last one a minute past now (clocks of other isolates may run a
+  // little ahead) ends the walk even while triggers keep adding waiting jobs to the scope.
+  const last = `${newId(now + 60_000).slice(0, 10)}${"Z".repeat(16)}`;
+  let canceled = 0;
+  let after = "";
+  for (let chunk = 0; chunk < MAX_CANCEL_CHUNKS; chunk++) {
+    const chosen = await shard
+      .prepare(`SELECT id FROM jobs WHERE state = 'WAITING' AND id > ?1 AND id <= ?2 AND ${where} ORDER BY id LIMIT ?3`)
+      .bind(after, last, CANCEL_CHUNK, ...params)
+      .all<{ id: string }>();
+    const ids = chosen.results.map((row) => row.id);
+    if (ids.length > 0) canceled += await cancel({ jobIds: ids });
+    if (ids.length < CANCEL_CHUNK) break;
+    after = ids[ids.length - 1];
+  }
+  return canceled;
+}
+
+/** One batch: the deliveries (a statement per group of endpoints), then the UPDATE, so both see the same waiting jobs. */
+async function cancelInBatch(
+  env: Env,
+  shard: JobShard,
+  groups: WebhookTarget[][],
+  jobs: TransitionScope,
+  status: Status,
+  note: string,
+  now: number,
+): Promise<number> {
+  const { where, params } = jobsInScope(jobs, 6);
   const results = await shard.batch<{ id: string }>([
-    ...groups.map((webhooks) => transitionDeliveries(shard, webhooks, status.state, ["WAITING"], scope, now)),
+    ...groups.map((webhooks) => transitionDeliveries(shard, webhooks, status.state, ["WAITING"], jobs, now)),
     shard.prepare(
       `UPDATE jobs SET state = ?1, status_code = ?2, status_message = ?3, transition_note = ?4, ended_at = ?5, updated_at = ?5
        WHERE state = 'WAITING' AND ${where} RETURNING id`,

@@ -29,14 +29,22 @@ function webhookWants(eventType: string, ruleId: string) {
     AND (webhooks.flows IS NULL OR EXISTS (SELECT 1 FROM json_each(webhooks.flows) WHERE json_each.value = ${ruleId}))`;
 }
 
-/** The jobs a final transition made in D1 itself moves: one job, a space (or one flow version of it), an account. */
+/**
+ * The jobs a final transition made in D1 itself moves: one job, a space (or one flow version of it),
+ * an account, or named jobs (a chunk of a cancel-all: its endpoints come from the scope it is of).
+ */
 export type TransitionScope =
   | { jobId: string; spaceId?: string }
   | { spaceId: string; ruleId?: string; ruleVersion?: number }
-  | { accountId: string };
+  | { accountId: string }
+  | { jobIds: string[] };
+/** A scope as the API and the watchdog name one (its endpoints are the spaces' it covers). */
+export type NamedScope = Exclude<TransitionScope, { jobIds: string[] }>;
 
 /** The SQL condition on `jobs` of a scope, its values bound from ?`first` on. */
 export function jobsInScope(scope: TransitionScope, first: number): { where: string; params: unknown[] } {
+  // The ids as one bound JSON array: a chunk of thousands is past D1's 100 bound parameters.
+  if ("jobIds" in scope) return { where: `jobs.id IN (SELECT value FROM json_each(?${first}))`, params: [JSON.stringify(scope.jobIds)] };
   const columns: [string, unknown][] =
     "jobId" in scope
       ? [["id", scope.jobId], ["space_id", scope.spaceId]]
@@ -62,7 +70,7 @@ export interface WebhookTarget {
  * The enabled webhooks of the spaces a transition scope can touch (one space, or every space of an
  * account), read from the directory for the shard's fan-out statement.
  */
-export async function webhooksOfScope(db: Directory, scope: TransitionScope): Promise<WebhookTarget[]> {
+export async function webhooksOfScope(db: Directory, scope: NamedScope): Promise<WebhookTarget[]> {
   const rows =
     "accountId" in scope
       ? await db
