@@ -34,3 +34,14 @@ export const cpuBoundFlow = {
 
 /** An input that keeps cpuBoundFlow busy for as long as a test needs. */
 export const cpuBoundInput = { n: 1_000_000_000, numbers: Array.from({ length: 5_000 }, (_, index) => index) };
+
+/** helloFlow with a WAIT node `nap` before its end: what a decision flow cannot have. */
+export const withWait = {
+  nodes: [...helloFlow.nodes.slice(0, -1), { id: "nap", type: "WAIT", name: "nap", data: { seconds: "1" } }, helloFlow.nodes[helloFlow.nodes.length - 1]],
+  connections: [
+    { source: "start", target: "greet" },
+    { source: "greet", target: "say" },
+    { source: "say", target: "nap" },
+    { source: "nap", target: "end" },
+  ],
+};

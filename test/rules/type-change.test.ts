@@ -9,19 +9,10 @@ import { Problem } from "../../worker/errors";
 import { changeType } from "../../worker/rules/service";
 import { call, createTenant, publishFlow, type Tenant } from "../helpers/api";
 import { limitedD1 } from "../helpers/faults";
-import { helloFlow } from "../helpers/flows";
+import { helloFlow, withWait } from "../helpers/flows";
 
 const limitedEnv = (): Env => ({ ...(env as unknown as Env), DIRECTORY: limitedD1(env.DIRECTORY) });
 
-const withWait = {
-  nodes: [...helloFlow.nodes.slice(0, -1), { id: "nap", type: "WAIT", name: "nap", data: { seconds: "1" } }, helloFlow.nodes[helloFlow.nodes.length - 1]],
-  connections: [
-    { source: "start", target: "greet" },
-    { source: "greet", target: "say" },
-    { source: "say", target: "nap" },
-    { source: "nap", target: "end" },
-  ],
-};
 
 /** Versions 2 … 61 of the flow, each version 1's definition with a 1,000,000-character description (60 MB together). */
 async function addLargeVersions(tenant: Tenant, alias: string) {

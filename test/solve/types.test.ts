@@ -3,7 +3,7 @@
 // between the two, once every version is valid for the new type (a decision flow has no WAIT).
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, createTenant, trigger, type Tenant } from "../helpers/api";
-import { helloFlow } from "../helpers/flows";
+import { helloFlow, withWait } from "../helpers/flows";
 
 let tenant: Tenant;
 beforeAll(async () => {
@@ -33,15 +33,6 @@ const vipFlow = {
   ],
 };
 
-const withWait = {
-  nodes: [...helloFlow.nodes.slice(0, -1), { id: "nap", type: "WAIT", name: "nap", data: { seconds: "1" } }, helloFlow.nodes[helloFlow.nodes.length - 1]],
-  connections: [
-    { source: "start", target: "greet" },
-    { source: "greet", target: "say" },
-    { source: "say", target: "nap" },
-    { source: "nap", target: "end" },
-  ],
-};
 
 async function createRule(alias: string, type: string, definition: unknown) {
   const created = await call("POST", "/api/rules", { key: tenant.managementKey, body: { name: alias, alias, type, definition, publish: true } });

@@ -8,9 +8,9 @@ import { describe, expect, it } from "vitest";
 import type { Env } from "../../worker/env";
 import { Problem } from "../../worker/errors";
 import { createSchedule } from "../../worker/schedules/service";
-import { SPACE_CAPS, type CappedResource } from "../../worker/tenancy/caps";
+import { SPACE_CAP_MAX, SPACE_CAPS, type CappedResource } from "../../worker/tenancy/caps";
 import { createWebhook } from "../../worker/webhooks/service";
-import { call, createTenant, publishFlow, type Tenant } from "../helpers/api";
+import { ADMIN_TOKEN, call, createTenant, publishFlow, type Tenant } from "../helpers/api";
 import { interleavedD1 } from "../helpers/faults";
 import { helloFlow } from "../helpers/flows";
 import { httpConnector } from "../connectors/helpers";
@@ -150,5 +150,55 @@ describe("two creates racing for a space's last place", () => {
     const refused = await refusal(createSchedule(raced, tenant.spaceId, { name: "raced", flow: "hello", cron: "0 9 * * *", enabled: false }));
     expect(refused).toMatchObject({ status: 409, type: "space-limit-reached" });
     expect(await held(tenant, "schedules")).toBe(SPACE_CAPS.schedules);
+  });
+});
+
+describe("an account's own caps (admin spaceCaps)", () => {
+  const admin = (method: string, path: string, body?: unknown) => call(method, path, { key: ADMIN_TOKEN, body });
+
+  it("raises a cap for every space of the account, merges what a PATCH names, and null puts the defaults back", { timeout: 60_000 }, async () => {
+    const tenant = await tenantWithFlow();
+    const bystander = await tenantWithFlow();
+    expect((await admin("GET", `/api/admin/accounts/${tenant.accountId}`)).body.spaceCaps).toEqual(SPACE_CAPS);
+
+    const raised = await admin("PATCH", `/api/admin/accounts/${tenant.accountId}`, { spaceCaps: { webhooks: 52 } });
+    expect(raised.status).toBe(200);
+    expect(raised.body.spaceCaps).toEqual({ ...SPACE_CAPS, webhooks: 52 });
+    // A second PATCH naming another cap keeps the first.
+    const both = await admin("PATCH", `/api/admin/accounts/${tenant.accountId}`, { spaceCaps: { schedules: 3 } });
+    expect(both.body.spaceCaps).toEqual({ ...SPACE_CAPS, webhooks: 52, schedules: 3 });
+
+    await seed(tenant, "webhooks", SPACE_CAPS.webhooks);
+    expect((await CREATE.webhooks(tenant, 1)).status).toBe(201);
+    expect((await CREATE.webhooks(tenant, 2)).status).toBe(201);
+    const refused = await CREATE.webhooks(tenant, 3);
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toContain("at most 52 webhook endpoints");
+    expect(await held(tenant, "webhooks")).toBe(52);
+    // Lowered below the default: the fourth schedule is refused, naming 3.
+    for (const n of [1, 2, 3]) expect((await CREATE.schedules(tenant, n)).status).toBe(201);
+    expect((await CREATE.schedules(tenant, 4)).body).toMatchObject({ status: 409, detail: expect.stringContaining("at most 3 schedules") });
+    // Other accounts keep the defaults.
+    await seed(bystander, "webhooks", SPACE_CAPS.webhooks);
+    expect((await CREATE.webhooks(bystander, 1)).status).toBe(409);
+
+    const reset = await admin("PATCH", `/api/admin/accounts/${tenant.accountId}`, { spaceCaps: null });
+    expect(reset.body.spaceCaps).toEqual(SPACE_CAPS);
+    // Nothing is removed: the space keeps its 52 endpoints and creates none past the default.
+    expect(await held(tenant, "webhooks")).toBe(52);
+    expect((await CREATE.webhooks(tenant, 4)).body.detail).toContain(`at most ${SPACE_CAPS.webhooks} webhook endpoints`);
+    expect((await CREATE.schedules(tenant, 4)).status).toBe(201);
+  });
+
+  it("refuses a cap past its maximum, below 1, or of nothing it knows (422), changing nothing", async () => {
+    const tenant = await createTenant();
+    for (const spaceCaps of [{ webhooks: SPACE_CAP_MAX.webhooks + 1 }, { rules: 0 }, { keys: 1.5 }, { workflows: 10 }]) {
+      const refused = await admin("PATCH", `/api/admin/accounts/${tenant.accountId}`, { spaceCaps });
+      expect({ spaceCaps, status: refused.status, type: refused.body.type }).toEqual({ spaceCaps, status: 422, type: "invalid-body" });
+    }
+    expect((await admin("GET", `/api/admin/accounts/${tenant.accountId}`)).body.spaceCaps).toEqual(SPACE_CAPS);
+    const created = await admin("POST", "/api/admin/accounts", { name: "Big", spaceCaps: { connectors: SPACE_CAP_MAX.connectors } });
+    expect(created.status).toBe(201);
+    expect(created.body.spaceCaps).toEqual({ ...SPACE_CAPS, connectors: SPACE_CAP_MAX.connectors });
   });
 });

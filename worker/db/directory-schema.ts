@@ -21,6 +21,8 @@ export const accounts = sqliteTable(
     /** The binding name of the account's job shard ("JOBS_0"), chosen at creation and never changed. */
     shard: text("shard").notNull(),
     createdAt: epochMs("created_at").notNull(),
+    /** JSON of what each of its spaces may hold where it differs from SPACE_CAPS (tenancy/caps.ts); NULL: the defaults. */
+    spaceCaps: text("space_caps"),
   },
   (t) => [index("accounts_by_shard").on(t.shard)],
 );

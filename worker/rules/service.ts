@@ -5,7 +5,7 @@ import type { Database } from "../db/databases";
 import { rules, ruleVersions } from "../db/directory-schema";
 import { BadRequest, Conflict, NotFound, Problem, type FieldError } from "../errors";
 import { newId } from "../lib/ids";
-import { roomFor, SpaceLimitReached } from "../tenancy/caps";
+import { capOf, roomFor, SpaceLimitReached } from "../tenancy/caps";
 import { connectorsAsValidated, knownConnectors } from "../connectors/service";
 import { NO_CONNECTORS, NO_RULES, referencedConnectors, referencedRules, type KnownConnectors, type KnownRule, type KnownRules } from "./references";
 import { isFlowType, UNSOLVABLE_NODE_TYPE, unsolvableNode, validateDefinition } from "./validate";
@@ -72,14 +72,15 @@ export async function createRule(db: Database, spaceId: string, input: NewRule) 
              SELECT id, 1, ?2, ?3, ?4, ?5 FROM rules WHERE id = ?1`,
           )
           .bind(id, status, definition, now, input.publish ? now : null),
-        d1.prepare(`SELECT ${roomFor("rules", "?1")} AS free`).bind(spaceId),
+        d1.prepare(`SELECT ${roomFor("rules", "?1")} AS free, ${capOf("rules", "?1")} AS cap`).bind(spaceId),
       ]);
     } catch (error) {
       // Two creates raced for the same alias: the unique index decided.
       if (input.alias && String(error).includes("UNIQUE")) throw aliasTaken(input.alias);
       throw error;
     }
-    if (created.meta.changes === 0 && !(room.results[0] as { free: number }).free) throw new SpaceLimitReached("rules");
+    const space = room.results[0] as { free: number; cap: number };
+    if (created.meta.changes === 0 && !space.free) throw new SpaceLimitReached("rules", space.cap);
     return created.meta.changes === 0 ? null : { ruleId: id, alias: input.alias ?? null, version: 1, status };
   });
 }

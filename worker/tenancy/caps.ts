@@ -1,4 +1,5 @@
-// What one space may hold (README, "Limits of a space"). Each cap keeps something that reads all of
+// What one space may hold (README, Platform limits: what a space holds), by default or as its
+// account was given (admin spaceCaps, at most SPACE_CAP_MAX). Each cap keeps something that reads all of
 // a space's rows of a kind inside production's limits: a list answered in one statement, the
 // webhook endpoints every final state binds as one D1 value (2 MB at most) and queues a delivery
 // for, the cron pass's schedules, the keys an isolate's cache holds.
@@ -16,6 +17,19 @@ export const SPACE_CAPS = {
   keys: 100,
 } as const;
 export type CappedResource = keyof typeof SPACE_CAPS;
+export type SpaceCaps = Record<CappedResource, number>;
+
+/**
+ * The most an account's spaces may be given (admin `spaceCaps`), each still inside the limit its
+ * default guards: 200 endpoints of 100 flows are ~580 KB, one D1 value under its 2 MB; 200
+ * schedules of 64 KiB inputs a 13 MB list; 50,000 rules a list of ~15 MB.
+ */
+export const SPACE_CAP_MAX: SpaceCaps = { rules: 50_000, webhooks: 200, connectors: 1000, schedules: 200, keys: 1000 };
+
+/** What each space of an account may hold: its stored overrides (JSON or NULL) over SPACE_CAPS. */
+export function effectiveCaps(stored: string | null): SpaceCaps {
+  return { ...SPACE_CAPS, ...(stored ? (JSON.parse(stored) as Partial<SpaceCaps>) : {}) };
+}
 
 /** What a space holds at most, and how to make room. */
 const AT_MOST: Record<CappedResource, string> = {
@@ -35,13 +49,18 @@ const COUNTED: Record<CappedResource, (space: string) => string> = {
 };
 
 export class SpaceLimitReached extends Conflict {
-  constructor(readonly resource: CappedResource) {
-    super(
-      "space-limit-reached",
-      "Space limit reached",
-      `A space holds at most ${SPACE_CAPS[resource]} ${AT_MOST[resource]}.`,
-    );
+  constructor(
+    readonly resource: CappedResource,
+    cap: number,
+  ) {
+    super("space-limit-reached", "Space limit reached", `This space holds at most ${cap} ${AT_MOST[resource]}.`);
   }
+}
+
+/** The SQL value of a space's cap: its account's override, else the default. `space` is the bound parameter holding the space id. */
+export function capOf(resource: CappedResource, space: string): string {
+  return `coalesce((SELECT json_extract(accounts.space_caps, '$.${resource}') FROM spaces JOIN accounts ON accounts.id = spaces.account_id
+    WHERE spaces.id = ${space}), ${SPACE_CAPS[resource]})`;
 }
 
 /**
@@ -50,7 +69,13 @@ export class SpaceLimitReached extends Conflict {
  * creates at the last free place add one row. `space` is the bound parameter holding the space id.
  */
 export function roomFor(resource: CappedResource, space: string): string {
-  return `(${COUNTED[resource](space)}) < ${SPACE_CAPS[resource]}`;
+  return `(${COUNTED[resource](space)}) < ${capOf(resource, space)}`;
+}
+
+/** The refusal of a create that found no room, naming the space's cap (read again: it is only needed then). */
+export async function spaceLimitReached(db: { prepare(query: string): D1PreparedStatement }, resource: CappedResource, spaceId: string) {
+  const row = await db.prepare(`SELECT ${capOf(resource, "?1")} AS cap`).bind(spaceId).first<{ cap: number }>();
+  return new SpaceLimitReached(resource, row?.cap ?? SPACE_CAPS[resource]);
 }
 
 /**
@@ -77,5 +102,5 @@ export async function insertWithRoom<T extends SQLiteTable>(
     )
     .bind(...values, row.spaceId)
     .run();
-  if (inserted.meta.changes === 0) throw new SpaceLimitReached(resource);
+  if (inserted.meta.changes === 0) throw await spaceLimitReached(db, resource, row.spaceId);
 }

@@ -8,6 +8,7 @@ import type { Env } from "../env";
 import { cancelJobsOfDisabledAccount } from "../jobs/service";
 import { NotFound } from "../errors";
 import { newId } from "../lib/ids";
+import { effectiveCaps, type SpaceCaps } from "./caps";
 
 export interface AccountSettings {
   freeSeconds?: number;
@@ -16,6 +17,8 @@ export interface AccountSettings {
   pricePerSecond?: number;
   /** Days its finished jobs are kept; null: the deployment's JOB_RETENTION_DAYS. */
   retentionDays?: number | null;
+  /** What each of its spaces may hold where it differs from SPACE_CAPS; null: every default. */
+  spaceCaps?: Partial<SpaceCaps> | null;
 }
 
 interface LimitsRow {
@@ -39,6 +42,7 @@ function accountView(account: AccountRow, limits: LimitsRow) {
     pricePerSecond: limits.price_per_second,
     disabled: Boolean(limits.disabled),
     retentionDays: limits.retention_days,
+    spaceCaps: effectiveCaps(account.spaceCaps),
     createdAt: new Date(account.createdAt).toISOString(),
   };
 }
@@ -79,7 +83,8 @@ export async function createAccount(env: Env, input: { name: string } & AccountS
       settings.retentionDays ?? null,
     )
     .run();
-  const [row] = await directory(env).orm().insert(accounts).values({ id, name, shard: shard.name, createdAt: now }).returning();
+  const spaceCaps = settings.spaceCaps ? JSON.stringify(settings.spaceCaps) : null;
+  const [row] = await directory(env).orm().insert(accounts).values({ id, name, shard: shard.name, createdAt: now, spaceCaps }).returning();
   return accountView(row, await loadLimits(shard, id));
 }
 
@@ -113,8 +118,15 @@ export async function patchAccount(env: Env, accountId: string, input: { name?: 
   const db = directory(env).orm();
   const account = await findAccount(db, accountId);
   const shard = jobShard(env, account.shard);
-  const { name, disabled, freeSeconds, payAsYouGo, parallelLimit, pricePerSecond, retentionDays } = input;
+  const { name, disabled, freeSeconds, payAsYouGo, parallelLimit, pricePerSecond, retentionDays, spaceCaps } = input;
   if (name !== undefined) await db.update(accounts).set({ name }).where(eq(accounts.id, accountId));
+  if (spaceCaps !== undefined) {
+    // Merged in SQLite (json_patch), so two PATCHes naming different caps both keep theirs.
+    await db.$client
+      .prepare("UPDATE accounts SET space_caps = CASE WHEN ?1 IS NULL THEN NULL ELSE json_patch(coalesce(space_caps, '{}'), ?1) END WHERE id = ?2")
+      .bind(spaceCaps === null ? null : JSON.stringify(spaceCaps), accountId)
+      .run();
+  }
   // undefined leaves a setting as it is; null (retentionDays only) puts back the deployment's default.
   const limits: [string, number | null | undefined][] = [
     ["free_seconds", freeSeconds],

@@ -6,7 +6,7 @@ import type { Env } from "../env";
 import { NotFound, Problem } from "../errors";
 import type { Caller } from "../keys/keys";
 import { newId } from "../lib/ids";
-import { roomFor, SpaceLimitReached } from "../tenancy/caps";
+import { roomFor, spaceLimitReached } from "../tenancy/caps";
 import { encryptSecret, newWebhookSecret } from "./signing";
 import { enqueueDelivery } from "./fanout";
 import { bumpWebhookEpoch } from "./space-webhooks";
@@ -122,7 +122,7 @@ export async function createWebhook(env: Env, caller: Caller, input: WebhookInpu
     .bind(id, spaceId, input.url, JSON.stringify([...new Set(input.events)]), flows, input.enabled === false ? 0 : 1,
       await encryptSecret(secret, env.WEBHOOK_SECRET_KEY), now)
     .run();
-  if (inserted.meta.changes === 0) throw new SpaceLimitReached("webhooks");
+  if (inserted.meta.changes === 0) throw await spaceLimitReached(directory(env), "webhooks", spaceId);
   await bumpWebhookEpoch(jobShard(env, caller.shard), spaceId);
   return { ...view(await load(env, spaceId, id)), secret };
 }

@@ -3,6 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { directory } from "../../db/databases";
 import { BadRequest, NotFound } from "../../errors";
 import { createKey } from "../../keys/keys";
+import { SPACE_CAP_MAX, SPACE_CAPS, type CappedResource } from "../../tenancy/caps";
 import { InvalidCursor, reencryptSecrets, REENCRYPT_PAGE } from "../../tenancy/reencrypt";
 import { createAccount, createSpace, getAccount, patchAccount } from "../../tenancy/service";
 import { requireAdmin } from "../auth";
@@ -20,6 +21,18 @@ export const AccountSettingsInput = z.object({
   retentionDays: z.number().int().min(1).max(3650).nullable().optional().openapi({
     description: "Days a finished job of the account is kept (1–3650); null or absent: the deployment's JOB_RETENTION_DAYS (30 unless set)",
   }),
+  spaceCaps: z
+    .object(
+      Object.fromEntries(
+        (Object.keys(SPACE_CAP_MAX) as CappedResource[]).map((resource) => [resource, z.number().int().min(1).max(SPACE_CAP_MAX[resource]).optional()]),
+      ) as Record<CappedResource, z.ZodOptional<z.ZodNumber>>,
+    )
+    .strict()
+    .nullable()
+    .optional()
+    .openapi({
+      description: `What each space of the account may hold where it differs from the defaults (${Object.entries(SPACE_CAPS).map(([resource, cap]) => `${resource} ${cap}`).join(", ")}); at most ${Object.entries(SPACE_CAP_MAX).map(([resource, cap]) => `${resource} ${cap}`).join(", ")}. A PATCH merges the named ones into the account's; null puts back every default. A lower cap refuses creates only: nothing is removed`,
+    }),
 });
 export const NewAccount = AccountSettingsInput.extend({ name: z.string().min(1).max(200) }).openapi("NewAccount");
 export type NewAccount = z.infer<typeof NewAccount>;
@@ -41,6 +54,9 @@ export const Account = z
     pricePerSecond: z.number(),
     disabled: z.boolean(),
     retentionDays: z.number().nullable().openapi({ description: "null: the deployment's JOB_RETENTION_DAYS" }),
+    spaceCaps: z
+      .object(Object.fromEntries(Object.keys(SPACE_CAPS).map((resource) => [resource, z.number()])) as Record<CappedResource, z.ZodNumber>)
+      .openapi({ description: "What each space of the account holds at most (the defaults where not given)" }),
     createdAt: z.string(),
   })
   .openapi("Account");
