@@ -297,7 +297,11 @@ const NAMES_PER_LOOKUP = 45;
 
 /** The space's rules a flow's BUSINESS_RULE nodes name, keyed by id and alias, for validation to check them. */
 async function namedRules(db: Database, spaceId: string, type: RuleType, definition: unknown): Promise<KnownRules> {
-  const names = isFlowType(type) ? referencedRules(definition) : [];
+  return rulesByRef(db, spaceId, isFlowType(type) ? referencedRules(definition) : []);
+}
+
+/** The space's rules named (by id or alias) in `names`, keyed by both, in one round trip however many there are. */
+export async function rulesByRef(db: Database, spaceId: string, names: readonly string[]): Promise<KnownRules> {
   if (names.length === 0) return NO_RULES;
   const lookups = [];
   for (let start = 0; start < names.length; start += NAMES_PER_LOOKUP) {
@@ -309,7 +313,6 @@ async function namedRules(db: Database, spaceId: string, type: RuleType, definit
         .where(and(eq(rules.spaceId, spaceId), or(inArray(rules.id, chunk), inArray(rules.alias, chunk)))),
     );
   }
-  // One round trip however many lookups.
   const found = (await db.batch(lookups as [(typeof lookups)[number], ...typeof lookups])).flat();
   const known = new Map<string, KnownRule>();
   for (const rule of found) {

@@ -6,6 +6,7 @@ import type { Env } from "../env";
 import { NotFound, Problem } from "../errors";
 import type { Caller } from "../keys/keys";
 import { newId } from "../lib/ids";
+import { rulesByRef } from "../rules/service";
 import { roomFor, spaceLimitReached } from "../tenancy/caps";
 import { encryptSecret, newWebhookSecret } from "./signing";
 import { enqueueDelivery } from "./fanout";
@@ -77,29 +78,15 @@ function view(row: WebhookRow) {
 
 /** The flows one endpoint may filter on: every final state binds the space's endpoints, flow lists included, as one D1 value. */
 export const MAX_WEBHOOK_FLOWS = 100;
-/** Names per lookup: D1 binds at most 100 parameters per statement: the space and each name once (both lists use its number). */
-const NAMES_PER_LOOKUP = 99;
 
-/** The rule ids of a webhook's flows (ids or aliases), in a few statements whatever their number; an unknown one is 404. */
+/** The rule ids of a webhook's flows (ids or aliases), in one round trip whatever their number; an unknown one is 404. */
 async function resolveFlows(env: Env, spaceId: string, flows: string[] | null | undefined) {
   if (!flows) return null;
   const names = [...new Set(flows)];
-  const found = new Map<string, string>();
-  for (let start = 0; start < names.length; start += NAMES_PER_LOOKUP) {
-    const chunk = names.slice(start, start + NAMES_PER_LOOKUP);
-    const marks = chunk.map((_, index) => `?${index + 2}`).join(", ");
-    const rows = await directory(env)
-      .prepare(`SELECT id, alias FROM rules WHERE space_id = ?1 AND (id IN (${marks}) OR alias IN (${marks}))`)
-      .bind(spaceId, ...chunk)
-      .all<{ id: string; alias: string | null }>();
-    for (const row of rows.results) {
-      found.set(row.id, row.id);
-      if (row.alias !== null) found.set(row.alias, row.id);
-    }
-  }
-  const unknown = names.find((name) => !found.has(name));
+  const known = await rulesByRef(directory(env).orm(), spaceId, names);
+  const unknown = names.find((name) => !known.has(name));
   if (unknown !== undefined) throw new NotFound("rule", unknown);
-  return JSON.stringify([...new Set(names.map((name) => found.get(name)!))]);
+  return JSON.stringify([...new Set(names.map((name) => known.get(name)!.id))]);
 }
 
 async function load(env: Env, spaceId: string, id: string): Promise<WebhookRow> {
